@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"userimport/importer"
+)
+
+// Exit codes, SPEC §5.
+const (
+	exitOK          = 0
+	exitRowsFailed  = 1
+	exitNothingDone = 2
+	exitInternal    = 3
+	exitInterrupted = 130
+)
+
+// exitCode maps the error a command returned to the documented exit code,
+// printing what the admin needs to know on stderr. It is the one place that
+// decides exit codes.
+func exitCode(ctx context.Context, err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	var failed *importer.RowsFailedError
+	switch {
+	case errors.As(err, &failed):
+		return exitRowsFailed
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		fmt.Fprintln(stderr, "interrupted")
+		return exitInterrupted
+	}
+	var silent *silentExit
+	if errors.As(err, &silent) {
+		return silent.code
+	}
+	var usage *usageError
+	if errors.As(err, &usage) {
+		fmt.Fprintf(stderr, "error: %s\n", usage.msg)
+		return exitNothingDone
+	}
+	switch importer.ErrorCode(err) {
+	case importer.EINTERNAL:
+		fmt.Fprintf(stderr, "internal error: %v\n", err)
+		return exitInternal
+	default:
+		fmt.Fprintf(stderr, "error: %s\n", importer.ErrorMessage(err))
+		return exitNothingDone
+	}
+}
+
+// usageError is a bad command line: a wrong flag or argument.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// silentExit ends the command with code after it has said all it had to.
+type silentExit struct{ code int }
+
+func (e *silentExit) Error() string { return fmt.Sprintf("exit %d", e.code) }

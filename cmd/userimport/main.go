@@ -1,0 +1,17 @@
+// Command userimport adds many user accounts to an organization's directory
+// at once and gives them product licenses, from a CSV or XLSX spreadsheet.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRootCmd(os.Stdin, os.Stdout, os.Stderr).ExecuteContext(ctx)
+	stop()
+	os.Exit(exitCode(ctx, err, os.Stderr))
+}
