@@ -1,0 +1,244 @@
+// Package sqldb is the directory: a SQL database reached through sqlx, on
+// SQLite (modernc.org/sqlite, the embedded default) or PostgreSQL (lib/pq).
+// Both backends run the same queries and pass the same tests.
+//
+// Every exported method owns one transaction and hands it to unexported
+// (ctx, tx, …) helpers. A *DB is safe for concurrent use, also by several
+// processes sharing one database: the seat invariant (assigned ≤ seats) is a
+// CHECK constraint, and seat changes lock the product row first.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"userimport/importer"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialects.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// DB is the directory database.
+type DB struct {
+	db      *sqlx.DB
+	dialect string
+	url     string
+
+	// Now is the clock; tests may replace it before first use.
+	Now func() time.Time
+}
+
+// ParseURL splits a --db value into dialect and driver data source name.
+// "sqlite:PATH" (or a bare path ending in .db) is SQLite; "postgres://…" or
+// "postgresql://…" is PostgreSQL, whose sslmode is "prefer" unless the URL
+// or PGSSLMODE says otherwise (lib/pq alone would require TLS).
+func ParseURL(s string) (dialect, dsn string, err error) {
+	switch {
+	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		u, err := url.Parse(s)
+		if err != nil {
+			return "", "", importer.Errorf(importer.EINVALID, "--db: not a valid postgres:// URL")
+		}
+		q := u.Query()
+		if q.Get("sslmode") == "" && os.Getenv("PGSSLMODE") == "" {
+			q.Set("sslmode", "prefer")
+			u.RawQuery = q.Encode()
+		}
+		return Postgres, u.String(), nil
+	case strings.HasPrefix(s, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(s, "sqlite:"), "//")
+		if path == "" {
+			return "", "", importer.Errorf(importer.EINVALID, "--db sqlite: needs a file path, e.g. sqlite:userimport.db")
+		}
+		return SQLite, path, nil
+	case strings.HasSuffix(s, ".db") && !strings.Contains(s, "://"):
+		return SQLite, s, nil
+	}
+	return "", "", importer.Errorf(importer.EINVALID, "--db %q: use sqlite:PATH or postgres://user@host/dbname", redactURL(s))
+}
+
+// SQLitePath returns the file path of a sqlite: URL, or "" for other URLs.
+func SQLitePath(s string) string {
+	d, dsn, err := ParseURL(s)
+	if err != nil || d != SQLite {
+		return ""
+	}
+	return dsn
+}
+
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Open opens the database named by url and brings its schema up to date.
+// It does not require the directory to be initialized; see Initialized.
+func Open(ctx context.Context, rawURL string) (*DB, error) {
+	dialect, dsn, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	var db *sqlx.DB
+	switch dialect {
+	case SQLite:
+		if dir := filepath.Dir(dsn); dir != "" {
+			if _, err := os.Stat(dir); err != nil {
+				return nil, importer.Errorf(importer.EINVALID, "--db: folder %q does not exist", dir)
+			}
+		}
+		// _txlock=immediate takes the write lock at BEGIN, so two writers
+		// queue on the busy timeout instead of failing to upgrade a read lock.
+		q := "?_txlock=immediate&_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)" +
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		db, err = sqlx.Open("sqlite", "file:"+dsn+q)
+	case Postgres:
+		db, err = sqlx.Open("postgres", dsn)
+		if err == nil {
+			db.SetMaxOpenConns(32)
+			db.SetMaxIdleConns(32)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, importer.Errorf(importer.EINTERNAL, "cannot reach the database %s: %v", redactURL(rawURL), err)
+	}
+	d := &DB{db: db, dialect: dialect, url: rawURL, Now: time.Now}
+	if err := d.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *DB) migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations/"+d.dialect)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	gd := goose.DialectSQLite3
+	if d.dialect == Postgres {
+		gd = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(gd, d.db.DB, sub)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate schema: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Dialect returns SQLite or Postgres.
+func (d *DB) Dialect() string { return d.dialect }
+
+func (d *DB) now() int64 { return d.Now().UnixMicro() }
+
+// begin starts a transaction. On SQLite the connection string makes it take
+// the write lock at once.
+func (d *DB) begin(ctx context.Context) (*sqlx.Tx, error) {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	return tx, nil
+}
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (d *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := d.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return mapErr(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// forUpdate is the row-lock suffix: PostgreSQL locks the selected rows;
+// SQLite's immediate transactions already hold the database's write lock.
+func (d *DB) forUpdate() string {
+	if d.dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// Constraint violations, told apart once here from the drivers' codes.
+var (
+	errUnique = errors.New("unique constraint")
+	errCheck  = errors.New("check constraint")
+)
+
+// mapErr wraps driver errors for unique and check violations so that callers
+// can test them with errors.Is(err, errUnique).
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return fmt.Errorf("%w: %w", errUnique, err)
+		case "23514":
+			return fmt.Errorf("%w: %w", errCheck, err)
+		}
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %w", errUnique, err)
+		case sqlite3.SQLITE_CONSTRAINT_CHECK:
+			return fmt.Errorf("%w: %w", errCheck, err)
+		}
+	}
+	return err
+}
+
+func nullTime(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := time.UnixMicro(v.Int64)
+	return &t
+}

@@ -1,0 +1,454 @@
+package sqldb_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+	"testing"
+
+	"userimport/importer"
+	"userimport/importer/sqldb"
+	"userimport/internal/pgtest"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv("SQLDB_TEST_HELPER") != "" {
+		os.Exit(helperProcess())
+	}
+	os.Exit(pgtest.Main(m))
+}
+
+// eachDB runs fn as subtests "sqlite" and "postgres", each on a fresh,
+// empty database. The PostgreSQL one skips (or fails, when
+// USERIMPORT_TEST_POSTGRES=require) without a local PostgreSQL.
+func eachDB(t *testing.T, fn func(t *testing.T, url string, db *sqldb.DB)) {
+	t.Run("sqlite", func(t *testing.T) {
+		url := "sqlite:" + filepath.Join(t.TempDir(), "userimport.db")
+		fn(t, url, MustOpen(t, url))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url := pgtest.URL(t)
+		fn(t, url, MustOpen(t, url))
+	})
+}
+
+// MustOpen opens the database at url, closing it when the test ends.
+func MustOpen(tb testing.TB, url string) *sqldb.DB {
+	tb.Helper()
+	db, err := sqldb.Open(context.Background(), url)
+	if err != nil {
+		tb.Fatalf("open %s: %v", url, err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+const admin = "admin@contoso.com"
+
+// mustInit makes the demo-like directory: contoso.com verified, one
+// product E3 with the given seats.
+func mustInit(tb testing.TB, db *sqldb.DB, seats int) {
+	tb.Helper()
+	err := db.Init(context.Background(), sqldb.InitParams{
+		Settings: importer.Settings{Name: "Contoso", PasswordExpiryDays: 90},
+		Domains:  []importer.Domain{{Name: "contoso.com", Verified: true}, {Name: "northwind.example"}},
+		Products: []importer.Product{{SKU: "ENTERPRISEPACK", Name: "Office 365 E3", Seats: seats,
+			Plans: []string{"EXCHANGE_S_ENTERPRISE", "TEAMS1"}}},
+		AdminUPN: admin, AdminDisplayName: "Admin", AdminPasswordHash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+	})
+	if err != nil {
+		tb.Fatalf("init: %v", err)
+	}
+}
+
+func addUser(tb testing.TB, db *sqldb.DB, alias string, skus ...string) {
+	tb.Helper()
+	u := sqldb.NewUser{User: importer.User{UserPrincipalName: alias + "@contoso.com", DisplayName: alias}}
+	for _, s := range skus {
+		u.Requests = append(u.Requests, sqldb.LicenseRequest{SKU: s})
+	}
+	if _, err := db.AddUser(context.Background(), admin, u); err != nil {
+		tb.Fatalf("add %s: %v", alias, err)
+	}
+}
+
+func product(tb testing.TB, db *sqldb.DB, sku string) importer.Product {
+	tb.Helper()
+	ps, err := db.Products(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.SKU == sku {
+			return p
+		}
+	}
+	tb.Fatalf("no product %s in %v", sku, ps)
+	return importer.Product{}
+}
+
+func licenseStatus(tb testing.TB, db *sqldb.DB, upn, sku string) string {
+	tb.Helper()
+	u, err := db.User(context.Background(), upn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, l := range u.Licenses {
+		if l.SKU == sku {
+			return l.Status
+		}
+	}
+	return "none"
+}
+
+func TestInit(t *testing.T) {
+	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		t.Run("ErrUninitialized", func(t *testing.T) {
+			ok, err := db.Initialized(ctx)
+			if err != nil || ok {
+				t.Fatalf("Initialized = %v, %v on an empty database", ok, err)
+			}
+			_, err = db.Settings(ctx)
+			if importer.ErrorCode(err) != importer.EUNINIT {
+				t.Fatalf("Settings error = %v, want EUNINIT", err)
+			}
+		})
+		mustInit(t, db, 3)
+		t.Run("OK", func(t *testing.T) {
+			s, err := db.Settings(ctx)
+			if err != nil || s.Name != "Contoso" || s.PasswordExpiryDays != 90 {
+				t.Fatalf("Settings = %+v, %v", s, err)
+			}
+			a, err := db.InitialAdmin(ctx)
+			if err != nil || a != admin {
+				t.Fatalf("InitialAdmin = %q, %v", a, err)
+			}
+			u, err := db.User(ctx, "ADMIN@Contoso.com")
+			if err != nil || !u.HasRole(importer.GlobalAdmin) {
+				t.Fatalf("admin = %+v, %v", u, err)
+			}
+			p := product(t, db, "ENTERPRISEPACK")
+			if p.Seats != 3 || p.Assigned != 0 || len(p.Plans) != 2 || p.Plans[1] != "TEAMS1" {
+				t.Fatalf("product = %+v", p)
+			}
+			ds, err := db.Domains(ctx)
+			if err != nil || len(ds) != 2 || ds[0] != (importer.Domain{Name: "contoso.com", Verified: true}) {
+				t.Fatalf("domains = %+v, %v", ds, err)
+			}
+		})
+		t.Run("ErrInitTwice", func(t *testing.T) {
+			err := db.Init(ctx, sqldb.InitParams{Settings: importer.Settings{Name: "X"}, AdminUPN: "a@x.com"})
+			if importer.ErrorCode(err) != importer.ECONFLICT {
+				t.Fatalf("second init error = %v, want ECONFLICT", err)
+			}
+		})
+		t.Run("ReopenKeepsData", func(t *testing.T) {
+			db2 := MustOpen(t, url)
+			if ok, err := db2.Initialized(ctx); err != nil || !ok {
+				t.Fatalf("reopened: Initialized = %v, %v", ok, err)
+			}
+		})
+	})
+}
+
+func TestDomains(t *testing.T) {
+	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		mustInit(t, db, 1)
+		if err := db.AddDomain(ctx, admin, importer.Domain{Name: "Fabrikam.com"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AddDomain(ctx, admin, importer.Domain{Name: "fabrikam.com"}); importer.ErrorCode(err) != importer.ECONFLICT {
+			t.Fatalf("duplicate domain error = %v", err)
+		}
+		if err := db.VerifyDomain(ctx, admin, "FABRIKAM.COM"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.VerifyDomain(ctx, admin, "nope.com"); importer.ErrorCode(err) != importer.ENOTFOUND {
+			t.Fatalf("verify unknown = %v", err)
+		}
+		if err := db.RemoveDomain(ctx, admin, "contoso.com"); importer.ErrorCode(err) != importer.ECONFLICT {
+			t.Fatalf("removing a domain with users = %v, want ECONFLICT", err)
+		}
+		if err := db.RemoveDomain(ctx, admin, "northwind.example"); err != nil {
+			t.Fatal(err)
+		}
+		ds, _ := db.Domains(ctx)
+		if fmt.Sprint(ds) != "[{contoso.com true} {fabrikam.com true}]" {
+			t.Fatalf("domains = %v", ds)
+		}
+	})
+}
+
+func TestSeats(t *testing.T) {
+	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		mustInit(t, db, 2)
+		for _, a := range []string{"ann", "bob", "cid", "dee"} {
+			addUser(t, db, a, "ENTERPRISEPACK")
+		}
+		t.Run("PendingWhenFull", func(t *testing.T) {
+			p := product(t, db, "ENTERPRISEPACK")
+			if p.Assigned != 2 || p.Pending != 2 {
+				t.Fatalf("after 4 users on 2 seats: assigned %d pending %d", p.Assigned, p.Pending)
+			}
+			if s := licenseStatus(t, db, "cid@contoso.com", "ENTERPRISEPACK"); s != "pending" {
+				t.Fatalf("cid = %s, want pending", s)
+			}
+		})
+		t.Run("ErrLowerBelowAssigned", func(t *testing.T) {
+			err := db.SetSeats(ctx, admin, "ENTERPRISEPACK", 1)
+			if importer.ErrorCode(err) != importer.ECONFLICT {
+				t.Fatalf("lowering below assigned = %v, want ECONFLICT", err)
+			}
+		})
+		t.Run("RaiseFillsOldestFirst", func(t *testing.T) {
+			if err := db.SetSeats(ctx, admin, "ENTERPRISEPACK", 3); err != nil {
+				t.Fatal(err)
+			}
+			if s := licenseStatus(t, db, "cid@contoso.com", "ENTERPRISEPACK"); s != "assigned" {
+				t.Fatalf("cid (older pending) = %s, want assigned", s)
+			}
+			if s := licenseStatus(t, db, "dee@contoso.com", "ENTERPRISEPACK"); s != "pending" {
+				t.Fatalf("dee = %s, want pending", s)
+			}
+		})
+		t.Run("DeleteFreesSeat", func(t *testing.T) {
+			if err := db.DeleteUser(ctx, admin, "ann@contoso.com"); err != nil {
+				t.Fatal(err)
+			}
+			if s := licenseStatus(t, db, "dee@contoso.com", "ENTERPRISEPACK"); s != "assigned" {
+				t.Fatalf("dee after ann's delete = %s, want assigned", s)
+			}
+			p := product(t, db, "ENTERPRISEPACK")
+			if p.Assigned != 3 || p.Pending != 0 {
+				t.Fatalf("assigned %d pending %d, want 3 and 0", p.Assigned, p.Pending)
+			}
+			us, _ := db.Users(ctx, false)
+			for _, u := range us {
+				if u.UserPrincipalName == "ann@contoso.com" {
+					t.Fatal("deleted ann is listed without --all")
+				}
+			}
+			all, _ := db.Users(ctx, true)
+			if len(all) != len(us)+1 {
+				t.Fatalf("--all lists %d, without %d", len(all), len(us))
+			}
+		})
+		t.Run("RestorePendingWhenFull", func(t *testing.T) {
+			if err := db.RestoreUser(ctx, admin, "ann@contoso.com"); err != nil {
+				t.Fatal(err)
+			}
+			if s := licenseStatus(t, db, "ann@contoso.com", "ENTERPRISEPACK"); s != "pending" {
+				t.Fatalf("restored ann with no free seat = %s, want pending", s)
+			}
+			if err := db.SetSeats(ctx, admin, "ENTERPRISEPACK", 4); err != nil {
+				t.Fatal(err)
+			}
+			if s := licenseStatus(t, db, "ann@contoso.com", "ENTERPRISEPACK"); s != "assigned" {
+				t.Fatalf("ann after raise = %s, want assigned", s)
+			}
+		})
+		t.Run("RestoreTakesFreeSeat", func(t *testing.T) {
+			if err := db.DeleteUser(ctx, admin, "bob@contoso.com"); err != nil {
+				t.Fatal(err)
+			}
+			if p := product(t, db, "ENTERPRISEPACK"); p.Assigned != 3 {
+				t.Fatalf("after delete assigned = %d, want 3", p.Assigned)
+			}
+			if err := db.RestoreUser(ctx, admin, "bob@contoso.com"); err != nil {
+				t.Fatal(err)
+			}
+			if p := product(t, db, "ENTERPRISEPACK"); p.Assigned != 4 {
+				t.Fatalf("after restore assigned = %d, want 4", p.Assigned)
+			}
+		})
+		t.Run("ErrOversellByDatabase", func(t *testing.T) {
+			// Even a statement that bypasses the store's logic cannot
+			// oversell: the CHECK constraint refuses it.
+			err := db.SetSeats(ctx, admin, "ENTERPRISEPACK", 3)
+			if importer.ErrorCode(err) != importer.ECONFLICT {
+				t.Fatalf("lowering to 3 with 4 assigned = %v", err)
+			}
+		})
+	})
+}
+
+func TestUsersAndRoles(t *testing.T) {
+	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		mustInit(t, db, 1)
+		addUser(t, db, "Zoë.Adams")
+		t.Run("ErrDuplicateUPNCaseIgnored", func(t *testing.T) {
+			_, err := db.AddUser(ctx, admin, sqldb.NewUser{User: importer.User{UserPrincipalName: "zoë.adams@CONTOSO.com"}})
+			if importer.ErrorCode(err) != importer.ECONFLICT {
+				t.Fatalf("duplicate UPN = %v, want ECONFLICT", err)
+			}
+		})
+		t.Run("ErrDuplicateEmployeeID", func(t *testing.T) {
+			mk := func(a string) error {
+				_, err := db.AddUser(ctx, admin, sqldb.NewUser{User: importer.User{UserPrincipalName: a + "@contoso.com", EmployeeID: "E-1"}})
+				return err
+			}
+			if err := mk("e1"); err != nil {
+				t.Fatal(err)
+			}
+			if err := mk("e2"); importer.ErrorCode(err) != importer.ECONFLICT {
+				t.Fatalf("duplicate employee ID = %v", err)
+			}
+		})
+		t.Run("Roles", func(t *testing.T) {
+			if err := db.AssignRole(ctx, admin, "zoë.adams@contoso.com", importer.UserAdmin); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.AssignRole(ctx, admin, "zoë.adams@contoso.com", importer.UserAdmin); importer.ErrorCode(err) != importer.ECONFLICT {
+				t.Fatalf("assigning twice = %v", err)
+			}
+			hs, err := db.RoleHolders(ctx)
+			if err != nil || len(hs) != 2 {
+				t.Fatalf("holders = %v, %v", hs, err)
+			}
+			if err := db.RemoveRole(ctx, admin, admin, importer.GlobalAdmin); importer.ErrorCode(err) != importer.ECONFLICT {
+				t.Fatalf("removing the last Global admin = %v, want ECONFLICT", err)
+			}
+			if err := db.RemoveRole(ctx, admin, "zoë.adams@contoso.com", importer.UserAdmin); err != nil {
+				t.Fatal(err)
+			}
+		})
+		t.Run("PasswordAndCredentials", func(t *testing.T) {
+			if err := db.SetPassword(ctx, admin, "zoë.adams@contoso.com", "$argon2id$x", true); err != nil {
+				t.Fatal(err)
+			}
+			c, err := db.Credentials(ctx, "Zoë.Adams@contoso.com")
+			if err != nil || c.PasswordHash != "$argon2id$x" || !c.MustChangePassword || c.PasswordSetAt.IsZero() {
+				t.Fatalf("credentials = %+v, %v", c, err)
+			}
+		})
+		t.Run("Audit", func(t *testing.T) {
+			es, err := db.Audit(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var actions []string
+			for _, e := range es {
+				actions = append(actions, e.Action)
+				if e.Actor == "" {
+					t.Errorf("audit entry %+v names no actor", e)
+				}
+			}
+			want := "[init user create user create role assign role remove user set-password]"
+			if fmt.Sprint(actions) != want {
+				t.Fatalf("audit actions = %v, want %s", actions, want)
+			}
+		})
+		t.Run("PurgeAfter30Days", func(t *testing.T) {
+			if err := db.DeleteUser(ctx, admin, "e1@contoso.com"); err != nil {
+				t.Fatal(err)
+			}
+			later := *db
+			later.Now = func() time.Time { return time.Now().Add(31 * 24 * time.Hour) }
+			err := later.RestoreUser(ctx, admin, "e1@contoso.com")
+			if importer.ErrorCode(err) != importer.ENOTFOUND {
+				t.Fatalf("restore after 31 days = %v, want ENOTFOUND (purged)", err)
+			}
+		})
+	})
+}
+
+// TestSeatsConcurrent has many goroutines, and then two processes, take the
+// last seats at once: never more assigned than seats.
+func TestSeatsConcurrent(t *testing.T) {
+	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		mustInit(t, db, 7)
+		var wg sync.WaitGroup
+		errs := make(chan error, 40)
+		for i := 0; i < 40; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := db.AddUser(ctx, admin, sqldb.NewUser{
+					User:     importer.User{UserPrincipalName: fmt.Sprintf("g%d@contoso.com", i)},
+					Requests: []sqldb.LicenseRequest{{SKU: "ENTERPRISEPACK"}},
+				})
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if p := product(t, db, "ENTERPRISEPACK"); p.Assigned != 7 || p.Pending != 33 {
+			t.Fatalf("40 goroutines on 7 seats: assigned %d pending %d", p.Assigned, p.Pending)
+		}
+
+		if err := db.SetSeats(ctx, admin, "ENTERPRISEPACK", 50); err != nil {
+			t.Fatal(err)
+		}
+		// The 33 pending are filled; 10 seats are left for two processes of 20 users each.
+		var procs []*exec.Cmd
+		for p := 0; p < 2; p++ {
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), "SQLDB_TEST_HELPER=1", "SQLDB_TEST_URL="+url, "SQLDB_TEST_PREFIX=p"+strconv.Itoa(p))
+			cmd.Stderr = os.Stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			procs = append(procs, cmd)
+		}
+		for _, c := range procs {
+			if err := c.Wait(); err != nil {
+				t.Fatalf("helper process: %v", err)
+			}
+		}
+		if p := product(t, db, "ENTERPRISEPACK"); p.Assigned != 50 || p.Pending != 30 {
+			t.Fatalf("two processes on the last 10 seats: assigned %d pending %d, want 50 and 30", p.Assigned, p.Pending)
+		}
+	})
+}
+
+// helperProcess adds 20 users with a license, 10 at a time, for
+// TestSeatsConcurrent's second process.
+func helperProcess() int {
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, os.Getenv("SQLDB_TEST_URL"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer db.Close()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := db.AddUser(ctx, admin, sqldb.NewUser{
+				User:     importer.User{UserPrincipalName: fmt.Sprintf("%s-%d@contoso.com", os.Getenv("SQLDB_TEST_PREFIX"), i)},
+				Requests: []sqldb.LicenseRequest{{SKU: "ENTERPRISEPACK"}},
+			})
+			mu.Lock()
+			if err != nil && first == nil {
+				first = err
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if first != nil && !errors.Is(first, context.Canceled) {
+		fmt.Fprintln(os.Stderr, first)
+		return 1
+	}
+	return 0
+}

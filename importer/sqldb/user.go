@@ -1,0 +1,394 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"userimport/importer"
+)
+
+const userColumns = `id, upn, display_name, first_name, last_name, job_title, department,
+	office_number, office_phone, mobile_phone, fax, alternate_email, address, city, state,
+	postal_code, country, usage_location, COALESCE(employee_id, '') AS employee_id, blocked,
+	password_hash IS NOT NULL AS has_password, must_change_password, source, created_at, updated_at, deleted_at`
+
+type userRow struct {
+	ID                 string        `db:"id"`
+	UPN                string        `db:"upn"`
+	DisplayName        string        `db:"display_name"`
+	FirstName          string        `db:"first_name"`
+	LastName           string        `db:"last_name"`
+	JobTitle           string        `db:"job_title"`
+	Department         string        `db:"department"`
+	OfficeNumber       string        `db:"office_number"`
+	OfficePhone        string        `db:"office_phone"`
+	MobilePhone        string        `db:"mobile_phone"`
+	Fax                string        `db:"fax"`
+	AlternateEmail     string        `db:"alternate_email"`
+	Address            string        `db:"address"`
+	City               string        `db:"city"`
+	State              string        `db:"state"`
+	PostalCode         string        `db:"postal_code"`
+	Country            string        `db:"country"`
+	UsageLocation      string        `db:"usage_location"`
+	EmployeeID         string        `db:"employee_id"`
+	Blocked            bool          `db:"blocked"`
+	HasPassword        bool          `db:"has_password"`
+	MustChangePassword bool          `db:"must_change_password"`
+	Source             string        `db:"source"`
+	CreatedAt          int64         `db:"created_at"`
+	UpdatedAt          int64         `db:"updated_at"`
+	DeletedAt          sql.NullInt64 `db:"deleted_at"`
+}
+
+func (r *userRow) user() importer.User {
+	return importer.User{
+		ID: r.ID, UserPrincipalName: r.UPN, DisplayName: r.DisplayName, FirstName: r.FirstName,
+		LastName: r.LastName, JobTitle: r.JobTitle, Department: r.Department, UsageLocation: r.UsageLocation,
+		EmployeeID: r.EmployeeID, AccountEnabled: !r.Blocked, MustChangePassword: r.MustChangePassword,
+		Deleted: r.DeletedAt.Valid, Source: r.Source, OfficeNumber: r.OfficeNumber, OfficePhone: r.OfficePhone,
+		MobilePhone: r.MobilePhone, Fax: r.Fax, AlternateEmail: r.AlternateEmail, Address: r.Address,
+		City: r.City, State: r.State, PostalCode: r.PostalCode, Country: r.Country,
+		CreatedAt: time.UnixMicro(r.CreatedAt).UTC(), UpdatedAt: time.UnixMicro(r.UpdatedAt).UTC(),
+		HasPassword: r.HasPassword, DeletedAt: nullTime(r.DeletedAt),
+		Roles: []importer.Role{}, Licenses: []importer.License{},
+	}
+}
+
+// Users lists users by user name, with their roles and licenses. Deleted
+// users are included only when all is true.
+func (d *DB) Users(ctx context.Context, all bool) ([]importer.User, error) {
+	q := `SELECT ` + userColumns + ` FROM users`
+	if !all {
+		q += ` WHERE deleted_at IS NULL`
+	}
+	q += ` ORDER BY upn_key`
+	var rows []userRow
+	if err := d.db.SelectContext(ctx, &rows, q); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	us := make([]importer.User, len(rows))
+	byID := make(map[string]*importer.User, len(rows))
+	for i := range rows {
+		us[i] = rows[i].user()
+		byID[us[i].ID] = &us[i]
+	}
+	if err := d.attach(ctx, d.db, byID, ""); err != nil {
+		return nil, err
+	}
+	return us, nil
+}
+
+// User returns the user named upn (case ignored), deleted or not, with roles
+// and licenses. An unknown user is ENOTFOUND.
+func (d *DB) User(ctx context.Context, upn string) (importer.User, error) {
+	return d.user(ctx, d.db, upn)
+}
+
+func (d *DB) user(ctx context.Context, q sqlx.QueryerContext, upn string) (importer.User, error) {
+	var r userRow
+	err := sqlx.GetContext(ctx, q, &r, d.db.Rebind(`SELECT `+userColumns+` FROM users WHERE upn_key = ?`), strings.ToLower(upn))
+	if errors.Is(err, sql.ErrNoRows) {
+		return importer.User{}, importer.Errorf(importer.ENOTFOUND, "no user %s", upn)
+	}
+	if err != nil {
+		return importer.User{}, fmt.Errorf("read user: %w", err)
+	}
+	u := r.user()
+	if err := d.attach(ctx, q, map[string]*importer.User{u.ID: &u}, u.ID); err != nil {
+		return importer.User{}, err
+	}
+	return u, nil
+}
+
+// attach loads the roles and licenses of the users in byID (of one user
+// when only is set, else of all).
+func (d *DB) attach(ctx context.Context, q sqlx.QueryerContext, byID map[string]*importer.User, only string) error {
+	where, args := "", []any{}
+	if only != "" {
+		where, args = " WHERE user_id = ?", []any{only}
+	}
+	roles, err := q.QueryxContext(ctx, d.db.Rebind(`SELECT user_id, role FROM user_roles`+where+` ORDER BY role`), args...)
+	if err != nil {
+		return fmt.Errorf("read roles: %w", err)
+	}
+	for roles.Next() {
+		var id, role string
+		if err := roles.Scan(&id, &role); err != nil {
+			roles.Close()
+			return fmt.Errorf("read roles: %w", err)
+		}
+		if u := byID[id]; u != nil {
+			u.Roles = append(u.Roles, importer.Role(role))
+		}
+	}
+	roles.Close()
+	if err := roles.Err(); err != nil {
+		return fmt.Errorf("read roles: %w", err)
+	}
+	lic, err := q.QueryxContext(ctx, d.db.Rebind(`SELECT a.user_id, p.sku, a.status, a.disabled_plans, a.requested_at
+		FROM license_assignments a JOIN products p ON p.id = a.product_id`+strings.ReplaceAll(where, "user_id", "a.user_id")+
+		` ORDER BY p.sku`), args...)
+	if err != nil {
+		return fmt.Errorf("read licenses: %w", err)
+	}
+	defer lic.Close()
+	for lic.Next() {
+		var id, disabled string
+		var l importer.License
+		var at int64
+		if err := lic.Scan(&id, &l.SKU, &l.Status, &disabled, &at); err != nil {
+			return fmt.Errorf("read licenses: %w", err)
+		}
+		l.DisabledPlans = splitList(disabled)
+		l.RequestedAt = time.UnixMicro(at).UTC()
+		if u := byID[id]; u != nil {
+			u.Licenses = append(u.Licenses, l)
+		}
+	}
+	return lic.Err()
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ";")
+}
+
+// DeleteUser soft-deletes a user: it can be restored for 30 days. Its seats
+// are freed and go to pending assignments, oldest first.
+func (d *DB) DeleteUser(ctx context.Context, actor, upn string) error {
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := d.purge(ctx, tx); err != nil {
+			return err
+		}
+		u, err := d.user(ctx, tx, upn)
+		if err != nil {
+			return err
+		}
+		if u.Deleted {
+			return importer.Errorf(importer.ECONFLICT, "%s is deleted already", u.UserPrincipalName)
+		}
+		if strings.EqualFold(u.UserPrincipalName, actor) {
+			return importer.Errorf(importer.ECONFLICT, "you cannot delete yourself")
+		}
+		now := d.now()
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET deleted_at = ?, updated_at = ? WHERE id = ?`), now, now, u.ID); err != nil {
+			return fmt.Errorf("delete user: %w", err)
+		}
+		for _, l := range u.Licenses {
+			id, _, _, err := d.lockProduct(ctx, tx, l.SKU)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE license_assignments SET status = 'suspended', assigned_at = NULL
+				WHERE user_id = ? AND product_id = ?`), u.ID, id); err != nil {
+				return fmt.Errorf("suspend license: %w", err)
+			}
+			if l.Status == importer.LicenseAssigned {
+				if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE products SET assigned = assigned - 1 WHERE id = ?`), id); err != nil {
+					return fmt.Errorf("free seat: %w", err)
+				}
+				if _, err := d.fillPending(ctx, tx, id); err != nil {
+					return err
+				}
+			}
+		}
+		return d.audit(ctx, tx, actor, "user delete", u.UserPrincipalName, "", "")
+	})
+}
+
+// RestoreUser brings back a deleted user with its licenses: assigned where a
+// seat is free, else pending.
+func (d *DB) RestoreUser(ctx context.Context, actor, upn string) error {
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := d.purge(ctx, tx); err != nil {
+			return err
+		}
+		u, err := d.user(ctx, tx, upn)
+		if err != nil {
+			return err
+		}
+		if !u.Deleted {
+			return importer.Errorf(importer.ECONFLICT, "%s is not deleted", u.UserPrincipalName)
+		}
+		now := d.now()
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET deleted_at = NULL, updated_at = ? WHERE id = ?`), now, u.ID); err != nil {
+			return fmt.Errorf("restore user: %w", err)
+		}
+		var detail []string
+		for _, l := range u.Licenses {
+			id, seats, assigned, err := d.lockProduct(ctx, tx, l.SKU)
+			if err != nil {
+				return err
+			}
+			status := importer.LicensePending
+			if assigned < seats {
+				status = importer.LicenseAssigned
+				if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE products SET assigned = assigned + 1 WHERE id = ?`), id); err != nil {
+					return mapErr(fmt.Errorf("take seat: %w", err))
+				}
+			}
+			var assignedAt any
+			if status == importer.LicenseAssigned {
+				assignedAt = now
+			}
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE license_assignments
+				SET status = ?, requested_at = ?, queue_pos = 0, assigned_at = ? WHERE user_id = ? AND product_id = ?`),
+				status, now, assignedAt, u.ID, id); err != nil {
+				return fmt.Errorf("restore license: %w", err)
+			}
+			detail = append(detail, l.SKU+" "+status)
+		}
+		return d.audit(ctx, tx, actor, "user restore", u.UserPrincipalName, strings.Join(detail, "; "), "")
+	})
+}
+
+// purge removes users deleted more than importer.RestoreWindow ago.
+func (d *DB) purge(ctx context.Context, tx *sqlx.Tx) error {
+	cutoff := d.Now().Add(-importer.RestoreWindow).UnixMicro()
+	var ids []string
+	if err := tx.SelectContext(ctx, &ids, tx.Rebind(`SELECT upn FROM users WHERE deleted_at IS NOT NULL AND deleted_at < ?`), cutoff); err != nil {
+		return fmt.Errorf("find expired users: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM users WHERE deleted_at IS NOT NULL AND deleted_at < ?`), cutoff); err != nil {
+		return fmt.Errorf("purge users: %w", err)
+	}
+	sort.Strings(ids)
+	return d.audit(ctx, tx, "system", "user purge", strings.Join(ids, ", "), "deleted more than 30 days ago", "")
+}
+
+// Credentials is what sign-in needs to know of a user.
+type Credentials struct {
+	UPN                string
+	PasswordHash       string // "" when the user has no password (single sign-on)
+	PasswordSetAt      time.Time
+	MustChangePassword bool
+	Blocked            bool
+	Deleted            bool
+}
+
+// Credentials returns the sign-in data of upn; ENOTFOUND when unknown.
+func (d *DB) Credentials(ctx context.Context, upn string) (Credentials, error) {
+	var c Credentials
+	var hash sql.NullString
+	var setAt, deletedAt sql.NullInt64
+	err := d.db.QueryRowxContext(ctx, d.db.Rebind(`SELECT upn, password_hash, password_set_at, must_change_password,
+		blocked, deleted_at FROM users WHERE upn_key = ?`), strings.ToLower(upn)).
+		Scan(&c.UPN, &hash, &setAt, &c.MustChangePassword, &c.Blocked, &deletedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, importer.Errorf(importer.ENOTFOUND, "no user %s", upn)
+	}
+	if err != nil {
+		return c, fmt.Errorf("read credentials: %w", err)
+	}
+	c.PasswordHash = hash.String
+	if setAt.Valid {
+		c.PasswordSetAt = time.UnixMicro(setAt.Int64)
+	}
+	c.Deleted = deletedAt.Valid
+	return c, nil
+}
+
+// SetPassword stores a new password hash for upn. mustChange makes the user
+// change it at next sign-in. actor is who did it (the user itself for passwd).
+func (d *DB) SetPassword(ctx context.Context, actor, upn, hash string, mustChange bool) error {
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		now := d.now()
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET password_hash = ?, password_set_at = ?,
+			must_change_password = ?, updated_at = ? WHERE upn_key = ? AND deleted_at IS NULL`),
+			hash, now, mustChange, now, strings.ToLower(upn))
+		if err != nil {
+			return fmt.Errorf("set password: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return importer.Errorf(importer.ENOTFOUND, "no user %s", upn)
+		}
+		return d.audit(ctx, tx, actor, "user set-password", upn, fmt.Sprintf("must change at next sign-in: %t", mustChange), "")
+	})
+}
+
+// AssignRole gives upn an admin role.
+func (d *DB) AssignRole(ctx context.Context, actor, upn string, role importer.Role) error {
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		u, err := d.user(ctx, tx, upn)
+		if err != nil {
+			return err
+		}
+		if u.Deleted {
+			return importer.Errorf(importer.ECONFLICT, "%s is deleted: restore it first", u.UserPrincipalName)
+		}
+		_, err = tx.ExecContext(ctx, tx.Rebind(`INSERT INTO user_roles (user_id, role) VALUES (?, ?)`), u.ID, string(role))
+		if err = mapErr(err); errors.Is(err, errUnique) {
+			return importer.Errorf(importer.ECONFLICT, "%s is %s already", u.UserPrincipalName, role)
+		}
+		if err != nil {
+			return fmt.Errorf("assign role: %w", err)
+		}
+		return d.audit(ctx, tx, actor, "role assign", u.UserPrincipalName, string(role), "")
+	})
+}
+
+// RemoveRole takes an admin role from upn. The last Global admin keeps it.
+func (d *DB) RemoveRole(ctx context.Context, actor, upn string, role importer.Role) error {
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		u, err := d.user(ctx, tx, upn)
+		if err != nil {
+			return err
+		}
+		if role == importer.GlobalAdmin {
+			var n int
+			if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id
+				WHERE r.role = ? AND u.deleted_at IS NULL`), string(role)); err != nil {
+				return fmt.Errorf("count admins: %w", err)
+			}
+			if n <= 1 {
+				return importer.Errorf(importer.ECONFLICT, "%s is the last Global admin: give the role to someone else first", u.UserPrincipalName)
+			}
+		}
+		res, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM user_roles WHERE user_id = ? AND role = ?`), u.ID, string(role))
+		if err != nil {
+			return fmt.Errorf("remove role: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return importer.Errorf(importer.ENOTFOUND, "%s is not %s", u.UserPrincipalName, role)
+		}
+		return d.audit(ctx, tx, actor, "role remove", u.UserPrincipalName, string(role), "")
+	})
+}
+
+// RoleHolder is one user holding one admin role.
+type RoleHolder struct {
+	UPN  string        `json:"userPrincipalName"`
+	Role importer.Role `json:"role"`
+}
+
+// RoleHolders lists who holds which admin role, deleted users left out.
+func (d *DB) RoleHolders(ctx context.Context) ([]RoleHolder, error) {
+	var hs []RoleHolder
+	rows, err := d.db.QueryxContext(ctx, `SELECT u.upn, r.role FROM user_roles r JOIN users u ON u.id = r.user_id
+		WHERE u.deleted_at IS NULL ORDER BY r.role, u.upn_key`)
+	if err != nil {
+		return nil, fmt.Errorf("list roles: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h RoleHolder
+		if err := rows.Scan(&h.UPN, &h.Role); err != nil {
+			return nil, fmt.Errorf("list roles: %w", err)
+		}
+		hs = append(hs, h)
+	}
+	return hs, rows.Err()
+}
