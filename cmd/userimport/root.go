@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -22,6 +23,7 @@ type globals struct {
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	stdinLines     *bufio.Reader
 
 	log *zap.Logger
 }
