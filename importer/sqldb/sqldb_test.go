@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"userimport/importer"
 	"userimport/importer/sqldb"
