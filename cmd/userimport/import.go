@@ -1,7 +1,289 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+	"golang.org/x/term"
+
+	"userimport/importer"
+	"userimport/importer/argon2id"
+	"userimport/importer/sheet"
+	"userimport/importer/sqldb"
+	"userimport/report"
+	"userimport/validate"
+)
+
+type importOptions struct {
+	mode                  string
+	dryRun                bool
+	out                   string
+	domain                string
+	license               string
+	disabledApps          string
+	usageLocation         string
+	requirePasswordChange bool
+	blockSignIn           bool
+	noPasswords           bool
+	notify                string
+	workers               int
+	sheet                 string
+	delimiter             string
+	encoding              string
+	resultsCSV            bool
+}
 
 func newImportCmd(g *globals) *cobra.Command {
-	return &cobra.Command{Use: "import", Short: "not built yet"}
+	var o importOptions
+	cmd := &cobra.Command{
+		Use:   "import FILE [flags]",
+		Short: "Create (or update) users with licenses from a CSV or XLSX file",
+		Long: `Import reads FILE (CSV or XLSX, told by content), checks every row, and creates the
+good rows' users with their licenses, giving free seats to rows in file order.
+It writes <base>.results.xlsx (every row's outcome) and <base>.credentials.txt
+(each new user's temporary password, mode 0600) to --out.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runImport(cmd.Context(), g, cmd, args[0], o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.mode, "mode", importer.ModeCreate, "create (only new users) or upsert (create new, update existing)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "check everything and write the result workbook, change nothing")
+	f.StringVar(&o.out, "out", ".", "folder for the result workbook and the credentials notice")
+	f.StringVar(&o.domain, "domain", "", "domain for User Name cells without @")
+	f.StringVar(&o.license, "license", "", "licenses for rows whose Licenses cell is blank (SKU;SKU)")
+	f.StringVar(&o.disabledApps, "disabled-apps", "", "apps to disable for rows whose Disabled Apps cell is blank (PLAN;PLAN)")
+	f.StringVar(&o.usageLocation, "usage-location", "", "usage location (ISO country code) for rows that give none")
+	f.BoolVar(&o.requirePasswordChange, "require-password-change", true, "new users must change their password at first sign-in, unless the row says")
+	f.BoolVar(&o.blockSignIn, "block-sign-in", false, "block sign-in of new users, unless the row says")
+	f.BoolVar(&o.noPasswords, "no-passwords", false, "create accounts without passwords (single sign-on): no notice is written")
+	f.StringVar(&o.notify, "notify", "", "email the credentials notice to these addresses (up to 5, comma-separated; USERIMPORT_SMTP_URL)")
+	f.IntVar(&o.workers, "workers", runtime.NumCPU(), "provisioning concurrency")
+	f.StringVar(&o.sheet, "sheet", "", "worksheet to read (XLSX; default the first)")
+	f.StringVar(&o.delimiter, "delimiter", "", "CSV delimiter: , ; | or tab (default: found from the header line)")
+	f.StringVar(&o.encoding, "encoding", "", "CSV encoding: utf-8, utf-16le, utf-16be or windows-1252 (default: detected)")
+	f.BoolVar(&o.resultsCSV, "results-csv", false, "also write the results as <base>.results.csv")
+	return cmd
+}
+
+func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string, o importOptions) error {
+	sheetOpts, err := o.sheetOptions()
+	if err != nil {
+		return err
+	}
+	notify := validate.List(o.notify)
+	if len(notify) > 5 {
+		return &usageError{fmt.Sprintf("--notify takes up to 5 addresses (got %d)", len(notify))}
+	}
+	for _, a := range notify {
+		if err := validate.Email(a); err != nil {
+			return &usageError{fmt.Sprintf("--notify %q: %v", a, err)}
+		}
+	}
+	var smtp report.SMTPConfig
+	if len(notify) > 0 {
+		if o.noPasswords {
+			return &usageError{"--notify sends the credentials notice, and --no-passwords writes none"}
+		}
+		if smtp, err = report.ParseSMTPURL(os.Getenv("USERIMPORT_SMTP_URL")); err != nil {
+			return &usageError{fmt.Sprintf("--notify needs USERIMPORT_SMTP_URL=smtp://user:pass@host:port: %v", err)}
+		}
+	}
+	if o.workers < 1 {
+		return &usageError{"--workers must be 1 or more"}
+	}
+	if st, err := os.Stat(o.out); err != nil || !st.IsDir() {
+		return importer.Errorf(importer.EINVALID, "--out %s: no such folder", o.out)
+	}
+	if _, err := os.Stat(path); err != nil {
+		return importer.Errorf(importer.EINVALID, "cannot read %s: no such file", path)
+	}
+
+	db, err := g.openImportDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	actor, err := g.actor(ctx, db)
+	if err != nil {
+		return err
+	}
+	log := g.log.With(zap.String("file", path))
+	progress := importer.NewProgress()
+	stopProgress := g.showProgress(ctx, progress, log)
+	rep, err := importer.Run(ctx, db, importer.Options{
+		Path: path, Mode: o.mode, DryRun: o.dryRun, OutDir: o.out, Workers: o.workers,
+		Domain: strings.ToLower(o.domain), Licenses: validate.List(o.license), DisabledApps: validate.List(o.disabledApps),
+		UsageLocation: o.usageLocation, RequirePasswordChange: o.requirePasswordChange, BlockSignIn: o.blockSignIn,
+		NoPasswords: o.noPasswords, ResultsCSV: o.resultsCSV, Actor: actor,
+		Open: func() (importer.RowSource, error) { return sheet.Open(path, sheetOpts) },
+		Hash: func(pw string) (string, error) { return argon2id.Hash(pw, argon2id.DefaultParams()) },
+		Outputs: reportOutputs(), Progress: progress, Log: log,
+	})
+	stopProgress()
+	if rep.Summary.Started.IsZero() {
+		return err // nothing was done: the file or a flag was rejected
+	}
+	printSummary(g, rep)
+	if rep.NoticePath != "" && len(notify) > 0 {
+		sendNotice(ctx, log, smtp, notify, rep)
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(g.stderr, "interrupted: the rows done so far are kept and reported; run the same command again to finish")
+	}
+	return err
+}
+
+func (o importOptions) sheetOptions() (sheet.Options, error) {
+	so := sheet.Options{Sheet: o.sheet, Encoding: o.encoding}
+	switch strings.ToLower(o.delimiter) {
+	case "":
+	case "tab", `\t`, "\t":
+		so.Delimiter = '\t'
+	default:
+		r, n := utf8.DecodeRuneInString(o.delimiter)
+		if n != len(o.delimiter) || !strings.ContainsRune(",;|", r) {
+			return so, &usageError{fmt.Sprintf("--delimiter %q: use , ; | or tab", o.delimiter)}
+		}
+		so.Delimiter = r
+	}
+	switch strings.ToLower(o.encoding) {
+	case "", "utf-8", "utf8", "utf-16le", "utf-16be", "windows-1252", "cp1252", "latin1":
+	default:
+		return so, &usageError{fmt.Sprintf("--encoding %q: use utf-8, utf-16le, utf-16be or windows-1252", o.encoding)}
+	}
+	return so, nil
+}
+
+// openImportDB opens the directory for import. A newcomer with no --db and
+// no userimport.db gets the demo tenant, said in one line.
+func (g *globals) openImportDB(ctx context.Context) (*sqldb.DB, error) {
+	path := sqldb.SQLitePath(defaultDB)
+	if g.db != "" {
+		return g.openDB(ctx, true)
+	}
+	if _, err := os.Stat(path); err == nil {
+		return g.openDB(ctx, true)
+	}
+	db, err := g.openDB(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	upn, password, err := initDirectory(ctx, db, importer.DemoTenant())
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	_ = password // the demo admin's password: `userimport user set-password` gives a new one
+	fmt.Fprintf(g.stderr, "No directory yet: created %s with the demo tenant (Contoso; admin %s; `userimport user set-password %s` sets its password).\n", path, upn, upn)
+	return db, nil
+}
+
+func reportOutputs() importer.Outputs {
+	return importer.Outputs{
+		Results: func(xlsxPath, csvPath string) (importer.ResultWriter, error) {
+			return report.CreateResults(xlsxPath, csvPath)
+		},
+		CreateNotice: func(dir, base string, h importer.NoticeHeader) (importer.Notice, error) {
+			return report.CreateNotice(dir, base, report.NoticeHeader(h))
+		},
+		OpenNotice: func(path string) (importer.Notice, map[string]bool, error) {
+			n, entries, err := report.OpenNotice(path)
+			if err != nil {
+				return nil, nil, err
+			}
+			have := make(map[string]bool, len(entries))
+			for _, e := range entries {
+				have[strings.ToLower(e.UPN)] = true
+			}
+			return n, have, nil
+		},
+	}
+}
+
+// showProgress draws a progress bar on a terminal, else logs a line every
+// 5 seconds. The returned func stops it.
+func (g *globals) showProgress(ctx context.Context, p *importer.Progress, log *zap.Logger) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	f, tty := g.stderr.(*os.File)
+	tty = tty && term.IsTerminal(int(f.Fd()))
+	go func() {
+		defer close(done)
+		start := time.Now()
+		every := 5 * time.Second
+		var bar *progressbar.ProgressBar
+		if tty {
+			every = 200 * time.Millisecond
+			bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(g.stderr), progressbar.OptionSetDescription("rows"),
+				progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"),
+				progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+		}
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				if bar != nil {
+					bar.Finish()
+				}
+				return
+			case <-t.C:
+				doneRows, total := p.Done(), p.Total()
+				if bar != nil {
+					if total >= 0 && bar.GetMax64() != total {
+						bar.ChangeMax64(total)
+					}
+					bar.Set64(doneRows)
+					continue
+				}
+				secs := time.Since(start).Seconds()
+				log.Info("importing", zap.Int64("done", doneRows), zap.Int64("total", total),
+					zap.Float64("rowsPerSecond", float64(int(float64(doneRows)/secs*10))/10))
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+func printSummary(g *globals, rep importer.Report) {
+	s := rep.Summary
+	what := ""
+	if s.DryRun {
+		what = "dry run, nothing changed: "
+	}
+	if rep.Resumed {
+		what = "resumed batch " + s.BatchID + ": "
+	}
+	line := fmt.Sprintf("%s%d rows: %d created, %d updated, %d unchanged, %d failed; licenses %d assigned, %d pending; results %s",
+		what, s.Rows, s.Created, s.Updated, s.Unchanged, s.Failed, s.LicensesAssigned, s.LicensesPending, rep.ResultsPath)
+	if rep.CSVPath != "" {
+		line += ", " + rep.CSVPath
+	}
+	if rep.NoticePath != "" {
+		line += "; credentials " + rep.NoticePath
+	}
+	fmt.Fprintln(g.stdout, line)
+}
+
+func sendNotice(ctx context.Context, log *zap.Logger, cfg report.SMTPConfig, to []string, rep importer.Report) {
+	body, err := os.ReadFile(rep.NoticePath)
+	if err == nil {
+		err = report.SendNotice(ctx, cfg, to, "New user accounts: "+rep.Summary.File, body)
+	}
+	if err != nil {
+		log.Warn("the credentials notice was not emailed; it stays in its file", zap.String("notice", rep.NoticePath), zap.Error(err))
+		return
+	}
+	log.Info("credentials notice emailed", zap.Strings("to", to))
 }

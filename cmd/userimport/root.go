@@ -11,6 +11,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"golang.org/x/term"
+
+	"userimport/report"
 )
 
 // globals are the flags every command takes. Each falls back to its
@@ -100,6 +102,6 @@ func (g *globals) setup() error {
 	default:
 		return &usageError{fmt.Sprintf("--log-format %q: use console or json", format)}
 	}
-	g.log = zap.New(zapcore.NewCore(enc, zapcore.AddSync(g.stderr), level))
+	g.log = zap.New(report.RedactCore(zapcore.NewCore(enc, zapcore.AddSync(g.stderr), level)))
 	return nil
 }

@@ -123,6 +123,11 @@ CREATE TABLE batch_rows (
 	licenses       TEXT    NOT NULL DEFAULT '',
 	message        TEXT    NOT NULL DEFAULT '',
 	user_id        TEXT    NOT NULL DEFAULT '',
+	licenses_assigned INTEGER NOT NULL DEFAULT 0,
+	licenses_pending  INTEGER NOT NULL DEFAULT 0,
+	-- notice_needed: a created user whose password must reach the notice;
+	-- noticed: it is known to be there.
+	notice_needed  BOOLEAN NOT NULL DEFAULT FALSE,
 	noticed        BOOLEAN NOT NULL DEFAULT FALSE,
 	payload        TEXT    NOT NULL DEFAULT '',
 	PRIMARY KEY (batch_id, row_number)

@@ -1,0 +1,118 @@
+package importer
+
+import (
+	"context"
+	"time"
+)
+
+// Modes of an import.
+const (
+	ModeCreate = "create"
+	ModeUpsert = "upsert"
+)
+
+// Actions of a planned row.
+const (
+	ActionCreate = "create"
+	ActionUpdate = "update"
+)
+
+// Batch is one import of one file.
+type Batch struct {
+	ID          string
+	File        string
+	SHA256      string
+	Mode        string
+	Options     string // the flags, for the record
+	ActingAdmin string
+	NoticePath  string // the credentials notice, once one was created
+	Started     time.Time
+}
+
+// PlannedLicense is one license a planned row asks for. Status is set when
+// the row is staged: LicenseAssigned when a seat was reserved for it,
+// LicensePending when none was free.
+type PlannedLicense struct {
+	SKU           string   `json:"sku"`
+	DisabledPlans []string `json:"disabledPlans,omitempty"`
+	Status        string   `json:"status,omitempty"`
+}
+
+// Planned is a row the plan step found good: what to write. It is kept in
+// the batch journal (it never holds a password), so that a resumed batch
+// provisions exactly what was planned and reserved.
+type Planned struct {
+	Row              int              `json:"row"`
+	Action           string           `json:"action"`
+	User             User             `json:"user"` // create: the new user; update: the user as it will be
+	Changed          []string         `json:"changed,omitempty"`
+	Licenses         []PlannedLicense `json:"licenses,omitempty"` // new assignments
+	Roles            []Role           `json:"newRoles,omitempty"` // roles to give
+	Blocked          bool             `json:"blocked"`
+	NeedsPassword    bool             `json:"needsPassword"`
+	PasswordFromFile bool             `json:"passwordFromFile"`
+	RequestedAt      int64            `json:"requestedAt"` // when the batch asked for the licenses (Unix µs)
+}
+
+// JournalRow is one row as the plan step leaves it: either decided (Result
+// set: Failed or Unchanged) or to be provisioned (Plan set).
+type JournalRow struct {
+	Row    int
+	Result *Result
+	Plan   *Planned
+}
+
+// Work is one planned row handed to a worker, with its password (if it
+// gets one) and the password's hash.
+type Work struct {
+	Plan     *Planned
+	Password Secret
+	Hash     string
+}
+
+// Counts are a batch's outcome counts.
+type Counts struct {
+	Rows, Created, Updated, Unchanged, Failed int
+	LicensesAssigned, LicensesPending         int
+}
+
+// Directory is what the import pipeline needs of the directory store.
+// Every method is one transaction; the implementation is safe for
+// concurrent use by several goroutines and processes.
+type Directory interface {
+	Settings(ctx context.Context) (Settings, error)
+	Domains(ctx context.Context) ([]Domain, error)
+	Products(ctx context.Context) ([]Product, error)
+	// Lookup returns the users (deleted ones too) whose lower-cased user
+	// names are in upnKeys, by that key, and the owners (lower-cased user
+	// names) of the lower-cased employee IDs in empKeys.
+	Lookup(ctx context.Context, upnKeys, empKeys []string) (users map[string]*User, empOwners map[string]string, err error)
+
+	// ResumableBatch returns the unfinished batch of a file with this
+	// SHA-256 and mode, or nil.
+	ResumableBatch(ctx context.Context, sha256, mode string) (*Batch, error)
+	CreateBatch(ctx context.Context, b *Batch) error
+	SetNoticePath(ctx context.Context, batchID, path string) error
+	// Journal calls fn for every journaled row in row order: plan is nil for
+	// a row that is done, the staged plan for one that is not.
+	Journal(ctx context.Context, batchID string, fn func(row int, plan *Planned) error) error
+	// Stage writes rows to the journal and, in the same transaction, gives
+	// each product's free seats to the rows' licenses in row order, setting
+	// each PlannedLicense's Status.
+	Stage(ctx context.Context, batchID string, rows []JournalRow) error
+	// Provision writes each work item whole (user, licenses, roles, journal)
+	// and returns each one's result. A row that cannot be written (its user
+	// name taken meanwhile, say) fails alone, and its reserved seats are
+	// released.
+	Provision(ctx context.Context, batchID, actor string, work []Work) ([]Result, error)
+	// Unnoticed calls fn for each user the batch created with a password
+	// that is not yet known to be in the credentials notice.
+	Unnoticed(ctx context.Context, batchID string, fn func(upn string, mustChange bool) error) error
+	MarkNoticed(ctx context.Context, batchID string) error
+	SetPassword(ctx context.Context, actor, upn, hash string, mustChange bool) error
+	// Results calls fn with every journaled row's result in row order.
+	Results(ctx context.Context, batchID string, fn func(Result) error) error
+	// FinishBatch records the batch's end state ("finished" or
+	// "interrupted") and returns its counts.
+	FinishBatch(ctx context.Context, batchID, state string) (Counts, error)
+}

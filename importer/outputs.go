@@ -1,0 +1,113 @@
+package importer
+
+import (
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// RowSource streams the data rows of an input file (sheet.Reader).
+type RowSource interface {
+	Next() (Row, error) // io.EOF at the end
+	Has(c Column) bool
+	Header() []string
+	Warnings() []string
+	Close() error
+}
+
+// ResultWriter writes the result workbook (report.Results). Rows come in
+// ascending row order.
+type ResultWriter interface {
+	Write(Result) error
+	Close(Summary) error
+	Abort()
+}
+
+// NoticeHeader is what the credentials notice says above the passwords.
+type NoticeHeader struct {
+	Organization string
+	BatchID      string
+	Time         time.Time
+	SignInURL    string
+	MustChange   bool
+}
+
+// Notice is the credentials notice (report.Notice): the one file that holds
+// passwords.
+type Notice interface {
+	Add(upn string, password Secret) error
+	Sync() error
+	Path() string
+	Close() error
+}
+
+// Outputs make the files a batch writes; cmd wires them to package report.
+type Outputs struct {
+	Results      func(xlsxPath, csvPath string) (ResultWriter, error)
+	CreateNotice func(dir, base string, h NoticeHeader) (Notice, error)
+	// OpenNotice reopens a notice for appending and returns the lower-cased
+	// user names it already holds.
+	OpenNotice func(path string) (Notice, map[string]bool, error)
+}
+
+// Progress counts rows as a batch goes; cmd shows it. Safe for concurrent
+// use.
+type Progress struct {
+	done  atomic.Int64
+	total atomic.Int64 // -1 until the whole file has been read
+}
+
+// NewProgress returns a Progress with an unknown total.
+func NewProgress() *Progress {
+	p := &Progress{}
+	p.total.Store(-1)
+	return p
+}
+
+// Done returns how many rows are done.
+func (p *Progress) Done() int64 { return p.done.Load() }
+
+// Total returns the number of data rows, or -1 while unknown.
+func (p *Progress) Total() int64 { return p.total.Load() }
+
+func (p *Progress) add(n int) {
+	if p != nil {
+		p.done.Add(int64(n))
+	}
+}
+
+func (p *Progress) setTotal(n int) {
+	if p != nil {
+		p.total.Store(int64(n))
+	}
+}
+
+// Result returns the result of a planned row that ended with outcome o.
+func (p *Planned) Result(o Outcome) Result {
+	r := Result{
+		Row: p.Row, UserName: p.User.UserPrincipalName, DisplayName: p.User.DisplayName,
+		Outcome: o, LicenseStatus: StatusNone, UserID: p.User.ID,
+	}
+	if o == Failed {
+		r.UserID = ""
+		return r
+	}
+	var waiting []string
+	for _, l := range p.Licenses {
+		r.Licenses = append(r.Licenses, LicenseResult{SKU: l.SKU, Status: l.Status})
+		if l.Status == LicensePending {
+			waiting = append(waiting, l.SKU)
+		}
+	}
+	switch {
+	case len(waiting) > 0:
+		r.LicenseStatus = StatusPending
+		r.Message = "Licenses: " + strings.Join(waiting, ", ") + " waits for a free seat; the user is created and gets it when a seat frees up"
+		if o == Updated {
+			r.Message = "Licenses: " + strings.Join(waiting, ", ") + " waits for a free seat; it is assigned when a seat frees up"
+		}
+	case len(p.Licenses) > 0:
+		r.LicenseStatus = StatusAssigned
+	}
+	return r
+}

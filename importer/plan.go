@@ -1,0 +1,324 @@
+package importer
+
+import (
+	"fmt"
+	"hash/maphash"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"userimport/validate"
+)
+
+// planner turns rows into journal rows: it applies the rules, finds
+// duplicates within the file, and compares each row with the directory.
+// It is used by one goroutine, rows in file order.
+type planner struct {
+	opts     *Options
+	base     validate.Context
+	products map[string]Product // by SKU
+	actor    []string
+	hasName  bool // the file has Display Name, or First and Last Name
+	now      int64
+
+	seed    maphash.Seed
+	seenUPN map[uint64]int32 // hash of lower-cased UPN → first row
+	seenEmp map[uint64]int32 // hash of lower-cased employee ID → first row
+}
+
+func newPlanner(o *Options, s Settings, domains []Domain, products []Product, actor User, hasName bool, now int64) *planner {
+	verified := map[string]bool{}
+	for _, d := range domains {
+		if d.Verified {
+			verified[strings.ToLower(d.Name)] = true
+		}
+	}
+	p := &planner{
+		opts: o, products: map[string]Product{}, actor: rolesOf(actor), hasName: hasName, now: now,
+		seed: maphash.MakeSeed(), seenUPN: map[uint64]int32{}, seenEmp: map[uint64]int32{},
+	}
+	var vps []validate.Product
+	for _, pr := range products {
+		p.products[pr.SKU] = pr
+		vps = append(vps, validate.Product{SKU: pr.SKU, Name: pr.Name, Plans: pr.Plans})
+	}
+	usage := o.UsageLocation
+	if usage == "" {
+		usage = s.DefaultUsageLocation
+	}
+	p.base = validate.Context{
+		VerifiedDomains: verified, Products: vps, DefaultDomain: o.Domain,
+		DefaultLicenses: o.Licenses, DefaultDisabledApps: o.DisabledApps, DefaultUsageLocation: usage,
+		RequirePasswordChange: o.RequirePasswordChange, BlockSignIn: o.BlockSignIn,
+		NoPasswords: o.NoPasswords, Actor: p.actor,
+	}
+	return p
+}
+
+func rolesOf(u User) []string {
+	rs := make([]string, len(u.Roles))
+	for i, r := range u.Roles {
+		rs[i] = string(r)
+	}
+	return rs
+}
+
+// keys returns the lower-cased user name and employee ID a row asks for,
+// for the bulk lookup; "" where the cell is unusable.
+func (p *planner) keys(r *Row) (upnKey, empKey string) {
+	if upn, _, _, err := validate.Username(r.Cells[ColUserName], p.opts.Domain); err == nil {
+		upnKey = strings.ToLower(upn)
+	}
+	return upnKey, strings.ToLower(r.Cells[ColEmployeeID])
+}
+
+// remember records the row's keys for the duplicate check and returns the
+// earlier rows that had them (0 when none).
+func (p *planner) remember(row int, upnKey, empKey string) (dupUPN, dupEmp int) {
+	if upnKey != "" {
+		h := maphash.String(p.seed, upnKey)
+		if first, ok := p.seenUPN[h]; ok {
+			dupUPN = int(first)
+		} else {
+			p.seenUPN[h] = int32(row)
+		}
+	}
+	if empKey != "" {
+		h := maphash.String(p.seed, empKey)
+		if first, ok := p.seenEmp[h]; ok {
+			dupEmp = int(first)
+		} else {
+			p.seenEmp[h] = int32(row)
+		}
+	}
+	return dupUPN, dupEmp
+}
+
+func inputOf(r *Row) validate.Input {
+	c := &r.Cells
+	return validate.Input{
+		UserName: c[ColUserName], FirstName: c[ColFirstName], LastName: c[ColLastName], DisplayName: c[ColDisplayName],
+		JobTitle: c[ColJobTitle], Department: c[ColDepartment], OfficeNumber: c[ColOfficeNumber],
+		OfficePhone: c[ColOfficePhone], MobilePhone: c[ColMobilePhone], Fax: c[ColFax], AlternateEmail: c[ColAlternateEmail],
+		Address: c[ColAddress], City: c[ColCity], State: c[ColState], PostalCode: c[ColPostalCode], Country: c[ColCountry],
+		UsageLocation: c[ColUsageLocation], Licenses: c[ColLicenses], DisabledApps: c[ColDisabledApps], Roles: c[ColRoles],
+		Password: c[ColPassword], RequirePasswordChange: c[ColRequirePasswordChange], BlockSignIn: c[ColBlockSignIn],
+		EmployeeID: c[ColEmployeeID],
+	}
+}
+
+// plan decides one row. existing is the directory's user of that name (nil
+// for none); empOwner the lower-cased user name that holds the row's
+// employee ID ("" for none).
+func (p *planner) plan(r *Row, upnKey string, dupUPN, dupEmp int, existing *User, empOwner string) JournalRow {
+	in := inputOf(r)
+	c := p.base
+	upsertExisting := existing != nil && p.opts.Mode == ModeUpsert && !existing.Deleted
+	if upsertExisting {
+		held := make([]string, 0, len(existing.Licenses))
+		for _, l := range existing.Licenses {
+			held = append(held, l.SKU)
+		}
+		c.Existing = &validate.Existing{UsageLocation: existing.UsageLocation, Licenses: held}
+	}
+	vu, problems := validate.Row(in, c)
+	if dupUPN > 0 {
+		problems = append(problems, validate.Problem{Column: ColUserName.String(), Value: in.UserName,
+			Rule: fmt.Sprintf("duplicate of row %d", dupUPN)})
+	}
+	if dupEmp > 0 {
+		problems = append(problems, validate.Problem{Column: ColEmployeeID.String(), Value: in.EmployeeID,
+			Rule: fmt.Sprintf("duplicate of row %d", dupEmp)})
+	}
+	switch {
+	case existing != nil && existing.Deleted:
+		problems = append(problems, validate.Problem{Column: ColUserName.String(), Value: existing.UserPrincipalName,
+			Rule: "belongs to a deleted user: restore it with `userimport user restore`, or wait 30 days until it is purged"})
+	case existing != nil && p.opts.Mode == ModeCreate:
+		problems = append(problems, validate.Problem{Column: ColUserName.String(), Value: existing.UserPrincipalName,
+			Rule: "already exists (use --mode upsert to update existing users)"})
+	case existing == nil && !p.hasName && in.DisplayName == "":
+		// validate asks for a display name too; this says why it is blank.
+	}
+	if vu.EmployeeID != "" && empOwner != "" && empOwner != upnKey && dupEmp == 0 {
+		problems = append(problems, validate.Problem{Column: ColEmployeeID.String(), Value: vu.EmployeeID,
+			Rule: "already belongs to another user (" + empOwner + ")"})
+	}
+	result := func(o Outcome, msg string) JournalRow {
+		return JournalRow{Row: r.Number, Result: &Result{
+			Row: r.Number, UserName: displayUPN(vu.UPN, in.UserName), DisplayName: vu.DisplayName,
+			Outcome: o, LicenseStatus: StatusNone, Message: msg, UserID: existingID(existing),
+		}}
+	}
+	if len(problems) > 0 {
+		jr := result(Failed, validate.Message(problems))
+		jr.Result.UserID = ""
+		return jr
+	}
+	if existing == nil {
+		return JournalRow{Row: r.Number, Plan: p.create(r.Number, vu)}
+	}
+	pl, denied := p.update(r.Number, vu, existing)
+	if len(denied) > 0 {
+		return result(Failed, validate.Message(denied))
+	}
+	if pl == nil {
+		return result(Unchanged, "")
+	}
+	return JournalRow{Row: r.Number, Plan: pl}
+}
+
+func displayUPN(upn, cell string) string {
+	if upn != "" {
+		return upn
+	}
+	return cell
+}
+
+func existingID(u *User) string {
+	if u == nil {
+		return ""
+	}
+	return u.ID
+}
+
+func (p *planner) create(row int, vu validate.User) *Planned {
+	u := User{
+		ID: uuid.NewString(), UserPrincipalName: vu.UPN, DisplayName: vu.DisplayName, FirstName: vu.FirstName,
+		LastName: vu.LastName, JobTitle: vu.JobTitle, Department: vu.Department, UsageLocation: vu.UsageLocation,
+		EmployeeID: vu.EmployeeID, AccountEnabled: !vu.BlockSignIn, MustChangePassword: vu.RequirePasswordChange,
+		Source: "import", OfficeNumber: vu.OfficeNumber, OfficePhone: vu.OfficePhone, MobilePhone: vu.MobilePhone,
+		Fax: vu.Fax, AlternateEmail: vu.AlternateEmail, Address: vu.Address, City: vu.City, State: vu.State,
+		PostalCode: vu.PostalCode, Country: vu.Country,
+	}
+	for _, r := range vu.Roles {
+		u.Roles = append(u.Roles, Role(r))
+	}
+	if p.opts.NoPasswords {
+		u.MustChangePassword = false
+	}
+	return &Planned{
+		Row: row, Action: ActionCreate, User: u, Licenses: p.licenses(vu.Licenses, vu.DisabledApps),
+		Roles: u.Roles, Blocked: vu.BlockSignIn, NeedsPassword: !p.opts.NoPasswords,
+		PasswordFromFile: vu.Password != "", RequestedAt: p.now,
+	}
+}
+
+// licenses pairs each SKU with the disabled apps that are its plans.
+func (p *planner) licenses(skus, disabled []string) []PlannedLicense {
+	var ls []PlannedLicense
+	for _, sku := range skus {
+		l := PlannedLicense{SKU: sku}
+		for _, plan := range disabled {
+			if slices.Contains(p.products[sku].Plans, plan) {
+				l.DisabledPlans = append(l.DisabledPlans, plan)
+			}
+		}
+		ls = append(ls, l)
+	}
+	return ls
+}
+
+// update compares a row with the user it names and returns the plan, nil
+// when nothing changes, or the problems when the acting admin may not make
+// the changes.
+func (p *planner) update(row int, vu validate.User, ex *User) (*Planned, []validate.Problem) {
+	u := *ex
+	u.Roles, u.Licenses = nil, nil
+	var changed []Column
+	set := func(col Column, dst *string, v string) {
+		if v != "" && v != *dst {
+			*dst = v
+			changed = append(changed, col)
+		}
+	}
+	set(ColDisplayName, &u.DisplayName, vu.DisplayName)
+	set(ColFirstName, &u.FirstName, vu.FirstName)
+	set(ColLastName, &u.LastName, vu.LastName)
+	set(ColJobTitle, &u.JobTitle, vu.JobTitle)
+	set(ColDepartment, &u.Department, vu.Department)
+	set(ColOfficeNumber, &u.OfficeNumber, vu.OfficeNumber)
+	set(ColOfficePhone, &u.OfficePhone, vu.OfficePhone)
+	set(ColMobilePhone, &u.MobilePhone, vu.MobilePhone)
+	set(ColFax, &u.Fax, vu.Fax)
+	set(ColAlternateEmail, &u.AlternateEmail, vu.AlternateEmail)
+	set(ColAddress, &u.Address, vu.Address)
+	set(ColCity, &u.City, vu.City)
+	set(ColState, &u.State, vu.State)
+	set(ColPostalCode, &u.PostalCode, vu.PostalCode)
+	set(ColCountry, &u.Country, vu.Country)
+	set(ColEmployeeID, &u.EmployeeID, vu.EmployeeID)
+	set(ColUsageLocation, &u.UsageLocation, vu.UsageLocation)
+	blocked := !ex.AccountEnabled
+	if vu.BlockSignInSet && vu.BlockSignIn != blocked {
+		blocked = vu.BlockSignIn
+		u.AccountEnabled = !blocked
+		changed = append(changed, ColBlockSignIn)
+	}
+	var newSKUs []string
+	for _, sku := range vu.Licenses {
+		if !slices.ContainsFunc(ex.Licenses, func(l License) bool { return l.SKU == sku }) {
+			newSKUs = append(newSKUs, sku)
+		}
+	}
+	if len(newSKUs) > 0 {
+		changed = append(changed, ColLicenses)
+	}
+	var newRoles []Role
+	for _, r := range vu.Roles {
+		if !ex.HasRole(Role(r)) {
+			newRoles = append(newRoles, Role(r))
+		}
+	}
+	if len(newRoles) > 0 {
+		changed = append(changed, ColRoles)
+	}
+	if len(changed) == 0 {
+		return nil, nil
+	}
+	var denied []validate.Problem
+	for _, col := range changed {
+		if col == ColLicenses || col == ColUsageLocation || col == ColRoles {
+			continue // validate.Row checked those against the role matrix
+		}
+		if !validate.Allowed(p.actor, validate.UpdateUser) {
+			denied = append(denied, validate.Problem{Column: col.String(), Value: cellOf(vu, col),
+				Rule: "your role (" + strings.Join(p.actor, ", ") + ") may not change this; a License admin may only change licenses, usage location and disabled apps"})
+		}
+	}
+	if len(denied) > 0 {
+		return nil, denied
+	}
+	names := make([]string, len(changed))
+	for i, c := range changed {
+		names[i] = c.String()
+	}
+	return &Planned{
+		Row: row, Action: ActionUpdate, User: u, Changed: names, Licenses: p.licenses(newSKUs, vu.DisabledApps),
+		Roles: newRoles, Blocked: blocked, RequestedAt: p.now,
+	}, nil
+}
+
+func cellOf(vu validate.User, c Column) string {
+	switch c {
+	case ColDisplayName:
+		return vu.DisplayName
+	case ColFirstName:
+		return vu.FirstName
+	case ColLastName:
+		return vu.LastName
+	case ColJobTitle:
+		return vu.JobTitle
+	case ColDepartment:
+		return vu.Department
+	case ColEmployeeID:
+		return vu.EmployeeID
+	case ColBlockSignIn:
+		if vu.BlockSignIn {
+			return "Yes"
+		}
+		return "No"
+	}
+	return ""
+}

@@ -1,0 +1,686 @@
+package importer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"userimport/validate"
+)
+
+// Options are one import's settings: the flags of `userimport import`.
+type Options struct {
+	Path    string
+	Mode    string // ModeCreate or ModeUpsert
+	DryRun  bool
+	OutDir  string
+	Workers int // provisioning concurrency; 0 means the number of CPUs
+
+	// Defaults for blank cells (new users only).
+	Domain                string
+	Licenses              []string
+	DisabledApps          []string
+	UsageLocation         string
+	RequirePasswordChange bool
+	BlockSignIn           bool
+	NoPasswords           bool
+	ResultsCSV            bool
+
+	Actor User // the acting admin, with its roles
+
+	// Open opens the input file; a rejected file is an *Error EINVALID.
+	Open func() (RowSource, error)
+	// Hash hashes a password (argon2id in production).
+	Hash    func(password string) (string, error)
+	Outputs Outputs
+
+	Progress *Progress
+	Log      *zap.Logger
+	Now      func() time.Time
+}
+
+// Report is what Run did: the summary and the files it wrote.
+type Report struct {
+	Summary     Summary
+	ResultsPath string
+	CSVPath     string
+	NoticePath  string // "" when no notice was written
+	Resumed     bool
+}
+
+const (
+	readChunk    = 500 // rows read, looked up and staged together
+	bulkChunk    = 250 // rows a worker writes in one transaction when no hashing is needed
+	hashingChunk = 4   // ... and when each row's password is hashed
+)
+
+// Run imports the file: read, validate, plan, stage, provision, report.
+// Bad rows are outcomes, not errors: the returned error is a
+// *RowsFailedError when the batch ran and some rows failed, an *Error for a
+// file or flag that was rejected before anything was written, ctx's error
+// when interrupted (outputs written for what was done), or an internal
+// error (what was done is kept; running the same command resumes).
+func Run(ctx context.Context, dir Directory, o Options) (Report, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = zap.NewNop()
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.NumCPU()
+	}
+	started := o.Now()
+	sum, err := fileSHA256(o.Path)
+	if err != nil {
+		return Report{}, err
+	}
+	src, err := o.Open()
+	if err != nil {
+		return Report{}, err
+	}
+	defer src.Close()
+	hasName := src.Has(ColDisplayName) || (src.Has(ColFirstName) && src.Has(ColLastName))
+	if o.Mode == ModeCreate && !hasName {
+		return Report{}, Errorf(EINVALID, "%s: missing column Display Name (or both First Name and Last Name), needed to create users; the headers found are: %s",
+			filepath.Base(o.Path), quoteAll(src.Header()))
+	}
+	for _, w := range src.Warnings() {
+		o.Log.Warn(w, zap.String("file", filepath.Base(o.Path)))
+	}
+	settings, err := dir.Settings(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	domains, err := dir.Domains(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	products, err := dir.Products(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	if err := checkDefaults(&o, products); err != nil {
+		return Report{}, err
+	}
+
+	base := strings.TrimSuffix(filepath.Base(o.Path), filepath.Ext(o.Path))
+	rep := Report{ResultsPath: filepath.Join(o.OutDir, base+".results.xlsx")}
+	if o.ResultsCSV {
+		rep.CSVPath = filepath.Join(o.OutDir, base+".results.csv")
+	}
+	rep.Summary = Summary{
+		File: filepath.Base(o.Path), SHA256: sum, Mode: o.Mode, DryRun: o.DryRun,
+		ActingAdmin: o.Actor.UserPrincipalName, Started: started, Warnings: len(src.Warnings()),
+	}
+	r := &run{o: &o, dir: dir, src: src, settings: settings, rep: &rep, base: base}
+	r.plan = newPlanner(&o, settings, domains, products, o.Actor, hasName, started.UnixMicro())
+	if o.DryRun {
+		err = r.dryRun(ctx, products)
+	} else {
+		err = r.batch(ctx)
+	}
+	return rep, err
+}
+
+func quoteAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}
+
+// checkDefaults rejects default flags that name nothing, before any row.
+func checkDefaults(o *Options, products []Product) error {
+	var plans []string
+	for _, l := range o.Licenses {
+		found := false
+		for _, p := range products {
+			if strings.EqualFold(l, p.SKU) || strings.EqualFold(l, p.Name) {
+				found = true
+				plans = append(plans, p.Plans...)
+			}
+		}
+		if !found {
+			return Errorf(EINVALID, "--license %q: no such license; see `userimport license list`", l)
+		}
+	}
+	for _, a := range o.DisabledApps {
+		found := false
+		for _, p := range plans {
+			found = found || strings.EqualFold(a, p)
+		}
+		if !found {
+			return Errorf(EINVALID, "--disabled-apps %q: not a plan of the --license licenses", a)
+		}
+	}
+	if o.UsageLocation != "" {
+		code, err := validate.UsageLocation(o.UsageLocation)
+		if err != nil {
+			return Errorf(EINVALID, "--usage-location %q: %v", o.UsageLocation, err)
+		}
+		o.UsageLocation = code
+	}
+	if o.Mode != ModeCreate && o.Mode != ModeUpsert {
+		return Errorf(EINVALID, "--mode %q: use create or upsert", o.Mode)
+	}
+	return nil
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", Errorf(EINVALID, "cannot read %s: %v", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", Errorf(EINVALID, "cannot read %s: %v", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// run is the state of one Run.
+type run struct {
+	o        *Options
+	dir      Directory
+	src      RowSource
+	settings Settings
+	rep      *Report
+	base     string
+	plan     *planner
+	batchID  string
+
+	noticeMu sync.Mutex
+	notice   Notice
+}
+
+// readChunks streams the file's rows in chunks; it closes out when done.
+func (r *run) readChunks(ctx context.Context, out chan<- []Row) error {
+	defer close(out)
+	total := 0
+	chunk := make([]Row, 0, readChunk)
+	for {
+		row, err := r.src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		total++
+		chunk = append(chunk, row)
+		if len(chunk) == readChunk {
+			select {
+			case out <- chunk:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			chunk = make([]Row, 0, readChunk)
+		}
+	}
+	if len(chunk) > 0 {
+		select {
+		case out <- chunk:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	r.o.Progress.setTotal(total)
+	return nil
+}
+
+// planChunk looks the chunk's users up in bulk and plans each row. skip
+// tells rows already journaled (resume): those are only remembered for the
+// duplicate check.
+func (r *run) planChunk(ctx context.Context, rows []Row, skip func(row int) bool) ([]JournalRow, error) {
+	upnKeys := make([]string, len(rows))
+	empKeys := make([]string, len(rows))
+	var lookUPN, lookEmp []string
+	for i := range rows {
+		upnKeys[i], empKeys[i] = r.plan.keys(&rows[i])
+		if skip(rows[i].Number) {
+			continue
+		}
+		if upnKeys[i] != "" {
+			lookUPN = append(lookUPN, upnKeys[i])
+		}
+		if empKeys[i] != "" {
+			lookEmp = append(lookEmp, empKeys[i])
+		}
+	}
+	users, owners, err := r.dir.Lookup(ctx, lookUPN, lookEmp)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]JournalRow, 0, len(rows))
+	for i := range rows {
+		dupUPN, dupEmp := r.plan.remember(rows[i].Number, upnKeys[i], empKeys[i])
+		if skip(rows[i].Number) {
+			continue
+		}
+		out = append(out, r.plan.plan(&rows[i], upnKeys[i], dupUPN, dupEmp, users[upnKeys[i]], owners[empKeys[i]]))
+	}
+	return out, nil
+}
+
+// dryRun does everything but the writing: seats are counted in row order
+// in memory, and results go straight to the workbook.
+func (r *run) dryRun(ctx context.Context, products []Product) error {
+	free, waiting := map[string]int{}, map[string]int{}
+	for _, p := range products {
+		free[p.SKU] = p.Seats - p.Assigned
+	}
+	w, err := r.o.Outputs.Results(r.rep.ResultsPath, r.rep.CSVPath)
+	if err != nil {
+		return err
+	}
+	s := &r.rep.Summary
+	s.BatchID = "dry run"
+	chunks := make(chan []Row, 2)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return r.readChunks(gctx, chunks) })
+	g.Go(func() error {
+		for rows := range chunks {
+			jrs, err := r.planChunk(gctx, rows, func(int) bool { return false })
+			if err != nil {
+				return err
+			}
+			for _, jr := range jrs {
+				res := jr.Result
+				if jr.Plan != nil {
+					for i := range jr.Plan.Licenses {
+						l := &jr.Plan.Licenses[i]
+						l.Status = LicensePending
+						if free[l.SKU] > 0 {
+							free[l.SKU]--
+							l.Status = LicenseAssigned
+						} else {
+							waiting[l.SKU]++
+						}
+					}
+					o := Created
+					if jr.Plan.Action == ActionUpdate {
+						o = Updated
+					}
+					pr := jr.Plan.Result(o)
+					res = &pr
+				}
+				count(s, res)
+				if err := w.Write(*res); err != nil {
+					return err
+				}
+			}
+			r.o.Progress.add(len(rows))
+		}
+		return nil
+	})
+	err = g.Wait()
+	s.Finished = r.o.Now()
+	for _, p := range products {
+		p.Assigned, p.Pending = p.Seats-free[p.SKU], p.Pending+waiting[p.SKU]
+		s.Products = append(s.Products, p)
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		w.Abort()
+		return err
+	}
+	if cerr := w.Close(*s); cerr != nil {
+		return cerr
+	}
+	if err != nil {
+		return err
+	}
+	return failedErr(s)
+}
+
+func count(s *Summary, res *Result) {
+	s.Rows++
+	switch res.Outcome {
+	case Created:
+		s.Created++
+	case Updated:
+		s.Updated++
+	case Unchanged:
+		s.Unchanged++
+	case Failed:
+		s.Failed++
+	}
+	for _, l := range res.Licenses {
+		if l.Status == LicenseAssigned {
+			s.LicensesAssigned++
+		} else {
+			s.LicensesPending++
+		}
+	}
+}
+
+func failedErr(s *Summary) error {
+	if s.Failed > 0 {
+		return &RowsFailedError{Failed: s.Failed}
+	}
+	return nil
+}
+
+// batch runs the import for real: a journaled batch, resumed if the same
+// file's batch was left unfinished.
+func (r *run) batch(ctx context.Context) error {
+	b, err := r.dir.ResumableBatch(ctx, r.rep.Summary.SHA256, r.o.Mode)
+	if err != nil {
+		return err
+	}
+	done := map[int]bool{}
+	staged := map[int]*Planned{}
+	if b != nil {
+		r.rep.Resumed = true
+		r.rep.Summary.Started = b.Started
+		r.o.Log.Info("resuming the unfinished batch of this file", zap.String("batch", b.ID))
+		err := r.dir.Journal(ctx, b.ID, func(row int, plan *Planned) error {
+			if plan == nil {
+				done[row] = true
+			} else {
+				staged[row] = plan
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		r.rep.NoticePath = b.NoticePath
+		r.batchID = b.ID
+		if err := r.reconcileNotice(ctx); err != nil {
+			return err
+		}
+	} else {
+		b = &Batch{
+			ID: uuid.NewString(), File: filepath.Base(r.o.Path), SHA256: r.rep.Summary.SHA256, Mode: r.o.Mode,
+			Options: r.optionsText(), ActingAdmin: r.o.Actor.UserPrincipalName, Started: r.rep.Summary.Started,
+		}
+		if err := r.dir.CreateBatch(ctx, b); err != nil {
+			return err
+		}
+		r.batchID = b.ID
+	}
+	r.rep.Summary.BatchID = b.ID
+
+	chunks := make(chan []Row, 2)
+	work := make(chan []Work, r.o.Workers)
+	hashSlots := make(chan struct{}, runtime.NumCPU())
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return r.readChunks(gctx, chunks) })
+	g.Go(func() error {
+		defer close(work)
+		return r.stage(gctx, chunks, work, done, staged)
+	})
+	for range r.o.Workers {
+		g.Go(func() error { return r.provision(gctx, work, hashSlots) })
+	}
+	runErr := g.Wait()
+	return r.finish(ctx, runErr)
+}
+
+func (r *run) optionsText() string {
+	o := r.o
+	return fmt.Sprintf("mode=%s domain=%s license=%s disabled-apps=%s usage-location=%s require-password-change=%t block-sign-in=%t no-passwords=%t workers=%d",
+		o.Mode, o.Domain, strings.Join(o.Licenses, ";"), strings.Join(o.DisabledApps, ";"), o.UsageLocation,
+		o.RequirePasswordChange, o.BlockSignIn, o.NoPasswords, o.Workers)
+}
+
+// stage plans each chunk, writes it to the journal with its seats, and
+// hands the rows to provision to the workers.
+func (r *run) stage(ctx context.Context, chunks <-chan []Row, work chan<- []Work, done map[int]bool, staged map[int]*Planned) error {
+	size := bulkChunk
+	if !r.o.NoPasswords {
+		size = hashingChunk
+	}
+	for rows := range chunks {
+		journaled := func(row int) bool { return done[row] || staged[row] != nil }
+		jrs, err := r.planChunk(ctx, rows, journaled)
+		if err != nil {
+			return err
+		}
+		if len(jrs) > 0 {
+			if err := r.dir.Stage(ctx, r.batchID, jrs); err != nil {
+				return err
+			}
+		}
+		var items []Work
+		decided := 0
+		cells := map[int]*Row{}
+		for i := range rows {
+			cells[rows[i].Number] = &rows[i]
+		}
+		for _, jr := range jrs {
+			if jr.Plan == nil {
+				decided++
+				continue
+			}
+			items = append(items, Work{Plan: jr.Plan, Password: passwordCell(jr.Plan, cells[jr.Row])})
+		}
+		for i := range rows {
+			n := rows[i].Number
+			if done[n] {
+				decided++
+				delete(done, n)
+			} else if p := staged[n]; p != nil {
+				items = append(items, Work{Plan: p, Password: passwordCell(p, &rows[i])})
+				delete(staged, n)
+			}
+		}
+		r.o.Progress.add(decided)
+		for len(items) > 0 {
+			n := min(size, len(items))
+			select {
+			case work <- items[:n:n]:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			items = items[n:]
+		}
+	}
+	return nil
+}
+
+func passwordCell(p *Planned, row *Row) Secret {
+	if p.PasswordFromFile && row != nil {
+		return Secret(row.Cells[ColPassword])
+	}
+	return ""
+}
+
+// provision is one worker: it hashes each row's password, one hash per CPU
+// at a time across workers, writes the rows and notes the passwords.
+func (r *run) provision(ctx context.Context, work <-chan []Work, hashSlots chan struct{}) error {
+	for {
+		var items []Work
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case w, ok := <-work:
+			if !ok {
+				return nil
+			}
+			items = w
+		}
+		for i := range items {
+			it := &items[i]
+			if !it.Plan.NeedsPassword || it.Plan.Action != ActionCreate {
+				continue
+			}
+			if it.Password == "" {
+				alias, _, _ := strings.Cut(it.Plan.User.UserPrincipalName, "@")
+				pw, err := validate.GeneratePasswordFor(alias)
+				if err != nil {
+					return err
+				}
+				it.Password = Secret(pw)
+			}
+			hashSlots <- struct{}{}
+			h, err := r.o.Hash(it.Password.Reveal())
+			<-hashSlots
+			if err != nil {
+				return err
+			}
+			it.Hash = h
+		}
+		// Rows in flight finish even when the run is interrupted: their
+		// passwords exist only here, and the notice must get them.
+		wctx := context.WithoutCancel(ctx)
+		results, err := r.dir.Provision(wctx, r.batchID, r.o.Actor.UserPrincipalName, items)
+		if err != nil {
+			return err
+		}
+		for i, res := range results {
+			if res.Outcome == Created && items[i].Hash != "" {
+				if err := r.addToNotice(wctx, res.UserName, items[i].Password); err != nil {
+					return err
+				}
+			}
+		}
+		r.o.Progress.add(len(items))
+	}
+}
+
+// addToNotice writes one user's password to the credentials notice,
+// creating the notice (and recording its path in the batch) first if needed.
+func (r *run) addToNotice(ctx context.Context, upn string, pw Secret) error {
+	r.noticeMu.Lock()
+	defer r.noticeMu.Unlock()
+	if r.notice == nil {
+		n, err := r.o.Outputs.CreateNotice(r.o.OutDir, r.base, NoticeHeader{
+			Organization: r.settings.Name, BatchID: r.batchID, Time: r.o.Now(), SignInURL: r.settings.SignInURL,
+			MustChange: r.o.RequirePasswordChange,
+		})
+		if err != nil {
+			return fmt.Errorf("create the credentials notice: %w", err)
+		}
+		if err := r.dir.SetNoticePath(ctx, r.batchID, n.Path()); err != nil {
+			n.Close()
+			return err
+		}
+		r.notice = n
+		r.rep.NoticePath = n.Path()
+	}
+	if err := r.notice.Add(upn, pw); err != nil {
+		return fmt.Errorf("write the credentials notice: %w", err)
+	}
+	return nil
+}
+
+// reconcileNotice, on resume, gives a new password to every user the batch
+// created whose password did not reach the notice (the process died
+// between the two), so that no user is left with a password nobody knows.
+func (r *run) reconcileNotice(ctx context.Context) error {
+	have := map[string]bool{}
+	if r.rep.NoticePath != "" {
+		n, upns, err := r.o.Outputs.OpenNotice(r.rep.NoticePath)
+		if err != nil {
+			return fmt.Errorf("reopen the credentials notice: %w", err)
+		}
+		r.notice, have = n, upns
+	}
+	type lost struct {
+		upn        string
+		mustChange bool
+	}
+	var missing []lost
+	err := r.dir.Unnoticed(ctx, r.batchID, func(upn string, mustChange bool) error {
+		if !have[strings.ToLower(upn)] {
+			missing = append(missing, lost{upn, mustChange})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, m := range missing {
+		alias, _, _ := strings.Cut(m.upn, "@")
+		pw, err := validate.GeneratePasswordFor(alias)
+		if err != nil {
+			return err
+		}
+		h, err := r.o.Hash(pw)
+		if err != nil {
+			return err
+		}
+		if err := r.dir.SetPassword(ctx, r.o.Actor.UserPrincipalName, m.upn, h, m.mustChange); err != nil {
+			return err
+		}
+		if err := r.addToNotice(ctx, m.upn, Secret(pw)); err != nil {
+			return err
+		}
+	}
+	if len(missing) > 0 {
+		r.o.Log.Warn("new passwords set for users whose password had not reached the notice before the crash",
+			zap.Int("users", len(missing)))
+	}
+	return nil
+}
+
+// finish closes the notice, records the batch's state and writes the
+// results for every journaled row.
+func (r *run) finish(ctx context.Context, runErr error) error {
+	ctx = context.WithoutCancel(ctx)
+	interrupted := errors.Is(runErr, context.Canceled)
+	if runErr != nil && !interrupted {
+		if r.notice != nil {
+			r.notice.Close()
+		}
+		return runErr
+	}
+	if r.notice != nil {
+		if err := r.notice.Sync(); err != nil {
+			return fmt.Errorf("write the credentials notice: %w", err)
+		}
+		if err := r.notice.Close(); err != nil {
+			return fmt.Errorf("write the credentials notice: %w", err)
+		}
+		if err := r.dir.MarkNoticed(ctx, r.batchID); err != nil {
+			return err
+		}
+	}
+	state := "finished"
+	if interrupted {
+		state = "interrupted"
+	}
+	counts, err := r.dir.FinishBatch(ctx, r.batchID, state)
+	if err != nil {
+		return err
+	}
+	s := &r.rep.Summary
+	s.Rows, s.Created, s.Updated, s.Unchanged, s.Failed = counts.Rows, counts.Created, counts.Updated, counts.Unchanged, counts.Failed
+	s.LicensesAssigned, s.LicensesPending = counts.LicensesAssigned, counts.LicensesPending
+	if s.Products, err = r.dir.Products(ctx); err != nil {
+		return err
+	}
+	w, err := r.o.Outputs.Results(r.rep.ResultsPath, r.rep.CSVPath)
+	if err != nil {
+		return err
+	}
+	if err := r.dir.Results(ctx, r.batchID, w.Write); err != nil {
+		w.Abort()
+		return err
+	}
+	s.Finished = r.o.Now()
+	if err := w.Close(*s); err != nil {
+		return err
+	}
+	if interrupted {
+		return runErr
+	}
+	return failedErr(s)
+}

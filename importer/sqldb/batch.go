@@ -1,0 +1,564 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"userimport/importer"
+)
+
+// maxParams keeps a multi-row statement under both backends' limits on
+// bound parameters (SQLite 32766, PostgreSQL 65535).
+const maxParams = 30000
+
+// insertRows inserts rows into table in as few statements as the parameter
+// limit allows: one round trip per few hundred rows, not one per row.
+func insertRows(ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	per := maxParams / len(cols)
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	for len(rows) > 0 {
+		n := min(per, len(rows))
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+		args := make([]any, 0, n*len(cols))
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(one)
+			args = append(args, r...)
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(b.String()), args...); err != nil {
+			return mapErr(fmt.Errorf("insert into %s: %w", table, err))
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// Lookup returns the users named by upnKeys (lower-cased user names),
+// deleted ones included, with roles and licenses, and the owners of the
+// lower-cased employee IDs empKeys. Two or three queries, whatever the
+// number of keys.
+func (d *DB) Lookup(ctx context.Context, upnKeys, empKeys []string) (map[string]*importer.User, map[string]string, error) {
+	users := map[string]*importer.User{}
+	owners := map[string]string{}
+	if len(upnKeys) > 0 {
+		q, args, err := sqlx.In(`SELECT `+userColumns+` FROM users WHERE upn_key IN (?)`, upnKeys)
+		if err != nil {
+			return nil, nil, err
+		}
+		var rows []userRow
+		if err := d.db.SelectContext(ctx, &rows, d.db.Rebind(q), args...); err != nil {
+			return nil, nil, fmt.Errorf("look up users: %w", err)
+		}
+		byID := make(map[string]*importer.User, len(rows))
+		for i := range rows {
+			u := rows[i].user()
+			users[strings.ToLower(u.UserPrincipalName)] = &u
+			byID[u.ID] = &u
+		}
+		if len(byID) > 0 {
+			if err := d.attachIDs(ctx, byID); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	if len(empKeys) > 0 {
+		q, args, err := sqlx.In(`SELECT employee_id_key, upn_key FROM users WHERE employee_id_key IN (?)`, empKeys)
+		if err != nil {
+			return nil, nil, err
+		}
+		rows, err := d.db.QueryContext(ctx, d.db.Rebind(q), args...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("look up employee IDs: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var emp, upn string
+			if err := rows.Scan(&emp, &upn); err != nil {
+				return nil, nil, fmt.Errorf("look up employee IDs: %w", err)
+			}
+			owners[emp] = upn
+		}
+		if err := rows.Err(); err != nil {
+			return nil, nil, fmt.Errorf("look up employee IDs: %w", err)
+		}
+	}
+	return users, owners, nil
+}
+
+// attachIDs loads roles and licenses of the users in byID, by ID list.
+func (d *DB) attachIDs(ctx context.Context, byID map[string]*importer.User) error {
+	ids := make([]string, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	q, args, err := sqlx.In(`SELECT user_id, role FROM user_roles WHERE user_id IN (?)`, ids)
+	if err != nil {
+		return err
+	}
+	roles, err := d.db.QueryContext(ctx, d.db.Rebind(q), args...)
+	if err != nil {
+		return fmt.Errorf("read roles: %w", err)
+	}
+	for roles.Next() {
+		var id, role string
+		if err := roles.Scan(&id, &role); err != nil {
+			roles.Close()
+			return fmt.Errorf("read roles: %w", err)
+		}
+		byID[id].Roles = append(byID[id].Roles, importer.Role(role))
+	}
+	roles.Close()
+	q, args, err = sqlx.In(`SELECT a.user_id, p.sku, a.status, a.disabled_plans FROM license_assignments a
+		JOIN products p ON p.id = a.product_id WHERE a.user_id IN (?)`, ids)
+	if err != nil {
+		return err
+	}
+	lic, err := d.db.QueryContext(ctx, d.db.Rebind(q), args...)
+	if err != nil {
+		return fmt.Errorf("read licenses: %w", err)
+	}
+	defer lic.Close()
+	for lic.Next() {
+		var id, disabled string
+		var l importer.License
+		if err := lic.Scan(&id, &l.SKU, &l.Status, &disabled); err != nil {
+			return fmt.Errorf("read licenses: %w", err)
+		}
+		l.DisabledPlans = splitList(disabled)
+		byID[id].Licenses = append(byID[id].Licenses, l)
+	}
+	return lic.Err()
+}
+
+// ResumableBatch returns the newest unfinished batch of the file, or nil.
+func (d *DB) ResumableBatch(ctx context.Context, sha256, mode string) (*importer.Batch, error) {
+	var b importer.Batch
+	var started int64
+	err := d.db.QueryRowxContext(ctx, d.db.Rebind(`SELECT id, file_name, file_sha256, mode, options, acting_admin,
+		notice_path, started_at FROM batches WHERE file_sha256 = ? AND mode = ? AND state IN ('running', 'interrupted')
+		ORDER BY started_at DESC LIMIT 1`), sha256, mode).
+		Scan(&b.ID, &b.File, &b.SHA256, &b.Mode, &b.Options, &b.ActingAdmin, &b.NoticePath, &started)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find unfinished batch: %w", err)
+	}
+	b.Started = time.UnixMicro(started)
+	return &b, nil
+}
+
+// CreateBatch records a new, running batch.
+func (d *DB) CreateBatch(ctx context.Context, b *importer.Batch) error {
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO batches (id, file_name, file_sha256, mode, options,
+			acting_admin, state, started_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`),
+			b.ID, b.File, b.SHA256, b.Mode, b.Options, b.ActingAdmin, b.Started.UnixMicro()); err != nil {
+			return fmt.Errorf("create batch: %w", err)
+		}
+		return d.audit(ctx, tx, b.ActingAdmin, "import start", b.File, b.Options, b.ID)
+	})
+}
+
+// SetNoticePath records where the batch's credentials notice is.
+func (d *DB) SetNoticePath(ctx context.Context, batchID, path string) error {
+	if _, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE batches SET notice_path = ? WHERE id = ?`), path, batchID); err != nil {
+		return fmt.Errorf("record notice path: %w", err)
+	}
+	return nil
+}
+
+// Journal calls fn for every journaled row in row order: plan is nil for a
+// done row, the staged plan for one that is not.
+func (d *DB) Journal(ctx context.Context, batchID string, fn func(row int, plan *importer.Planned) error) error {
+	rows, err := d.db.QueryContext(ctx, d.db.Rebind(`SELECT row_number, state, payload FROM batch_rows
+		WHERE batch_id = ? ORDER BY row_number`), batchID)
+	if err != nil {
+		return fmt.Errorf("read journal: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int
+		var state, payload string
+		if err := rows.Scan(&n, &state, &payload); err != nil {
+			return fmt.Errorf("read journal: %w", err)
+		}
+		var p *importer.Planned
+		if state == "staged" {
+			p = new(importer.Planned)
+			if err := json.Unmarshal([]byte(payload), p); err != nil {
+				return fmt.Errorf("read journal row %d: %w", n, err)
+			}
+		}
+		if err := fn(n, p); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+var journalCols = []string{"batch_id", "row_number", "state", "action", "user_name", "display_name", "outcome",
+	"license_status", "licenses", "message", "user_id", "payload", "licenses_assigned", "licenses_pending", "notice_needed"}
+
+// Stage writes rows to the journal and gives each product's free seats to
+// the rows' licenses in row order, all in one transaction. Products are
+// locked in SKU order, so that two importers never deadlock.
+func (d *DB) Stage(ctx context.Context, batchID string, rows []importer.JournalRow) error {
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		wants := map[string][]*importer.PlannedLicense{}
+		for _, jr := range rows {
+			if jr.Plan == nil {
+				continue
+			}
+			for i := range jr.Plan.Licenses {
+				l := &jr.Plan.Licenses[i]
+				wants[l.SKU] = append(wants[l.SKU], l)
+			}
+		}
+		skus := make([]string, 0, len(wants))
+		for sku := range wants {
+			skus = append(skus, sku)
+		}
+		sort.Strings(skus)
+		for _, sku := range skus {
+			id, seats, assigned, err := d.lockProduct(ctx, tx, sku)
+			if err != nil {
+				return err
+			}
+			grant := min(max(seats-assigned, 0), len(wants[sku]))
+			for i, l := range wants[sku] {
+				l.Status = importer.LicensePending
+				if i < grant {
+					l.Status = importer.LicenseAssigned
+				}
+			}
+			if grant > 0 {
+				if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE products SET assigned = assigned + ? WHERE id = ?`), grant, id); err != nil {
+					return mapErr(fmt.Errorf("reserve seats: %w", err))
+				}
+			}
+		}
+		vals := make([][]any, 0, len(rows))
+		for _, jr := range rows {
+			if jr.Plan == nil {
+				r := jr.Result
+				vals = append(vals, []any{batchID, jr.Row, "done", "", r.UserName, r.DisplayName, string(r.Outcome),
+					r.LicenseStatus, "", r.Message, r.UserID, "", 0, 0, false})
+				continue
+			}
+			p := jr.Plan
+			outcome := importer.Created
+			if p.Action == importer.ActionUpdate {
+				outcome = importer.Updated
+			}
+			r := p.Result(outcome)
+			payload, err := json.Marshal(p)
+			if err != nil {
+				return fmt.Errorf("journal row %d: %w", jr.Row, err)
+			}
+			licenses, err := json.Marshal(r.Licenses)
+			if err != nil {
+				return fmt.Errorf("journal row %d: %w", jr.Row, err)
+			}
+			assigned, pending := licenseCounts(r.Licenses)
+			vals = append(vals, []any{batchID, jr.Row, "staged", p.Action, r.UserName, r.DisplayName, "",
+				r.LicenseStatus, string(licenses), r.Message, r.UserID, string(payload), assigned, pending,
+				p.Action == importer.ActionCreate && p.NeedsPassword})
+		}
+		return insertRows(ctx, tx, "batch_rows", journalCols, vals)
+	})
+}
+
+func licenseCounts(ls []importer.LicenseResult) (assigned, pending int) {
+	for _, l := range ls {
+		if l.Status == importer.LicenseAssigned {
+			assigned++
+		} else {
+			pending++
+		}
+	}
+	return assigned, pending
+}
+
+var userCols = []string{"id", "upn", "upn_key", "display_name", "first_name", "last_name", "job_title", "department",
+	"office_number", "office_phone", "mobile_phone", "fax", "alternate_email", "address", "city", "state", "postal_code",
+	"country", "usage_location", "employee_id", "employee_id_key", "blocked", "password_hash", "password_set_at",
+	"must_change_password", "source", "created_at", "updated_at"}
+
+// Provision writes the work items. It tries them all in one transaction;
+// if that fails on a conflict (another importer took a user name or
+// employee ID meanwhile), it writes them one by one so that only the
+// conflicting rows fail.
+func (d *DB) Provision(ctx context.Context, batchID, actor string, work []importer.Work) ([]importer.Result, error) {
+	err := d.inTx(ctx, func(tx *sqlx.Tx) error { return d.provision(ctx, tx, batchID, actor, work) })
+	if err == nil {
+		return provisioned(work, nil), nil
+	}
+	if !errors.Is(err, errUnique) && importer.ErrorCode(err) != importer.ECONFLICT {
+		return nil, err
+	}
+	failed := map[int]string{}
+	for i := range work {
+		one := work[i : i+1]
+		err := d.inTx(ctx, func(tx *sqlx.Tx) error { return d.provision(ctx, tx, batchID, actor, one) })
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, errUnique) && importer.ErrorCode(err) != importer.ECONFLICT {
+			return nil, err
+		}
+		msg := importer.ErrorMessage(err)
+		if errors.Is(err, errUnique) {
+			msg = "User Name or Employee ID: already taken by a user created meanwhile"
+		}
+		if err := d.inTx(ctx, func(tx *sqlx.Tx) error { return d.failRow(ctx, tx, batchID, work[i].Plan, msg) }); err != nil {
+			return nil, err
+		}
+		failed[i] = msg
+	}
+	return provisioned(work, failed), nil
+}
+
+func provisioned(work []importer.Work, failed map[int]string) []importer.Result {
+	rs := make([]importer.Result, len(work))
+	for i, w := range work {
+		if msg, ok := failed[i]; ok {
+			rs[i] = w.Plan.Result(importer.Failed)
+			rs[i].Message = msg
+			continue
+		}
+		o := importer.Created
+		if w.Plan.Action == importer.ActionUpdate {
+			o = importer.Updated
+		}
+		rs[i] = w.Plan.Result(o)
+	}
+	return rs
+}
+
+func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, work []importer.Work) error {
+	now := d.now()
+	var users, assigns, roles, audits [][]any
+	var rowNums []int
+	products := map[string]int64{}
+	productID := func(sku string) (int64, error) {
+		if id, ok := products[sku]; ok {
+			return id, nil
+		}
+		var id int64
+		if err := tx.GetContext(ctx, &id, tx.Rebind(`SELECT id FROM products WHERE sku = ?`), sku); err != nil {
+			return 0, fmt.Errorf("product %s: %w", sku, err)
+		}
+		products[sku] = id
+		return id, nil
+	}
+	for _, w := range work {
+		p := w.Plan
+		u := &p.User
+		rowNums = append(rowNums, p.Row)
+		var empID, empKey any
+		if u.EmployeeID != "" {
+			empID, empKey = u.EmployeeID, strings.ToLower(u.EmployeeID)
+		}
+		switch p.Action {
+		case importer.ActionCreate:
+			var hash, setAt any
+			if w.Hash != "" {
+				hash, setAt = w.Hash, now
+			}
+			users = append(users, []any{u.ID, u.UserPrincipalName, strings.ToLower(u.UserPrincipalName), u.DisplayName,
+				u.FirstName, u.LastName, u.JobTitle, u.Department, u.OfficeNumber, u.OfficePhone, u.MobilePhone, u.Fax,
+				u.AlternateEmail, u.Address, u.City, u.State, u.PostalCode, u.Country, u.UsageLocation, empID, empKey,
+				p.Blocked, hash, setAt, u.MustChangePassword && w.Hash != "", "import", now, now})
+			audits = append(audits, []any{now, actor, "user create", u.UserPrincipalName, "", batchID})
+		case importer.ActionUpdate:
+			res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET display_name = ?, first_name = ?, last_name = ?,
+				job_title = ?, department = ?, office_number = ?, office_phone = ?, mobile_phone = ?, fax = ?,
+				alternate_email = ?, address = ?, city = ?, state = ?, postal_code = ?, country = ?, usage_location = ?,
+				employee_id = ?, employee_id_key = ?, blocked = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL`),
+				u.DisplayName, u.FirstName, u.LastName, u.JobTitle, u.Department, u.OfficeNumber, u.OfficePhone,
+				u.MobilePhone, u.Fax, u.AlternateEmail, u.Address, u.City, u.State, u.PostalCode, u.Country,
+				u.UsageLocation, empID, empKey, p.Blocked, now, u.ID)
+			if err != nil {
+				return mapErr(fmt.Errorf("update user: %w", err))
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return importer.Errorf(importer.ECONFLICT, "User Name: the user was deleted while the import ran (%q)", u.UserPrincipalName)
+			}
+			audits = append(audits, []any{now, actor, "user update", u.UserPrincipalName, strings.Join(p.Changed, ", "), batchID})
+		}
+		for _, l := range p.Licenses {
+			id, err := productID(l.SKU)
+			if err != nil {
+				return err
+			}
+			var at any
+			if l.Status == importer.LicenseAssigned {
+				at = now
+			}
+			assigns = append(assigns, []any{u.ID, id, l.Status, strings.Join(l.DisabledPlans, ";"), p.RequestedAt, p.Row, at})
+		}
+		for _, r := range p.Roles {
+			roles = append(roles, []any{u.ID, string(r)})
+		}
+	}
+	if err := insertRows(ctx, tx, "users", userCols, users); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, tx, "license_assignments",
+		[]string{"user_id", "product_id", "status", "disabled_plans", "requested_at", "queue_pos", "assigned_at"}, assigns); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, tx, "user_roles", []string{"user_id", "role"}, roles); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, tx, "audit_log", []string{"at", "actor", "action", "target", "detail", "batch_id"}, audits); err != nil {
+		return err
+	}
+	q, args, err := sqlx.In(`UPDATE batch_rows SET state = 'done',
+		outcome = CASE action WHEN 'create' THEN 'Created' ELSE 'Updated' END
+		WHERE batch_id = ? AND row_number IN (?)`, batchID, rowNums)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	return nil
+}
+
+// failRow records a row that could not be written and releases the seats
+// staged for it.
+func (d *DB) failRow(ctx context.Context, tx *sqlx.Tx, batchID string, p *importer.Planned, msg string) error {
+	skus := []string{}
+	for _, l := range p.Licenses {
+		if l.Status == importer.LicenseAssigned {
+			skus = append(skus, l.SKU)
+		}
+	}
+	sort.Strings(skus)
+	for _, sku := range skus {
+		id, _, _, err := d.lockProduct(ctx, tx, sku)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE products SET assigned = assigned - 1 WHERE id = ?`), id); err != nil {
+			return fmt.Errorf("release seat: %w", err)
+		}
+		if _, err := d.fillPending(ctx, tx, id); err != nil {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batch_rows SET state = 'done', outcome = 'Failed', license_status = ?,
+		licenses = '', message = ?, user_id = '', licenses_assigned = 0, licenses_pending = 0, notice_needed = FALSE
+		WHERE batch_id = ? AND row_number = ?`), importer.StatusNone, msg, batchID, p.Row)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	return nil
+}
+
+// Unnoticed calls fn for each user the batch created with a password that
+// is not yet known to be in the notice.
+func (d *DB) Unnoticed(ctx context.Context, batchID string, fn func(upn string, mustChange bool) error) error {
+	type row struct {
+		UPN        string `db:"upn"`
+		MustChange bool   `db:"must_change_password"`
+	}
+	var rows []row
+	if err := d.db.SelectContext(ctx, &rows, d.db.Rebind(`SELECT u.upn, u.must_change_password FROM batch_rows b
+		JOIN users u ON u.id = b.user_id
+		WHERE b.batch_id = ? AND b.state = 'done' AND b.outcome = 'Created' AND b.notice_needed AND NOT b.noticed
+		ORDER BY b.row_number`), batchID); err != nil {
+		return fmt.Errorf("read journal: %w", err)
+	}
+	for _, r := range rows {
+		if err := fn(r.UPN, r.MustChange); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MarkNoticed records that every created user's password of the batch is
+// in the notice.
+func (d *DB) MarkNoticed(ctx context.Context, batchID string) error {
+	if _, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE batch_rows SET noticed = TRUE
+		WHERE batch_id = ? AND state = 'done' AND notice_needed AND NOT noticed`), batchID); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	return nil
+}
+
+// Results calls fn with each done row's result in row order, streaming.
+func (d *DB) Results(ctx context.Context, batchID string, fn func(importer.Result) error) error {
+	rows, err := d.db.QueryContext(ctx, d.db.Rebind(`SELECT row_number, user_name, display_name, outcome, license_status,
+		licenses, message, user_id FROM batch_rows WHERE batch_id = ? AND state = 'done' ORDER BY row_number`), batchID)
+	if err != nil {
+		return fmt.Errorf("read results: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r importer.Result
+		var outcome, licenses string
+		if err := rows.Scan(&r.Row, &r.UserName, &r.DisplayName, &outcome, &r.LicenseStatus, &licenses, &r.Message, &r.UserID); err != nil {
+			return fmt.Errorf("read results: %w", err)
+		}
+		r.Outcome = importer.Outcome(outcome)
+		if licenses != "" {
+			if err := json.Unmarshal([]byte(licenses), &r.Licenses); err != nil {
+				return fmt.Errorf("read results: row %d: %w", r.Row, err)
+			}
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// FinishBatch records the batch's end state and returns its counts.
+func (d *DB) FinishBatch(ctx context.Context, batchID, state string) (importer.Counts, error) {
+	var c importer.Counts
+	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+		err := tx.QueryRowxContext(ctx, tx.Rebind(`SELECT COUNT(*),
+			COALESCE(SUM(CASE WHEN outcome = 'Created' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN outcome = 'Updated' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN outcome = 'Unchanged' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN outcome = 'Failed' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(licenses_assigned), 0), COALESCE(SUM(licenses_pending), 0)
+			FROM batch_rows WHERE batch_id = ? AND state = 'done'`), batchID).
+			Scan(&c.Rows, &c.Created, &c.Updated, &c.Unchanged, &c.Failed, &c.LicensesAssigned, &c.LicensesPending)
+		if err != nil {
+			return fmt.Errorf("count results: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batches SET state = ?, finished_at = ?, rows_total = ?,
+			created = ?, updated = ?, unchanged = ?, failed = ? WHERE id = ?`),
+			state, d.now(), c.Rows, c.Created, c.Updated, c.Unchanged, c.Failed, batchID); err != nil {
+			return fmt.Errorf("finish batch: %w", err)
+		}
+		var file, actor string
+		if err := tx.QueryRowxContext(ctx, tx.Rebind(`SELECT file_name, acting_admin FROM batches WHERE id = ?`), batchID).Scan(&file, &actor); err != nil {
+			return fmt.Errorf("finish batch: %w", err)
+		}
+		return d.audit(ctx, tx, actor, "import "+state, file, fmt.Sprintf("%d rows: %d created, %d updated, %d unchanged, %d failed",
+			c.Rows, c.Created, c.Updated, c.Unchanged, c.Failed), batchID)
+	})
+	return c, err
+}
+
+var _ importer.Directory = (*DB)(nil)
