@@ -1,0 +1,352 @@
+package importer_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"userimport/importer"
+	"userimport/importer/argon2id"
+	"userimport/importer/sheet"
+	"userimport/importer/sqldb"
+	"userimport/internal/pgtest"
+	"userimport/report"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv("IMPORTER_TEST_HELPER") != "" {
+		os.Exit(helperImport())
+	}
+	os.Exit(pgtest.Main(m))
+}
+
+// eachDB runs fn on a fresh demo directory on SQLite and on PostgreSQL.
+func eachDB(t *testing.T, fn func(t *testing.T, url string, db *sqldb.DB)) {
+	t.Run("sqlite", func(t *testing.T) {
+		url := "sqlite:" + filepath.Join(t.TempDir(), "userimport.db")
+		fn(t, url, mustDemo(t, url))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url := pgtest.URL(t)
+		fn(t, url, mustDemo(t, url))
+	})
+}
+
+func mustDemo(tb testing.TB, url string) *sqldb.DB {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	d := importer.DemoTenant()
+	h, _ := argon2id.Hash("Adm1n-password", argon2id.InsecureTestParams())
+	if err := db.Init(ctx, sqldb.InitParams{Settings: d.Settings, Domains: d.Domains, Products: d.Products,
+		AdminUPN: "admin@contoso.com", AdminPasswordHash: h}); err != nil {
+		tb.Fatal(err)
+	}
+	return db
+}
+
+func admin(tb testing.TB, db *sqldb.DB) importer.User {
+	u, err := db.User(context.Background(), "admin@contoso.com")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return u
+}
+
+// options are a test import's settings: real reader, real outputs, cheap
+// hashing.
+func options(tb testing.TB, db *sqldb.DB, path string) importer.Options {
+	return importer.Options{
+		Path: path, Mode: importer.ModeCreate, OutDir: filepath.Dir(path), Workers: 4,
+		RequirePasswordChange: true, Actor: admin(tb, db),
+		Open: func() (importer.RowSource, error) { return sheet.Open(path, sheet.Options{}) },
+		Hash: func(pw string) (string, error) { return argon2id.Hash(pw, argon2id.InsecureTestParams()) },
+		Outputs: importer.Outputs{
+			Results: func(x, c string) (importer.ResultWriter, error) { return report.CreateResults(x, c) },
+			CreateNotice: func(dir, base string, h importer.NoticeHeader) (importer.Notice, error) {
+				return report.CreateNotice(dir, base, report.NoticeHeader(h))
+			},
+			OpenNotice: func(path string) (importer.Notice, map[string]bool, error) {
+				n, es, err := report.OpenNotice(path)
+				have := map[string]bool{}
+				for _, e := range es {
+					have[strings.ToLower(e.UPN)] = true
+				}
+				return n, have, err
+			},
+		},
+	}
+}
+
+// writeCSV writes a CSV with our header's first columns and n rows made by
+// row(i), i from 1.
+func writeCSV(tb testing.TB, dir, name, header string, n int, row func(i int) string) string {
+	tb.Helper()
+	var b strings.Builder
+	b.WriteString(header + "\n")
+	for i := 1; i <= n; i++ {
+		b.WriteString(row(i) + "\n")
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// results reads the Results sheet back: one map per row, by header.
+func results(tb testing.TB, path string) []map[string]string {
+	tb.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Results")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []map[string]string
+	for _, r := range rows[1:] {
+		m := map[string]string{}
+		for i, h := range rows[0] {
+			if i < len(r) {
+				m[h] = r[i]
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func licenseOf(tb testing.TB, db *sqldb.DB, upn, sku string) string {
+	tb.Helper()
+	u, err := db.User(context.Background(), upn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, l := range u.Licenses {
+		if l.SKU == sku {
+			return l.Status
+		}
+	}
+	return "none"
+}
+
+const header = "User Name,First Name,Last Name,Licenses,Usage Location,Job Title"
+
+// TestSeatsInRowOrder: 12 rows ask for a product with 10 free seats, with
+// 8 workers finishing in any order: rows 1–10 get seats, 11 and 12 wait.
+func TestSeatsInRowOrder(t *testing.T) {
+	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		path := writeCSV(t, t.TempDir(), "hires.csv", header, 12, func(i int) string {
+			return fmt.Sprintf("u%02d@contoso.com,User,N%d,SPB,US,Clerk", i, i)
+		})
+		o := options(t, db, path)
+		o.Workers = 8
+		rep, err := importer.Run(ctx, db, o)
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if rep.Summary.Created != 12 || rep.Summary.LicensesAssigned != 10 || rep.Summary.LicensesPending != 2 {
+			t.Fatalf("summary %+v", rep.Summary)
+		}
+		rs := results(t, rep.ResultsPath)
+		if len(rs) != 12 {
+			t.Fatalf("%d result rows, want 12", len(rs))
+		}
+		for i, r := range rs {
+			want := "Assigned"
+			if i >= 10 {
+				want = "Pending"
+			}
+			if r["Row"] != fmt.Sprint(i+2) || r["License Status"] != want || r["Outcome"] != "Created" {
+				t.Errorf("result %d = %v, want row %d Created %s", i, r, i+2, want)
+			}
+		}
+		if !strings.Contains(rs[11]["Message"], "waits for a free seat") {
+			t.Errorf("pending row's message %q does not say it waits for a seat", rs[11]["Message"])
+		}
+		if s := licenseOf(t, db, "u11@contoso.com", "SPB"); s != "pending" {
+			t.Fatalf("u11 = %s, want pending", s)
+		}
+
+		t.Run("RaisedSeatsGoOldestFirst", func(t *testing.T) {
+			if err := db.SetSeats(ctx, "admin@contoso.com", "SPB", 11); err != nil {
+				t.Fatal(err)
+			}
+			if s := licenseOf(t, db, "u11@contoso.com", "SPB"); s != "assigned" {
+				t.Errorf("u11 (row 11) = %s, want assigned", s)
+			}
+			if s := licenseOf(t, db, "u12@contoso.com", "SPB"); s != "pending" {
+				t.Errorf("u12 (row 12) = %s, want pending", s)
+			}
+		})
+		t.Run("NoticeHasEveryUser", func(t *testing.T) {
+			_, entries, err := report.ReadNotice(rep.NoticePath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(entries) != 12 {
+				t.Fatalf("notice has %d entries, want 12", len(entries))
+			}
+			for _, e := range entries {
+				c, err := db.Credentials(ctx, e.UPN)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok, err := argon2id.Verify(e.Password.Reveal(), c.PasswordHash); err != nil || !ok {
+					t.Errorf("%s: the notice's password does not sign in", e.UPN)
+				}
+			}
+		})
+	})
+}
+
+func TestModes(t *testing.T) {
+	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		path := writeCSV(t, dir, "staff.csv", header, 3, func(i int) string {
+			return fmt.Sprintf("s%d@contoso.com,Staff,N%d,,,Clerk", i, i)
+		})
+		run := func(mode string, dry bool) (importer.Report, error) {
+			o := options(t, db, path)
+			o.Mode, o.DryRun = mode, dry
+			return importer.Run(ctx, db, o)
+		}
+		t.Run("DryRunWritesNothing", func(t *testing.T) {
+			rep, err := run(importer.ModeCreate, true)
+			if err != nil || rep.Summary.Created != 3 || rep.NoticePath != "" {
+				t.Fatalf("dry run: %+v, %v", rep, err)
+			}
+			us, _ := db.Users(ctx, true)
+			if len(us) != 1 {
+				t.Fatalf("dry run left %d users, want only the admin", len(us))
+			}
+			if _, err := os.Stat(filepath.Join(dir, "staff.credentials.txt")); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("dry run wrote a notice: %v", err)
+			}
+		})
+		t.Run("CreateTwice", func(t *testing.T) {
+			if _, err := run(importer.ModeCreate, false); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := run(importer.ModeCreate, false)
+			var failed *importer.RowsFailedError
+			if !errors.As(err, &failed) || failed.Failed != 3 {
+				t.Fatalf("second create: %v", err)
+			}
+			for _, r := range results(t, rep.ResultsPath) {
+				if r["Outcome"] != "Failed" || !strings.Contains(r["Message"], "User Name: already exists") {
+					t.Errorf("second create row %v", r)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dir, "staff.credentials.2.txt")); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("a batch that created nobody wrote a notice")
+			}
+		})
+		t.Run("UpsertUnchanged", func(t *testing.T) {
+			rep, err := run(importer.ModeUpsert, false)
+			if err != nil || rep.Summary.Unchanged != 3 {
+				t.Fatalf("upsert of the same file: %+v, %v", rep.Summary, err)
+			}
+		})
+		t.Run("UpsertOneChange", func(t *testing.T) {
+			path := writeCSV(t, dir, "staff.csv", header, 3, func(i int) string {
+				title := "Clerk"
+				if i == 2 {
+					title = "Head Clerk"
+				}
+				return fmt.Sprintf("s%d@contoso.com,Staff,N%d,,,%s", i, i, title)
+			})
+			_ = path
+			rep, err := run(importer.ModeUpsert, false)
+			if err != nil || rep.Summary.Updated != 1 || rep.Summary.Unchanged != 2 {
+				t.Fatalf("upsert with one change: %+v, %v", rep.Summary, err)
+			}
+			u, _ := db.User(ctx, "s2@contoso.com")
+			if u.JobTitle != "Head Clerk" {
+				t.Fatalf("job title = %q", u.JobTitle)
+			}
+		})
+	})
+}
+
+// TestConcurrentImports runs two import processes at once on one
+// PostgreSQL directory, each asking for more seats than are left.
+func TestConcurrentImports(t *testing.T) {
+	url := pgtest.URL(t)
+	db := mustDemo(t, url)
+	ctx := context.Background()
+	if err := db.SetSeats(ctx, "admin@contoso.com", "EXCHANGESTANDARD", 30); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var cmds []*exec.Cmd
+	for p := range 2 {
+		path := writeCSV(t, dir, fmt.Sprintf("p%d.csv", p), header, 25, func(i int) string {
+			return fmt.Sprintf("p%d-%d@contoso.com,P,N%d,EXCHANGESTANDARD,US,", p, i, i)
+		})
+		c := exec.Command(os.Args[0], "-test.run=^$")
+		c.Env = append(os.Environ(), "IMPORTER_TEST_HELPER=1", "IMPORTER_TEST_URL="+url, "IMPORTER_TEST_FILE="+path)
+		c.Stderr = os.Stderr
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, c)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(cmds))
+	for i, c := range cmds {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = c.Wait() }()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatalf("import process: %v", err)
+		}
+	}
+	ps, _ := db.Products(ctx)
+	for _, p := range ps {
+		if p.SKU == "EXCHANGESTANDARD" && (p.Assigned != 30 || p.Pending != 20) {
+			t.Fatalf("two importers, 50 rows, 30 seats: assigned %d pending %d", p.Assigned, p.Pending)
+		}
+	}
+	us, _ := db.Users(ctx, false)
+	if len(us) != 51 {
+		t.Fatalf("%d users, want 50 and the admin", len(us))
+	}
+}
+
+func helperImport() int {
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, os.Getenv("IMPORTER_TEST_URL"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer db.Close()
+	tb := &testing.T{}
+	o := options(tb, db, os.Getenv("IMPORTER_TEST_FILE"))
+	o.NoPasswords = true
+	if _, err := importer.Run(ctx, db, o); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
