@@ -126,8 +126,8 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 		Domain: strings.ToLower(o.domain), Licenses: validate.List(o.license), DisabledApps: validate.List(o.disabledApps),
 		UsageLocation: o.usageLocation, RequirePasswordChange: o.requirePasswordChange, BlockSignIn: o.blockSignIn,
 		NoPasswords: o.noPasswords, ResultsCSV: o.resultsCSV, Actor: actor,
-		Open: func() (importer.RowSource, error) { return sheet.Open(path, sheetOpts) },
-		Hash: func(pw string) (string, error) { return argon2id.Hash(pw, argon2id.DefaultParams()) },
+		Open:    func() (importer.RowSource, error) { return sheet.Open(path, sheetOpts) },
+		Hash:    func(pw string) (string, error) { return argon2id.Hash(pw, argon2id.DefaultParams()) },
 		Outputs: reportOutputs(), Progress: progress, Log: log,
 	})
 	stopProgress()

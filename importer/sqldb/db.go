@@ -193,11 +193,13 @@ func (d *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return nil
 }
 
-// forUpdate is the row-lock suffix: PostgreSQL locks the selected rows;
+// forUpdate is the row-lock suffix: PostgreSQL locks the selected rows
+// (NO KEY UPDATE, so that foreign-key checks of concurrent inserts of
+// license assignments, which take KEY SHARE locks, never wait on it);
 // SQLite's immediate transactions already hold the database's write lock.
 func (d *DB) forUpdate() string {
 	if d.dialect == Postgres {
-		return " FOR UPDATE"
+		return " FOR NO KEY UPDATE"
 	}
 	return ""
 }

@@ -1,0 +1,191 @@
+package importer_test
+
+// The benchmarks of SPEC §7 and issue 5. Each prints its figures with
+// b.ReportMetric; none asserts a timing. Run them as the README says:
+//
+//	go test ./importer -run '^$' -bench . -benchtime 1x
+//
+// The PostgreSQL ones need a local PostgreSQL (as the tests do).
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"userimport/importer"
+	"userimport/importer/argon2id"
+	"userimport/importer/sheet"
+	"userimport/importer/sqldb"
+	"userimport/internal/pgtest"
+)
+
+// roster writes a generated roster of n people to a CSV file, once per n.
+func roster(b *testing.B, n int) string {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), fmt.Sprintf("roster-%d.csv", n))
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := sheet.Generate(f, "csv", n, "contoso.com", 1); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// peakRSS returns the process's peak resident set size in MB (VmHWM), or
+// -1 where /proc does not tell.
+func peakRSS() float64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if rest, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return -1
+}
+
+// resetPeakRSS makes VmHWM start again from the current RSS (Linux).
+func resetPeakRSS() {
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+func benchImport(b *testing.B, url string, rows int, prepare func(db *sqldb.DB, path string), tweak func(o *importer.Options)) {
+	ctx := context.Background()
+	path := roster(b, rows)
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		u := url
+		if u == "" {
+			u = "sqlite:" + filepath.Join(b.TempDir(), "userimport.db")
+		} else if i > 0 {
+			u = pgtest.URL(b)
+		}
+		db := mustDemo(b, u)
+		if prepare != nil {
+			prepare(db, path)
+		}
+		o := options(b, db, path)
+		o.OutDir = b.TempDir()
+		o.Workers = runtime.NumCPU()
+		tweak(&o)
+		runtime.GC()
+		resetPeakRSS()
+		b.StartTimer()
+		start := time.Now()
+		rep, err := importer.Run(ctx, db, o)
+		elapsed := time.Since(start)
+		if err != nil && !strings.Contains(err.Error(), "failed") {
+			b.Fatal(err)
+		}
+		if rep.Summary.Rows != rows {
+			b.Fatalf("%d rows done, want %d (%+v)", rep.Summary.Rows, rows, rep.Summary)
+		}
+		b.ReportMetric(float64(rows)/elapsed.Seconds(), "rows/s")
+		b.ReportMetric(peakRSS(), "peakRSS-MB")
+	}
+}
+
+// BenchmarkDryRun100k: a dry run of 100,000 rows (target ≥ 20,000 rows/s).
+func BenchmarkDryRun100k(b *testing.B) {
+	benchImport(b, "", 100_000, nil, func(o *importer.Options) { o.DryRun = true })
+}
+
+// BenchmarkDryRun1M: memory of a 1,000,000-row dry run (target < 300 MB).
+func BenchmarkDryRun1M(b *testing.B) {
+	benchImport(b, "", 1_000_000, nil, func(o *importer.Options) { o.DryRun = true })
+}
+
+// BenchmarkNoPasswordsPostgres100k: creating 100,000 accounts without
+// passwords on PostgreSQL (target ≥ 20,000 rows/s).
+func BenchmarkNoPasswordsPostgres100k(b *testing.B) {
+	benchImport(b, pgtest.URL(b), 100_000, nil, func(o *importer.Options) { o.NoPasswords = true })
+}
+
+// BenchmarkNoPasswordsSQLite100k: the same on the embedded default.
+func BenchmarkNoPasswordsSQLite100k(b *testing.B) {
+	benchImport(b, "", 100_000, nil, func(o *importer.Options) { o.NoPasswords = true })
+}
+
+// BenchmarkUpsert1PctPostgres100k: an upsert of 100,000 rows of which 1%
+// change, on PostgreSQL (target ≥ 20,000 rows/s). The directory holds the
+// 100,000 users before the timed run.
+func BenchmarkUpsert1PctPostgres100k(b *testing.B) {
+	benchImport(b, pgtest.URL(b), 100_000, func(db *sqldb.DB, path string) {
+		o := options(b, db, path)
+		o.OutDir, o.NoPasswords = b.TempDir(), true
+		if _, err := importer.Run(context.Background(), db, o); err != nil && !strings.Contains(err.Error(), "failed") {
+			b.Fatal(err)
+		}
+		changeOnePercent(b, path)
+	}, func(o *importer.Options) { o.Mode = importer.ModeUpsert; o.NoPasswords = true })
+}
+
+// changeOnePercent rewrites every 100th row's Job Title.
+func changeOnePercent(b *testing.B, path string) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\r\n")
+	header := strings.Split(lines[0], ",")
+	col := -1
+	for i, h := range header {
+		if h == "Job Title" {
+			col = i
+		}
+	}
+	for i := 1; i < len(lines); i += 100 {
+		cells := strings.Split(lines[i], ",")
+		if len(cells) > col && !strings.Contains(lines[i], `"`) {
+			cells[col] = "Changed Title"
+			lines[i] = strings.Join(cells, ",")
+		}
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\r\n")), 0o644); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkCreateWithPasswords: creating users is bound by argon2id at
+// production cost. It measures one hash alone, then an import of 200 users
+// with every core hashing, and reports the share of the ceiling
+// (cores ÷ time of one hash) reached (target ≥ 0.90).
+func BenchmarkCreateWithPasswords(b *testing.B) {
+	const rows = 200
+	cores := runtime.NumCPU()
+	// The ceiling: cores ÷ the time of one hash, timed alone (the best of
+	// five, so that a busy moment of the machine counts least).
+	hash := time.Duration(1 << 62)
+	for range 5 {
+		start := time.Now()
+		argon2id.Hash("Ceiling-test-1", argon2id.DefaultParams())
+		hash = min(hash, time.Since(start))
+	}
+	ceiling := float64(cores) / hash.Seconds()
+	benchImport(b, "", rows, nil, func(o *importer.Options) {
+		o.Hash = func(pw string) (string, error) { return argon2id.Hash(pw, argon2id.DefaultParams()) }
+		o.Licenses = nil
+	})
+	b.ReportMetric(float64(hash.Microseconds())/1000, "ms/hash")
+	b.ReportMetric(ceiling, "ceiling-rows/s")
+	if r := b.Elapsed().Seconds(); r > 0 {
+		b.ReportMetric(float64(rows*b.N)/r/ceiling, "share-of-ceiling")
+	}
+}

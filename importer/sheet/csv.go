@@ -1,0 +1,340 @@
+package sheet
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+
+	"userimport/importer"
+)
+
+// sniffSize is how much of a CSV file decides its encoding. A file that is
+// valid UTF-8 this far is read as UTF-8; see csvSource.fixUTF8 for invalid
+// bytes that come later.
+const sniffSize = 1 << 20
+
+// maxRecordLines is the most lines one row may span. A longer row is taken
+// for a quote that is never closed, which swallows the rows after it.
+const maxRecordLines = 100
+
+// delimiters are the delimiters sniffed from the header line, best first
+// when they tie.
+var delimiters = []rune{',', ';', '\t', '|'}
+
+// csvSource reads CSV text as records.
+type csvSource struct {
+	file *os.File
+	cr   *csv.Reader
+
+	// number is the row number of the last record; endLine the text line
+	// it ended on. encoding/csv skips empty lines, which a spreadsheet
+	// shows as blank rows, so numbers count them back in.
+	number, endLine int
+
+	// checkUTF8 is set when the text is read as UTF-8 without conversion:
+	// each record is checked, and fields that are not valid UTF-8 are read
+	// as Windows-1252 (fixUTF8).
+	checkUTF8 bool
+	cp1252    *encoding.Decoder
+	badRows   []int // the first rows read as Windows-1252
+	badCount  int
+
+	encodingNote string
+}
+
+func openCSV(f *os.File, opts Options) (source, error) {
+	s := &csvSource{file: f}
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, _ := br.Peek(sniffSize)
+	if opts.Delimiter != 0 && !validDelimiter(opts.Delimiter) {
+		f.Close()
+		return nil, importer.Errorf(importer.EINVALID, "--delimiter %q cannot separate cells: use , ; | or TAB", opts.Delimiter)
+	}
+	text, err := s.decoder(br, head, opts.Encoding)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	tr := bufio.NewReaderSize(text, 64<<10)
+	comma := opts.Delimiter
+	if comma == 0 {
+		peek, _ := tr.Peek(64 << 10)
+		comma = sniffDelimiter(peek)
+	}
+	s.cr = csv.NewReader(tr)
+	s.cr.Comma = comma
+	s.cr.FieldsPerRecord = -1
+	s.cr.ReuseRecord = true
+	// Lazy quoting reads a quote inside an unquoted cell as itself
+	// (5'10", Bo "the" Builder), as Excel does. Its risk, a quote that is
+	// never closed turning the rest of the file into one cell, is caught by
+	// maxRecordLines in next.
+	s.cr.LazyQuotes = true
+	return s, nil
+}
+
+func validDelimiter(r rune) bool {
+	return r != '"' && r != '\r' && r != '\n' && r != utf8.RuneError && utf8.ValidRune(r) && r != 0xFEFF
+}
+
+// decoder returns the file's text as UTF-8, telling the encoding from a
+// byte-order mark, else from whether head is valid UTF-8, unless name
+// forces one.
+func (s *csvSource) decoder(br *bufio.Reader, head []byte, name string) (io.Reader, error) {
+	utf16 := func(e unicode.Endianness) io.Reader {
+		return transform.NewReader(br, unicode.UTF16(e, unicode.UseBOM).NewDecoder())
+	}
+	cp1252 := func() io.Reader {
+		return transform.NewReader(br, charmap.Windows1252.NewDecoder())
+	}
+	utf8Text := func() io.Reader {
+		if bytes.HasPrefix(head, []byte("\xEF\xBB\xBF")) {
+			br.Discard(3)
+		}
+		s.checkUTF8 = true
+		s.cp1252 = charmap.Windows1252.NewDecoder()
+		return br
+	}
+	switch strings.ToLower(strings.ReplaceAll(strings.TrimSpace(name), "_", "-")) {
+	case "":
+	case "utf-8", "utf8":
+		return utf8Text(), nil
+	case "utf-16le", "utf16le", "utf-16", "utf16":
+		return utf16(unicode.LittleEndian), nil
+	case "utf-16be", "utf16be":
+		return utf16(unicode.BigEndian), nil
+	case "windows-1252", "cp1252", "latin1", "latin-1", "iso-8859-1":
+		return cp1252(), nil
+	default:
+		return nil, importer.Errorf(importer.EINVALID, "--encoding %q is not known: use utf-8, utf-16le, utf-16be or windows-1252", name)
+	}
+	switch {
+	case bytes.HasPrefix(head, []byte("\xEF\xBB\xBF")):
+		return utf8Text(), nil
+	case bytes.HasPrefix(head, []byte("\xFF\xFE")):
+		return utf16(unicode.LittleEndian), nil
+	case bytes.HasPrefix(head, []byte("\xFE\xFF")):
+		return utf16(unicode.BigEndian), nil
+	}
+	if e, ok := utf16WithoutBOM(head); ok {
+		s.encodingNote = "the file has no byte-order mark but looks like UTF-16; read as UTF-16"
+		return utf16(e), nil
+	}
+	if isBinary(head) {
+		return nil, importer.Errorf(importer.EINVALID,
+			"the file is neither a spreadsheet nor text: save it as .xlsx or .csv")
+	}
+	if validUTF8Prefix(head, len(head) == sniffSize) {
+		return utf8Text(), nil
+	}
+	s.encodingNote = "the file is not valid UTF-8; read as Windows-1252 (use --encoding to say otherwise)"
+	return cp1252(), nil
+}
+
+// validUTF8Prefix reports whether b is valid UTF-8, allowing a rune cut off
+// at its end when b is only the start of the file.
+func validUTF8Prefix(b []byte, cut bool) bool {
+	if utf8.Valid(b) {
+		return true
+	}
+	if !cut {
+		return false
+	}
+	for i := 1; i < utf8.UTFMax && i <= len(b); i++ {
+		if utf8.RuneStart(b[len(b)-i]) {
+			return utf8.Valid(b[:len(b)-i])
+		}
+	}
+	return false
+}
+
+// utf16WithoutBOM guesses UTF-16 text without a byte-order mark from NUL
+// bytes in every other position, as ASCII text in UTF-16 has.
+func utf16WithoutBOM(b []byte) (unicode.Endianness, bool) {
+	if len(b) > 4096 {
+		b = b[:4096]
+	}
+	if len(b) < 8 {
+		return unicode.LittleEndian, false
+	}
+	var even, odd int
+	for i, c := range b {
+		if c == 0 {
+			if i%2 == 0 {
+				even++
+			} else {
+				odd++
+			}
+		}
+	}
+	half := len(b) / 2
+	switch {
+	case odd > half*7/10 && even == 0:
+		return unicode.LittleEndian, true
+	case even > half*7/10 && odd == 0:
+		return unicode.BigEndian, true
+	}
+	return unicode.LittleEndian, false
+}
+
+// isBinary reports whether b is not text: it holds NUL bytes or many other
+// control characters.
+func isBinary(b []byte) bool {
+	if len(b) > 8192 {
+		b = b[:8192]
+	}
+	control := 0
+	for _, c := range b {
+		switch {
+		case c == 0:
+			return true
+		case c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v':
+			control++
+		}
+	}
+	return control > len(b)/10+1
+}
+
+// sniffDelimiter finds the delimiter of text's header line, the first line
+// that is neither blank nor Entra's "version:" line: the candidate that
+// occurs most often outside quotes, ',' when none does.
+func sniffDelimiter(text []byte) rune {
+	for len(text) > 0 {
+		line, rest := splitRecordLine(text)
+		text = rest
+		t := strings.TrimSpace(strings.TrimPrefix(string(line), "\uFEFF"))
+		if t == "" || strings.HasPrefix(strings.ToLower(t), "version:") && strings.Trim(t[len("version:"):], ",;\t| v.0123456789") == "" {
+			continue
+		}
+		best, bestCount := ',', 0
+		for _, d := range delimiters {
+			if n := countOutsideQuotes(line, d); n > bestCount {
+				best, bestCount = d, n
+			}
+		}
+		return best
+	}
+	return ','
+}
+
+// splitRecordLine returns text's first line, letting quoted fields span
+// newlines.
+func splitRecordLine(text []byte) (line, rest []byte) {
+	quoted := false
+	for i, c := range text {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == '\n' && !quoted:
+			return text[:i], text[i+1:]
+		}
+	}
+	return text, nil
+}
+
+func countOutsideQuotes(line []byte, d rune) int {
+	n, quoted := 0, false
+	for _, r := range string(line) {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case r == d && !quoted:
+			n++
+		}
+	}
+	return n
+}
+
+func (s *csvSource) next() ([]string, int, error) {
+	rec, err := s.cr.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			s.number += max(pe.StartLine-s.endLine, 1)
+			s.endLine = pe.Line
+			return nil, s.number, importer.Errorf(importer.EINVALID, "row %d: %s", s.number, describeParseError(pe))
+		}
+		if errors.Is(err, io.EOF) {
+			return nil, s.number, io.EOF
+		}
+		// The file itself failed (I/O, or text that cannot be decoded).
+		return nil, s.number, importer.Errorf(importer.EINVALID, "row %d: the file cannot be read: %v", s.number+1, err)
+	}
+	start, _ := s.cr.FieldPos(0)
+	s.number += max(start-s.endLine, 1)
+	last, _ := s.cr.FieldPos(len(rec) - 1)
+	s.endLine = last + strings.Count(rec[len(rec)-1], "\n")
+	if lines := s.endLine - start + 1; lines > maxRecordLines {
+		return nil, s.number, importer.Errorf(importer.EINVALID,
+			"row %d: broken quoting: a quoted cell starting on line %d of the file runs over %d lines, so a \" is probably never closed; the rows in those lines were not read", s.number, start, lines)
+	}
+	if s.checkUTF8 {
+		s.fixUTF8(rec)
+	}
+	return rec, s.number, nil
+}
+
+// fixUTF8 reads each field of a record that is not valid UTF-8 as
+// Windows-1252. A file that looked like UTF-8 in its first megabyte may
+// still hold a row pasted from elsewhere; reading that row's odd bytes as
+// Windows-1252 keeps the row (and says so in a warning) rather than failing
+// it or turning its letters into U+FFFD.
+func (s *csvSource) fixUTF8(rec []string) {
+	fixed := false
+	for i, f := range rec {
+		if !utf8.ValidString(f) {
+			if v, err := s.cp1252.String(f); err == nil {
+				rec[i] = v
+				fixed = true
+			}
+		}
+	}
+	if fixed {
+		s.badCount++
+		if len(s.badRows) < 5 {
+			s.badRows = append(s.badRows, s.number)
+		}
+	}
+}
+
+func (s *csvSource) warnings() []string {
+	var w []string
+	if s.encodingNote != "" {
+		w = append(w, s.encodingNote)
+	}
+	if s.badCount > 0 {
+		nums := make([]string, len(s.badRows))
+		for i, n := range s.badRows {
+			nums[i] = fmt.Sprint(n)
+		}
+		more := ""
+		if s.badCount > len(s.badRows) {
+			more = fmt.Sprintf(" and %d more", s.badCount-len(s.badRows))
+		}
+		w = append(w, fmt.Sprintf("rows %s%s are not valid UTF-8; their odd characters were read as Windows-1252", strings.Join(nums, ", "), more))
+	}
+	return w
+}
+
+func (s *csvSource) close() error { return s.file.Close() }
+
+func describeParseError(pe *csv.ParseError) string {
+	switch {
+	case errors.Is(pe.Err, csv.ErrQuote):
+		return fmt.Sprintf("broken quoting (line %d of the file): a quoted cell must end with \" and a \" inside it must be doubled (\"\")", pe.Line)
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		return fmt.Sprintf("broken quoting (line %d of the file): a cell that contains \" must be quoted, with each \" inside doubled (\"\")", pe.Line)
+	}
+	return fmt.Sprintf("cannot read line %d of the file: %v", pe.Line, pe.Err)
+}

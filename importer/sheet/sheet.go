@@ -1,0 +1,228 @@
+// Package sheet reads the spreadsheets admins import, CSV or XLSX, in any of
+// the templates SPEC §4 names, as a stream of importer.Rows. It also writes
+// our own template and generated rosters.
+package sheet
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"userimport/importer"
+)
+
+// Options say how to read a file. The zero value reads the first worksheet,
+// sniffs the delimiter, detects the encoding and limits an XLSX to 256 MiB
+// uncompressed.
+type Options struct {
+	Sheet        string // --sheet: worksheet name; "" = first worksheet
+	Delimiter    rune   // --delimiter; 0 = sniff from the header line among , ; TAB |
+	Encoding     string // --encoding: "" = detect; utf-8, utf-16le, utf-16be, windows-1252 (cp1252, latin1)
+	MaxUnzipSize int64  // XLSX uncompressed-size limit; 0 = DefaultMaxUnzipSize
+}
+
+// DefaultMaxUnzipSize is the uncompressed size an XLSX may unpack to when
+// Options.MaxUnzipSize is 0.
+const DefaultMaxUnzipSize = 256 << 20
+
+// source is a file's records, CSV or XLSX.
+type source interface {
+	// next returns the next record's cells and its row number as a
+	// spreadsheet shows it; io.EOF at the end. The cells are valid until
+	// the next call.
+	next() (cells []string, number int, err error)
+	warnings() []string
+	close() error
+}
+
+// Reader streams the data rows of a file. It is not safe for concurrent use.
+type Reader struct {
+	src      source
+	header   []string
+	index    [importer.NumColumns]int
+	warnings []string
+}
+
+// Open tells the type of the file at path by its content (XLSX: a zip with a
+// workbook part; otherwise CSV text), reads it up to and including the
+// header row and maps the header to our columns.
+//
+// A file that cannot be read as asked returns an *importer.Error with code
+// importer.EINVALID whose message says what to do: legacy .xls, .ods, other
+// zips and binary files are to be saved as .xlsx or .csv; a header without
+// a User Name column is named with the headers found.
+func Open(path string, opts Options) (*Reader, error) {
+	src, err := openSource(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	r := &Reader{src: src}
+	if err := r.readHeader(); err != nil {
+		src.close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func openSource(path string, opts Options) (source, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, importer.Errorf(importer.EINVALID, "cannot open the file: %v", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, importer.Errorf(importer.EINVALID, "cannot open the file: %v", err)
+	}
+	if st.IsDir() {
+		f.Close()
+		return nil, importer.Errorf(importer.EINVALID, "%s is a directory, not a .xlsx or .csv file", path)
+	}
+	head := make([]byte, 8)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	switch {
+	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}):
+		f.Close()
+		return nil, importer.Errorf(importer.EINVALID,
+			"the file is a legacy Excel 97-2003 workbook (.xls) or a password-protected workbook, which cannot be read: open it in Excel, remove any password, and save it as .xlsx or .csv")
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")):
+		err := checkZip(f, st.Size())
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		return openXLSX(path, opts)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sheet: rewind: %w", err)
+	}
+	return openCSV(f, opts)
+}
+
+// checkZip tells a workbook from the other zips: OpenDocument spreadsheets,
+// binary workbooks and anything else are refused.
+func checkZip(f io.ReaderAt, size int64) error {
+	zr, err := zip.NewReader(f, size)
+	if err != nil {
+		return importer.Errorf(importer.EINVALID,
+			"the file is a damaged or incomplete .xlsx (or zip) file (%v): download or save it again as .xlsx or .csv", err)
+	}
+	var workbook, binary bool
+	for _, zf := range zr.File {
+		name := strings.ToLower(strings.ReplaceAll(zf.Name, `\`, "/"))
+		switch name {
+		case "mimetype":
+			if isODS(zf) {
+				return importer.Errorf(importer.EINVALID,
+					"the file is an OpenDocument spreadsheet (.ods): open it and save it as .xlsx or .csv")
+			}
+		case "xl/workbook.xml":
+			workbook = true
+		case "xl/workbook.bin":
+			binary = true
+		}
+	}
+	switch {
+	case workbook:
+		return nil
+	case binary:
+		return importer.Errorf(importer.EINVALID,
+			"the file is an Excel binary workbook (.xlsb): open it in Excel and save it as .xlsx or .csv")
+	}
+	return importer.Errorf(importer.EINVALID,
+		"the file is a zip archive but not an Excel workbook: save the spreadsheet as .xlsx or .csv")
+}
+
+func isODS(zf *zip.File) bool {
+	rc, err := zf.Open()
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(io.LimitReader(rc, 128))
+	return strings.HasPrefix(string(b), "application/vnd.oasis.opendocument")
+}
+
+// readHeader reads up to the header row: the first non-blank row that is not
+// the Entra template's version line.
+func (r *Reader) readHeader() error {
+	for {
+		cells, _, err := r.src.next()
+		if errors.Is(err, io.EOF) {
+			return importer.Errorf(importer.EINVALID,
+				"the file has no header row: it is empty (the first row must name the columns, e.g. %q)", importer.ColUserName.String())
+		}
+		if err != nil {
+			return err
+		}
+		if isBlank(cells) || isVersionLine(cells) {
+			continue
+		}
+		r.header = make([]string, len(cells))
+		for i, c := range cells {
+			r.header[i] = trimCell(c)
+		}
+		var warnings []string
+		r.index, warnings = mapHeader(r.header)
+		if r.index[importer.ColUserName] < 0 {
+			return missingColumnError(importer.ColUserName, r.header)
+		}
+		r.warnings = append(r.warnings, warnings...)
+		return nil
+	}
+}
+
+// Next returns the next data row, its cells trimmed and placed by column;
+// rows whose cells in our columns are all blank are skipped (their numbers
+// are not reused). It returns io.EOF after the last row.
+//
+// A row that cannot be read (broken quoting, a damaged worksheet) returns an
+// *importer.Error with code importer.EINVALID that names the row; Next may
+// be called again to go on with the rows after it.
+func (r *Reader) Next() (importer.Row, error) {
+	for {
+		cells, number, err := r.src.next()
+		if err != nil {
+			return importer.Row{Number: number}, err
+		}
+		row := importer.Row{Number: number}
+		blank := true
+		for c, i := range r.index {
+			if i >= 0 && i < len(cells) {
+				v := trimCell(cells[i])
+				row.Cells[c] = v
+				if v != "" {
+					blank = false
+				}
+			}
+		}
+		if !blank {
+			return row, nil
+		}
+	}
+}
+
+// Has reports whether the header had column c.
+func (r *Reader) Has(c importer.Column) bool {
+	return int(c) >= 0 && int(c) < importer.NumColumns && r.index[c] >= 0
+}
+
+// Header returns the header row's cells as found, trimmed.
+func (r *Reader) Header() []string { return r.header }
+
+// Warnings returns what the admin should know about how the file was read:
+// ignored or duplicate columns, the encoding guessed, rows read as
+// Windows-1252. Warnings about rows grow while rows are read: ask again
+// after the last Next.
+func (r *Reader) Warnings() []string {
+	return append(append([]string(nil), r.warnings...), r.src.warnings()...)
+}
+
+// Close releases the file and any temporary files.
+func (r *Reader) Close() error { return r.src.close() }

@@ -1,0 +1,356 @@
+package sheet
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+
+	"userimport/importer"
+)
+
+// writeFile writes data to a file in a test's temporary directory.
+func writeFile(tb testing.TB, name string, data []byte) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// readAll opens path and reads every row.
+func readAll(tb testing.TB, path string, opts Options) (*Reader, []importer.Row) {
+	tb.Helper()
+	r, err := Open(path, opts)
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	tb.Cleanup(func() { r.Close() })
+	var rows []importer.Row
+	for {
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			tb.Fatalf("Next: %v", err)
+		}
+		rows = append(rows, row)
+	}
+	return r, rows
+}
+
+// wantInvalid checks that err is an *importer.Error EINVALID whose message
+// holds every one of parts.
+func wantInvalid(tb testing.TB, err error, parts ...string) {
+	tb.Helper()
+	var e *importer.Error
+	if !errors.As(err, &e) || e.Code != importer.EINVALID {
+		tb.Fatalf("err = %#v, want an *importer.Error EINVALID", err)
+	}
+	for _, p := range parts {
+		if !strings.Contains(e.Message, p) {
+			tb.Errorf("message %q lacks %q", e.Message, p)
+		}
+	}
+}
+
+func TestOpen_CSV(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		path := writeFile(t, "a.csv", []byte("User Name,Display Name,Foo,Job Title,Bar\r\n"+
+			"  ana@contoso.com ,\u00a0Ana Díaz\u00a0,x,Engineer,y\r\n"+
+			"\r\n"+
+			",,,,\r\n"+
+			"bo@contoso.com,\"Bo, \"\"the\"\" Builder\",,\"Line 1\r\nLine 2\",\r\n"+
+			"short@contoso.com\r\n"+
+			"long@contoso.com,Long,a,b,c,d,e,f\r\n"))
+		r, rows := readAll(t, path, Options{})
+		if len(rows) != 4 {
+			t.Fatalf("got %d rows, want 4: %+v", len(rows), rows)
+		}
+		want := []struct {
+			n              int
+			upn, dn, title string
+		}{
+			{2, "ana@contoso.com", "Ana Díaz", "Engineer"},
+			{5, "bo@contoso.com", `Bo, "the" Builder`, "Line 1\nLine 2"},
+			{6, "short@contoso.com", "", ""},
+			{7, "long@contoso.com", "Long", "b"},
+		}
+		for i, w := range want {
+			got := rows[i]
+			if got.Number != w.n || got.Get(importer.ColUserName) != w.upn || got.Get(importer.ColDisplayName) != w.dn || got.Get(importer.ColJobTitle) != w.title {
+				t.Errorf("row %d = %d %q %q %q, want %+v", i, got.Number, got.Get(importer.ColUserName), got.Get(importer.ColDisplayName), got.Get(importer.ColJobTitle), w)
+			}
+		}
+		if !r.Has(importer.ColJobTitle) || r.Has(importer.ColFirstName) {
+			t.Errorf("Has: wrong")
+		}
+		if w := strings.Join(r.Warnings(), "|"); w != `ignored columns: "Foo", "Bar"` {
+			t.Errorf("warnings = %q", w)
+		}
+		if h := strings.Join(r.Header(), ","); h != "User Name,Display Name,Foo,Job Title,Bar" {
+			t.Errorf("header = %q", h)
+		}
+	})
+	t.Run("Delimiters", func(t *testing.T) {
+		for _, d := range []string{",", ";", "\t", "|"} {
+			text := strings.Join([]string{"User Name", "Display Name", "City"}, d) + "\n" +
+				strings.Join([]string{"a@contoso.com", `"Díaz` + d + ` Ana"`, "Köln"}, d) + "\n"
+			_, rows := readAll(t, writeFile(t, "d.csv", []byte(text)), Options{})
+			if len(rows) != 1 || rows[0].Get(importer.ColDisplayName) != "Díaz"+d+" Ana" || rows[0].Get(importer.ColCity) != "Köln" {
+				t.Errorf("delimiter %q: rows = %+v", d, rows)
+			}
+		}
+	})
+	t.Run("DelimiterOverride", func(t *testing.T) {
+		// Sniffed, ';' wins and there is no User Name column.
+		text := "User Name|City;x;y\na@contoso.com|Köln;1;2\n"
+		_, err := Open(writeFile(t, "d.csv", []byte(text)), Options{})
+		wantInvalid(t, err, `"User Name|City"`)
+		_, rows := readAll(t, writeFile(t, "d.csv", []byte(text)), Options{Delimiter: '|'})
+		if len(rows) != 1 || rows[0].Get(importer.ColUserName) != "a@contoso.com" {
+			t.Errorf("rows = %+v", rows)
+		}
+		_, err = Open(writeFile(t, "d.csv", []byte(text)), Options{Delimiter: '"'})
+		wantInvalid(t, err, "--delimiter")
+	})
+	t.Run("DuplicateColumn", func(t *testing.T) {
+		r, rows := readAll(t, writeFile(t, "d.csv", []byte("UPN,User Name,userPrincipalName\nfirst@x.com,second@x.com,third@x.com\n")), Options{})
+		if rows[0].Get(importer.ColUserName) != "first@x.com" {
+			t.Errorf("got %q", rows[0].Get(importer.ColUserName))
+		}
+		if w := strings.Join(r.Warnings(), "|"); !strings.Contains(w, `duplicate columns ignored`) || !strings.Contains(w, `"User Name" (column B)`) {
+			t.Errorf("warnings = %q", w)
+		}
+	})
+	t.Run("ErrUserNameMissing", func(t *testing.T) {
+		_, err := Open(writeFile(t, "m.csv", []byte("\n\nDisplay Name,Mail\nAna,a@x.com\n")), Options{})
+		wantInvalid(t, err, `"User Name"`, `"Display Name", "Mail"`)
+	})
+	t.Run("ErrEmpty", func(t *testing.T) {
+		_, err := Open(writeFile(t, "e.csv", nil), Options{})
+		wantInvalid(t, err, "no header row")
+		_, err = Open(writeFile(t, "e.csv", []byte("\r\n ,,\r\n")), Options{})
+		wantInvalid(t, err, "no header row")
+	})
+	t.Run("BareQuotes", func(t *testing.T) {
+		_, rows := readAll(t, writeFile(t, "q.csv", []byte("User Name,Display Name,Office Number\na@x.com,Bo \"the\" Builder,5'10\"\n")), Options{})
+		if len(rows) != 1 || rows[0].Get(importer.ColDisplayName) != `Bo "the" Builder` || rows[0].Get(importer.ColOfficeNumber) != `5'10"` {
+			t.Errorf("rows = %+v", rows)
+		}
+	})
+	t.Run("ErrBrokenQuoting", func(t *testing.T) {
+		var b strings.Builder
+		b.WriteString("User Name,Display Name\na@x.com,Ana\nb@x.com,\"Bo\nc@x.com,Cy\n")
+		for i := 0; i < 150; i++ {
+			b.WriteString("x@x.com,X\n")
+		}
+		r, err := Open(writeFile(t, "q.csv", []byte(b.String())), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		var got []string
+		for {
+			row, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				wantInvalid(t, err, "row 3: broken quoting")
+				got = append(got, "error")
+				continue
+			}
+			got = append(got, row.Get(importer.ColUserName))
+		}
+		if g := strings.Join(got, ","); g != "a@x.com,error" {
+			t.Errorf("got %s", g)
+		}
+	})
+	t.Run("ErrNoFile", func(t *testing.T) {
+		_, err := Open(filepath.Join(t.TempDir(), "nope.csv"), Options{})
+		wantInvalid(t, err, "cannot open")
+	})
+}
+
+func TestOpen_Entra(t *testing.T) {
+	text := "version:v1.0\n" +
+		"Name [displayName] Required,User name [userPrincipalName] Required,Initial password [passwordProfile] Required,Block sign in (Yes/No) [accountEnabled] Required,First name [givenName],Last name [surname],Job title [jobTitle],Department [department],Usage location [usageLocation],Street address [streetAddress],State or province [state],Country or region [country],Office [physicalDeliveryOfficeName],City [city],ZIP or postal code [postalCode],Office phone [telephoneNumber],Mobile phone [mobile]\n" +
+		"Chris Green,chris@contoso.com,Pa55w.rd!x,No,Chris,Green,Dev,IT,US,1 Main St,WA,United States,B1,Redmond,98052,+1 425 555 0100,+1 425 555 0101\n"
+	r, rows := readAll(t, writeFile(t, "entra.csv", []byte(text)), Options{})
+	if len(r.Warnings()) != 0 {
+		t.Errorf("warnings: %q", r.Warnings())
+	}
+	if len(rows) != 1 || rows[0].Number != 3 {
+		t.Fatalf("rows = %+v", rows)
+	}
+	want := map[importer.Column]string{
+		importer.ColDisplayName: "Chris Green", importer.ColUserName: "chris@contoso.com", importer.ColPassword: "Pa55w.rd!x",
+		importer.ColBlockSignIn: "No", importer.ColFirstName: "Chris", importer.ColLastName: "Green", importer.ColJobTitle: "Dev",
+		importer.ColDepartment: "IT", importer.ColUsageLocation: "US", importer.ColAddress: "1 Main St", importer.ColState: "WA",
+		importer.ColCountry: "United States", importer.ColOfficeNumber: "B1", importer.ColCity: "Redmond", importer.ColPostalCode: "98052",
+		importer.ColOfficePhone: "+1 425 555 0100", importer.ColMobilePhone: "+1 425 555 0101",
+	}
+	for c, v := range want {
+		if got := rows[0].Get(c); got != v {
+			t.Errorf("%s = %q, want %q", c, got, v)
+		}
+	}
+}
+
+func TestHeaderAliases(t *testing.T) {
+	tests := []struct {
+		name string
+		want importer.Column
+	}{
+		{"User name [userPrincipalName] Required", importer.ColUserName},
+		{"user_principal_name", importer.ColUserName},
+		{"Email Address [Required]", importer.ColUserName},
+		{"USERNAME", importer.ColUserName},
+		{"upn", importer.ColUserName},
+		{"User Name *", importer.ColUserName},
+		{"First Name [Required]", importer.ColFirstName},
+		{"given-name", importer.ColFirstName},
+		{"Last name [surname]", importer.ColLastName},
+		{"Employee Title", importer.ColJobTitle},
+		{"Work Phone", importer.ColOfficePhone},
+		{"Recovery Email", importer.ColAlternateEmail},
+		{"Work Address", importer.ColAddress},
+		{"New Licenses [Upload Only]", importer.ColLicenses},
+		{"License", importer.ColLicenses},
+		{"Change Password at Next Sign-In", importer.ColRequirePasswordChange},
+		{"Block sign in (Yes/No) [accountEnabled] Required", importer.ColBlockSignIn},
+		{"Employee ID", importer.ColEmployeeID},
+		{"Mobile Phone", importer.ColMobilePhone},
+		{"Alternate email address", importer.ColAlternateEmail},
+		{"ZIP or Postal Code", importer.ColPostalCode},
+	}
+	for _, tt := range tests {
+		if got, ok := lookupHeader(tt.name); !ok || got != tt.want {
+			t.Errorf("lookupHeader(%q) = %v %v, want %v", tt.name, got, ok, tt.want)
+		}
+	}
+	for _, name := range []string{"Password Hash Function [UPLOAD ONLY]", "Recovery Phone [MUST BE IN THE E.164 FORMAT]", "Name", "Org Unit Path [Required]", "Home Phone", "New Primary Email [UPLOAD ONLY]"} {
+		if c, ok := lookupHeader(name); ok {
+			t.Errorf("lookupHeader(%q) = %v, want no column", name, c)
+		}
+	}
+	for _, c := range importer.Columns() {
+		if got, ok := lookupHeader(c.String()); !ok || got != c {
+			t.Errorf("own name %q not matched", c)
+		}
+	}
+}
+
+func TestOpen_Encodings(t *testing.T) {
+	const text = "User Name\tDisplay Name\tCity\r\nzoe@contoso.com\tZoë Müller\tKöln €\r\n"
+	utf16 := func(e unicode.Endianness) []byte {
+		b, err := unicode.UTF16(e, unicode.UseBOM).NewEncoder().Bytes([]byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	cp, err := charmap.Windows1252.NewEncoder().Bytes([]byte(strings.ReplaceAll(text, "\t", ";")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	utf16NoBOM, _ := unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewEncoder().Bytes([]byte(text))
+	tests := []struct {
+		name    string
+		data    []byte
+		opts    Options
+		warning string
+	}{
+		{"UTF8", []byte(text), Options{}, ""},
+		{"UTF8BOM", append([]byte("\xEF\xBB\xBF"), text...), Options{}, ""},
+		{"UTF16LE", utf16(unicode.LittleEndian), Options{}, ""},
+		{"UTF16BE", utf16(unicode.BigEndian), Options{}, ""},
+		{"UTF16LENoBOM", utf16NoBOM, Options{}, "UTF-16"},
+		{"UTF16LEForced", utf16NoBOM, Options{Encoding: "utf-16le"}, ""},
+		{"Windows1252", cp, Options{}, "Windows-1252"},
+		{"Windows1252Forced", cp, Options{Encoding: "cp1252"}, ""},
+		{"Latin1Alias", cp, Options{Encoding: "latin1"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, rows := readAll(t, writeFile(t, "e.csv", tt.data), tt.opts)
+			if len(rows) != 1 {
+				t.Fatalf("rows = %+v", rows)
+			}
+			if got := rows[0].Get(importer.ColDisplayName); got != "Zoë Müller" {
+				t.Errorf("display name = %q", got)
+			}
+			if got := rows[0].Get(importer.ColCity); got != "Köln €" {
+				t.Errorf("city = %q", got)
+			}
+			if got := rows[0].Get(importer.ColUserName); got != "zoe@contoso.com" {
+				t.Errorf("user name = %q", got)
+			}
+			w := strings.Join(r.Warnings(), "|")
+			if tt.warning == "" && w != "" || !strings.Contains(w, tt.warning) {
+				t.Errorf("warnings = %q, want %q", w, tt.warning)
+			}
+		})
+	}
+	t.Run("ErrUnknownEncoding", func(t *testing.T) {
+		_, err := Open(writeFile(t, "e.csv", []byte(text)), Options{Encoding: "ebcdic"})
+		wantInvalid(t, err, "--encoding")
+	})
+	t.Run("Windows1252AfterSniff", func(t *testing.T) {
+		// Valid UTF-8 for longer than the sniffed part, then one row in
+		// Windows-1252: that row's odd bytes are read as Windows-1252.
+		var b bytes.Buffer
+		b.WriteString("User Name,Display Name\n")
+		for b.Len() < sniffSize+100 {
+			b.WriteString("a@contoso.com,Zoë\n")
+		}
+		b.WriteString("b@contoso.com,Zo\xEB M\xFCller\n")
+		r, rows := readAll(t, writeFile(t, "late.csv", b.Bytes()), Options{})
+		last := rows[len(rows)-1]
+		if got := last.Get(importer.ColDisplayName); got != "Zoë Müller" {
+			t.Errorf("last = %q", got)
+		}
+		if rows[0].Get(importer.ColDisplayName) != "Zoë" {
+			t.Errorf("first = %q", rows[0].Get(importer.ColDisplayName))
+		}
+		if w := strings.Join(r.Warnings(), "|"); !strings.Contains(w, "Windows-1252") || !strings.Contains(w, "rows "+strconv.Itoa(last.Number)) {
+			t.Errorf("warnings = %q", w)
+		}
+	})
+}
+
+func TestOpen_Rejected(t *testing.T) {
+	ods := zipBytes(t, map[string]string{"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"})
+	other := zipBytes(t, map[string]string{"readme.txt": "hello"})
+	xlsb := zipBytes(t, map[string]string{"xl/workbook.bin": "\x00\x01"})
+	good := xlsxBytes(t, [][]any{{"User Name"}, {"a@x.com"}})
+	tests := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"XLS", append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 600)...), ".xls"},
+		{"ODS", ods, ".ods"},
+		{"OtherZip", other, "not an Excel workbook"},
+		{"XLSB", xlsb, ".xlsb"},
+		{"Binary", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00"), "neither a spreadsheet nor text"},
+		{"TruncatedZip", good[:len(good)/2], "damaged"},
+		{"TruncatedZipHead", good[:30], "damaged"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Open(writeFile(t, "f", tt.data), Options{})
+			wantInvalid(t, err, tt.want, "save")
+		})
+	}
+}

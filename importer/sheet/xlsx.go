@@ -1,0 +1,214 @@
+package sheet
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"userimport/importer"
+)
+
+// xlsxSource streams a worksheet's rows with excelize's Rows iterator: the
+// worksheet part is decoded as it is read, never held whole.
+type xlsxSource struct {
+	f      *excelize.File
+	rows   *excelize.Rows
+	number int
+}
+
+func openXLSX(path string, opts Options) (source, error) {
+	limit := opts.MaxUnzipSize
+	if limit <= 0 {
+		limit = DefaultMaxUnzipSize
+	}
+	// Parts larger than UnzipXMLSizeLimit are unpacked to a temporary file
+	// and streamed from there rather than held in memory.
+	f, err := excelize.OpenFile(path, excelize.Options{
+		UnzipSizeLimit:    limit,
+		UnzipXMLSizeLimit: min(limit, 16<<20),
+	})
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		if strings.Contains(err.Error(), "unzip size") || strings.Contains(err.Error(), "exceeds") {
+			return nil, importer.Errorf(importer.EINVALID,
+				"the workbook unpacks to more than %s, the limit for an .xlsx file: it may be a zip bomb; if it is a genuine workbook, save it as .csv", sizeText(limit))
+		}
+		return nil, importer.Errorf(importer.EINVALID,
+			"the workbook is damaged and cannot be read (%v): open it in Excel and save it again as .xlsx or .csv", err)
+	}
+	s := &xlsxSource{f: f}
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		f.Close()
+		return nil, importer.Errorf(importer.EINVALID, "the workbook has no worksheet: save it again as .xlsx or .csv")
+	}
+	name := sheets[0]
+	if opts.Sheet != "" {
+		name = ""
+		for _, sh := range sheets {
+			if sh == opts.Sheet || name == "" && strings.EqualFold(sh, opts.Sheet) {
+				name = sh
+			}
+		}
+		if name == "" {
+			quoted := make([]string, len(sheets))
+			for i, sh := range sheets {
+				quoted[i] = fmt.Sprintf("%q", sh)
+			}
+			f.Close()
+			return nil, importer.Errorf(importer.EINVALID, "the workbook has no worksheet %q; its worksheets are: %s", opts.Sheet, strings.Join(quoted, ", "))
+		}
+	}
+	if err := normalizeNumberFormats(f); err != nil {
+		f.Close()
+		return nil, importer.Errorf(importer.EINVALID, "the workbook's styles are damaged (%v): open it in Excel and save it again as .xlsx or .csv", err)
+	}
+	s.rows, err = f.Rows(name)
+	if err != nil {
+		f.Close()
+		return nil, importer.Errorf(importer.EINVALID, "worksheet %q cannot be read (%v): is it a chart sheet? Save the data as .xlsx or .csv", name, err)
+	}
+	return s, nil
+}
+
+func sizeText(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// normalizeNumberFormats makes excelize render cells as SPEC §4 wants them
+// read: it renders each cell with the number format of its style, and the
+// formats are rewritten here once per style rather than looked up per cell.
+// Date formats become yyyy-mm-dd; scientific formats become General, so a
+// phone number stored as a number reads as its digits. Other formats (zero
+// padding such as 00000, text, currency, percent) are kept: the cell reads
+// as the admin sees it. General numbers are rendered by excelize with at
+// most 15 significant digits, which drops float noise (98052.00000000001 is
+// 98052).
+func normalizeNumberFormats(f *excelize.File) error {
+	var kinds []formatKind
+	for i := 0; ; i++ {
+		st, err := f.GetStyle(i)
+		if err != nil {
+			break
+		}
+		code := ""
+		if st.CustomNumFmt != nil {
+			code = *st.CustomNumFmt
+		}
+		kinds = append(kinds, classifyFormat(st.NumFmt, code))
+	}
+	if f.Styles == nil || f.Styles.CellXfs == nil {
+		return nil
+	}
+	var dateID *int
+	for i, k := range kinds {
+		if i >= len(f.Styles.CellXfs.Xf) {
+			break
+		}
+		switch k {
+		case formatDate:
+			if dateID == nil {
+				iso := "yyyy-mm-dd"
+				id, err := f.NewStyle(&excelize.Style{CustomNumFmt: &iso})
+				if err != nil {
+					return err
+				}
+				dateID = f.Styles.CellXfs.Xf[id].NumFmtID
+			}
+			f.Styles.CellXfs.Xf[i].NumFmtID = dateID
+		case formatScientific:
+			general := 0
+			f.Styles.CellXfs.Xf[i].NumFmtID = &general
+		}
+	}
+	return nil
+}
+
+type formatKind int
+
+const (
+	formatOther formatKind = iota
+	formatDate
+	formatScientific
+)
+
+// classifyFormat tells dates and scientific notation from the other number
+// formats, by built-in id or by the letters of a custom format code outside
+// its quoted text, escapes and [bracketed] parts.
+func classifyFormat(id int, code string) formatKind {
+	if code == "" {
+		switch id {
+		case 14, 15, 16, 17, 22, 27, 28, 29, 30, 31, 34, 35, 36, 50, 51, 52, 53, 54, 57, 58:
+			return formatDate
+		case 11, 48:
+			return formatScientific
+		}
+		return formatOther
+	}
+	var b strings.Builder
+	quoted, bracket := false, false
+	runes := []rune(code)
+	for i := 0; i < len(runes); i++ {
+		r := runes[i]
+		switch {
+		case quoted:
+			quoted = r != '"'
+		case bracket:
+			bracket = r != ']'
+		case r == '"':
+			quoted = true
+		case r == '[':
+			bracket = true
+		case r == '\\' || r == '_' || r == '*':
+			i++
+		default:
+			b.WriteRune(r)
+		}
+	}
+	c := strings.ToLower(b.String())
+	switch {
+	case strings.Contains(c, "e+") || strings.Contains(c, "e-"):
+		return formatScientific
+	case c == "general":
+		return formatOther
+	case strings.ContainsAny(c, "yd"):
+		return formatDate
+	}
+	return formatOther
+}
+
+func (s *xlsxSource) next() ([]string, int, error) {
+	if !s.rows.Next() {
+		if err := s.rows.Error(); err != nil {
+			return nil, s.number + 1, importer.Errorf(importer.EINVALID, "row %d: the worksheet cannot be read past row %d: %v", s.number+1, s.number, err)
+		}
+		return nil, s.number, io.EOF
+	}
+	s.number++
+	cells, err := s.rows.Columns()
+	if err != nil {
+		return nil, s.number, importer.Errorf(importer.EINVALID, "row %d: the worksheet is damaged here and the row cannot be read: %v", s.number, err)
+	}
+	return cells, s.number, nil
+}
+
+func (s *xlsxSource) warnings() []string { return nil }
+
+func (s *xlsxSource) close() error {
+	err := s.rows.Close()
+	if cerr := s.f.Close(); err == nil {
+		err = cerr
+	}
+	if errors.Is(err, excelize.ErrMaxRows) {
+		return nil
+	}
+	return err
+}
