@@ -100,6 +100,9 @@ type Directory interface {
 	// each product's free seats to the rows' licenses in row order, setting
 	// each PlannedLicense's Status.
 	Stage(ctx context.Context, batchID string, rows []JournalRow) error
+	// StageAndProvision is Stage and Provision in one transaction, for
+	// rows that need no password hashing (they are journaled as done).
+	StageAndProvision(ctx context.Context, batchID, actor string, rows []JournalRow) ([]Result, error)
 	// Provision writes each work item whole (user, licenses, roles, journal)
 	// and returns each one's result. A row that cannot be written (its user
 	// name taken meanwhile, say) fails alone, and its reserved seats are

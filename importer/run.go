@@ -62,9 +62,9 @@ type Report struct {
 }
 
 const (
-	readChunk    = 500 // rows read, looked up and staged together
-	bulkChunk    = 250 // rows a worker writes in one transaction when no hashing is needed
-	hashingChunk = 4   // ... and when each row's password is hashed
+	readChunk    = 500  // rows read, looked up and staged together
+	bulkChunk    = 1000 // rows a worker writes in one transaction when no hashing is needed
+	hashingChunk = 4    // ... and when each row's password is hashed
 )
 
 // Run imports the file: read, validate, plan, stage, provision, report.
@@ -453,13 +453,22 @@ func (r *run) stage(ctx context.Context, chunks <-chan []Row, work chan<- []Work
 		if err != nil {
 			return err
 		}
-		if len(jrs) > 0 {
+		var items []Work
+		decided := 0
+		switch {
+		case len(jrs) == 0:
+		case !needsHashing(jrs):
+			// Nothing to hash: write the chunk whole now, in row order.
+			if _, err := r.dir.StageAndProvision(context.WithoutCancel(ctx), r.batchID, r.o.Actor.UserPrincipalName, jrs); err != nil {
+				return err
+			}
+			decided += len(jrs)
+			jrs = nil
+		default:
 			if err := r.dir.Stage(ctx, r.batchID, jrs); err != nil {
 				return err
 			}
 		}
-		var items []Work
-		decided := 0
 		cells := map[int]*Row{}
 		for i := range rows {
 			cells[rows[i].Number] = &rows[i]
@@ -493,6 +502,15 @@ func (r *run) stage(ctx context.Context, chunks <-chan []Row, work chan<- []Work
 		}
 	}
 	return nil
+}
+
+func needsHashing(jrs []JournalRow) bool {
+	for _, jr := range jrs {
+		if jr.Plan != nil && jr.Plan.Action == ActionCreate && jr.Plan.NeedsPassword {
+			return true
+		}
+	}
+	return false
 }
 
 func passwordCell(p *Planned, row *Row) Secret {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"userimport/importer"
 )
@@ -19,11 +20,15 @@ import (
 // bound parameters (SQLite 32766, PostgreSQL 65535).
 const maxParams = 30000
 
-// insertRows inserts rows into table in as few statements as the parameter
-// limit allows: one round trip per few hundred rows, not one per row.
-func insertRows(ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows [][]any) error {
+// insertRows inserts rows into table in bulk: with COPY on PostgreSQL, and
+// on SQLite in as few multi-row statements as the parameter limit allows;
+// never one round trip per row.
+func (d *DB) insertRows(ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
+	}
+	if d.dialect == Postgres {
+		return copyRows(ctx, tx, table, cols, rows)
 	}
 	per := maxParams / len(cols)
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
@@ -47,6 +52,52 @@ func insertRows(ctx context.Context, tx *sqlx.Tx, table string, cols []string, r
 	return nil
 }
 
+// inList expands each "IN (?)" of q for a list argument: into one array
+// parameter (= ANY) on PostgreSQL, whose planner then sees one parameter
+// instead of hundreds, and into placeholders on SQLite.
+func (d *DB) inList(q string, args ...any) (string, []any, error) {
+	if d.dialect != Postgres {
+		q, args, err := sqlx.In(q, args...)
+		return d.db.Rebind(q), args, err
+	}
+	q = strings.ReplaceAll(q, "IN (?)", "= ANY(?)")
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case []string:
+			out[i] = pq.Array(v)
+		case []int:
+			ints := make([]int64, len(v))
+			for j, n := range v {
+				ints[j] = int64(n)
+			}
+			out[i] = pq.Array(ints)
+		default:
+			out[i] = a
+		}
+	}
+	return d.db.Rebind(q), out, nil
+}
+
+// copyRows sends rows through COPY … FROM STDIN (lib/pq buffers them and
+// sends them in a few large messages).
+func copyRows(ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows [][]any) error {
+	stmt, err := tx.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(cols, ", ")+") FROM STDIN")
+	if err != nil {
+		return fmt.Errorf("copy into %s: %w", table, err)
+	}
+	defer stmt.Close()
+	for _, r := range rows {
+		if _, err := stmt.ExecContext(ctx, r...); err != nil {
+			return mapErr(fmt.Errorf("copy into %s: %w", table, err))
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return mapErr(fmt.Errorf("copy into %s: %w", table, err))
+	}
+	return nil
+}
+
 // Lookup returns the users named by upnKeys (lower-cased user names),
 // deleted ones included, with roles and licenses, and the owners of the
 // lower-cased employee IDs empKeys. Two or three queries, whatever the
@@ -55,12 +106,12 @@ func (d *DB) Lookup(ctx context.Context, upnKeys, empKeys []string) (map[string]
 	users := map[string]*importer.User{}
 	owners := map[string]string{}
 	if len(upnKeys) > 0 {
-		q, args, err := sqlx.In(`SELECT `+userColumns+` FROM users WHERE upn_key IN (?)`, upnKeys)
+		q, args, err := d.inList(`SELECT `+userColumns+` FROM users WHERE upn_key IN (?)`, upnKeys)
 		if err != nil {
 			return nil, nil, err
 		}
 		var rows []userRow
-		if err := d.db.SelectContext(ctx, &rows, d.db.Rebind(q), args...); err != nil {
+		if err := d.db.SelectContext(ctx, &rows, q, args...); err != nil {
 			return nil, nil, fmt.Errorf("look up users: %w", err)
 		}
 		byID := make(map[string]*importer.User, len(rows))
@@ -76,11 +127,11 @@ func (d *DB) Lookup(ctx context.Context, upnKeys, empKeys []string) (map[string]
 		}
 	}
 	if len(empKeys) > 0 {
-		q, args, err := sqlx.In(`SELECT employee_id_key, upn_key FROM users WHERE employee_id_key IN (?)`, empKeys)
+		q, args, err := d.inList(`SELECT employee_id_key, upn_key FROM users WHERE employee_id_key IN (?)`, empKeys)
 		if err != nil {
 			return nil, nil, err
 		}
-		rows, err := d.db.QueryContext(ctx, d.db.Rebind(q), args...)
+		rows, err := d.db.QueryContext(ctx, q, args...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("look up employee IDs: %w", err)
 		}
@@ -105,11 +156,11 @@ func (d *DB) attachIDs(ctx context.Context, byID map[string]*importer.User) erro
 	for id := range byID {
 		ids = append(ids, id)
 	}
-	q, args, err := sqlx.In(`SELECT user_id, role FROM user_roles WHERE user_id IN (?)`, ids)
+	q, args, err := d.inList(`SELECT user_id, role FROM user_roles WHERE user_id IN (?)`, ids)
 	if err != nil {
 		return err
 	}
-	roles, err := d.db.QueryContext(ctx, d.db.Rebind(q), args...)
+	roles, err := d.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("read roles: %w", err)
 	}
@@ -122,12 +173,12 @@ func (d *DB) attachIDs(ctx context.Context, byID map[string]*importer.User) erro
 		byID[id].Roles = append(byID[id].Roles, importer.Role(role))
 	}
 	roles.Close()
-	q, args, err = sqlx.In(`SELECT a.user_id, p.sku, a.status, a.disabled_plans FROM license_assignments a
+	q, args, err = d.inList(`SELECT a.user_id, p.sku, a.status, a.disabled_plans FROM license_assignments a
 		JOIN products p ON p.id = a.product_id WHERE a.user_id IN (?)`, ids)
 	if err != nil {
 		return err
 	}
-	lic, err := d.db.QueryContext(ctx, d.db.Rebind(q), args...)
+	lic, err := d.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("read licenses: %w", err)
 	}
@@ -218,69 +269,127 @@ var journalCols = []string{"batch_id", "row_number", "state", "action", "user_na
 // the rows' licenses in row order, all in one transaction. Products are
 // locked in SKU order, so that two importers never deadlock.
 func (d *DB) Stage(ctx context.Context, batchID string, rows []importer.JournalRow) error {
-	return d.inTx(ctx, func(tx *sqlx.Tx) error {
-		wants := map[string][]*importer.PlannedLicense{}
-		for _, jr := range rows {
-			if jr.Plan == nil {
-				continue
-			}
-			for i := range jr.Plan.Licenses {
-				l := &jr.Plan.Licenses[i]
-				wants[l.SKU] = append(wants[l.SKU], l)
-			}
+	return d.inTx(ctx, func(tx *sqlx.Tx) error { return d.stage(ctx, tx, batchID, rows, false) })
+}
+
+// StageAndProvision does Stage and Provision in one transaction, for rows
+// that need no password hashing: the rows are journaled as done, with no
+// plan kept for resuming. If the transaction meets a conflict, it falls
+// back to Stage and Provision, which fail only the conflicting rows.
+func (d *DB) StageAndProvision(ctx context.Context, batchID, actor string, rows []importer.JournalRow) ([]importer.Result, error) {
+	var work []importer.Work
+	for _, jr := range rows {
+		if jr.Plan != nil {
+			work = append(work, importer.Work{Plan: jr.Plan})
 		}
-		skus := make([]string, 0, len(wants))
-		for sku := range wants {
-			skus = append(skus, sku)
+	}
+	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := d.stage(ctx, tx, batchID, rows, true); err != nil {
+			return err
 		}
-		sort.Strings(skus)
-		for _, sku := range skus {
-			id, seats, assigned, err := d.lockProduct(ctx, tx, sku)
-			if err != nil {
-				return err
-			}
-			grant := min(max(seats-assigned, 0), len(wants[sku]))
-			for i, l := range wants[sku] {
-				l.Status = importer.LicensePending
-				if i < grant {
-					l.Status = importer.LicenseAssigned
-				}
-			}
-			if grant > 0 {
-				if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE products SET assigned = assigned + ? WHERE id = ?`), grant, id); err != nil {
-					return mapErr(fmt.Errorf("reserve seats: %w", err))
-				}
-			}
-		}
-		vals := make([][]any, 0, len(rows))
-		for _, jr := range rows {
-			if jr.Plan == nil {
-				r := jr.Result
-				vals = append(vals, []any{batchID, jr.Row, "done", "", r.UserName, r.DisplayName, string(r.Outcome),
-					r.LicenseStatus, "", r.Message, r.UserID, "", 0, 0, false})
-				continue
-			}
-			p := jr.Plan
-			outcome := importer.Created
-			if p.Action == importer.ActionUpdate {
-				outcome = importer.Updated
-			}
-			r := p.Result(outcome)
-			payload, err := json.Marshal(p)
-			if err != nil {
-				return fmt.Errorf("journal row %d: %w", jr.Row, err)
-			}
-			licenses, err := json.Marshal(r.Licenses)
-			if err != nil {
-				return fmt.Errorf("journal row %d: %w", jr.Row, err)
-			}
-			assigned, pending := licenseCounts(r.Licenses)
-			vals = append(vals, []any{batchID, jr.Row, "staged", p.Action, r.UserName, r.DisplayName, "",
-				r.LicenseStatus, string(licenses), r.Message, r.UserID, string(payload), assigned, pending,
-				p.Action == importer.ActionCreate && p.NeedsPassword})
-		}
-		return insertRows(ctx, tx, "batch_rows", journalCols, vals)
+		return d.provision(ctx, tx, batchID, actor, work, false)
 	})
+	if err == nil {
+		return provisioned(work, nil), nil
+	}
+	if !errors.Is(err, errUnique) && importer.ErrorCode(err) != importer.ECONFLICT {
+		return nil, err
+	}
+	for _, w := range work {
+		for i := range w.Plan.Licenses {
+			w.Plan.Licenses[i].Status = ""
+		}
+	}
+	if err := d.Stage(ctx, batchID, rows); err != nil {
+		return nil, err
+	}
+	return d.Provision(ctx, batchID, actor, work)
+}
+
+// stage reserves seats for rows in row order and journals them: planned
+// rows as staged with their plan, or, when done is set (they are written
+// in the same transaction), as done.
+func (d *DB) stage(ctx context.Context, tx *sqlx.Tx, batchID string, rows []importer.JournalRow, done bool) error {
+	if err := d.reserveSeats(ctx, tx, rows); err != nil {
+		return err
+	}
+	vals := make([][]any, 0, len(rows))
+	for _, jr := range rows {
+		if jr.Plan == nil {
+			r := jr.Result
+			vals = append(vals, []any{batchID, jr.Row, "done", "", r.UserName, r.DisplayName, string(r.Outcome),
+				r.LicenseStatus, "", r.Message, r.UserID, "", 0, 0, false})
+			continue
+		}
+		p := jr.Plan
+		outcome := importer.Created
+		if p.Action == importer.ActionUpdate {
+			outcome = importer.Updated
+		}
+		r := p.Result(outcome)
+		state, written, payload := "staged", "", ""
+		if done {
+			state, written = "done", string(outcome)
+		} else {
+			b, err := json.Marshal(p)
+			if err != nil {
+				return fmt.Errorf("journal row %d: %w", jr.Row, err)
+			}
+			payload = string(b)
+		}
+		licenses := ""
+		if len(r.Licenses) > 0 {
+			b, err := json.Marshal(r.Licenses)
+			if err != nil {
+				return fmt.Errorf("journal row %d: %w", jr.Row, err)
+			}
+			licenses = string(b)
+		}
+		assigned, pending := licenseCounts(r.Licenses)
+		vals = append(vals, []any{batchID, jr.Row, state, p.Action, r.UserName, r.DisplayName, written,
+			r.LicenseStatus, licenses, r.Message, r.UserID, payload, assigned, pending,
+			p.Action == importer.ActionCreate && p.NeedsPassword})
+	}
+	return d.insertRows(ctx, tx, "batch_rows", journalCols, vals)
+}
+
+// reserveSeats gives each product's free seats to the rows' licenses in
+// row order, setting each PlannedLicense's Status, and counts them taken.
+func (d *DB) reserveSeats(ctx context.Context, tx *sqlx.Tx, rows []importer.JournalRow) error {
+	wants := map[string][]*importer.PlannedLicense{}
+	for _, jr := range rows {
+		if jr.Plan == nil {
+			continue
+		}
+		for i := range jr.Plan.Licenses {
+			l := &jr.Plan.Licenses[i]
+			wants[l.SKU] = append(wants[l.SKU], l)
+		}
+	}
+	skus := make([]string, 0, len(wants))
+	for sku := range wants {
+		skus = append(skus, sku)
+	}
+	sort.Strings(skus)
+	for _, sku := range skus {
+		id, seats, assigned, err := d.lockProduct(ctx, tx, sku)
+		if err != nil {
+			return err
+		}
+		grant := min(max(seats-assigned, 0), len(wants[sku]))
+		for i, l := range wants[sku] {
+			l.Status = importer.LicensePending
+			if i < grant {
+				l.Status = importer.LicenseAssigned
+			}
+		}
+		if grant > 0 {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE products SET assigned = assigned + ? WHERE id = ?`), grant, id); err != nil {
+				return mapErr(fmt.Errorf("reserve seats: %w", err))
+			}
+		}
+	}
+	return nil
 }
 
 func licenseCounts(ls []importer.LicenseResult) (assigned, pending int) {
@@ -304,7 +413,7 @@ var userCols = []string{"id", "upn", "upn_key", "display_name", "first_name", "l
 // employee ID meanwhile), it writes them one by one so that only the
 // conflicting rows fail.
 func (d *DB) Provision(ctx context.Context, batchID, actor string, work []importer.Work) ([]importer.Result, error) {
-	err := d.inTx(ctx, func(tx *sqlx.Tx) error { return d.provision(ctx, tx, batchID, actor, work) })
+	err := d.inTx(ctx, func(tx *sqlx.Tx) error { return d.provision(ctx, tx, batchID, actor, work, true) })
 	if err == nil {
 		return provisioned(work, nil), nil
 	}
@@ -314,7 +423,7 @@ func (d *DB) Provision(ctx context.Context, batchID, actor string, work []import
 	failed := map[int]string{}
 	for i := range work {
 		one := work[i : i+1]
-		err := d.inTx(ctx, func(tx *sqlx.Tx) error { return d.provision(ctx, tx, batchID, actor, one) })
+		err := d.inTx(ctx, func(tx *sqlx.Tx) error { return d.provision(ctx, tx, batchID, actor, one, true) })
 		if err == nil {
 			continue
 		}
@@ -350,7 +459,9 @@ func provisioned(work []importer.Work, failed map[int]string) []importer.Result 
 	return rs
 }
 
-func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, work []importer.Work) error {
+// provision writes the work items; journal says whether to mark their
+// staged journal rows done.
+func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, work []importer.Work, journal bool) error {
 	now := d.now()
 	var users, assigns, roles, audits [][]any
 	var rowNums []int
@@ -416,26 +527,29 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 			roles = append(roles, []any{u.ID, string(r)})
 		}
 	}
-	if err := insertRows(ctx, tx, "users", userCols, users); err != nil {
+	if err := d.insertRows(ctx, tx, "users", userCols, users); err != nil {
 		return err
 	}
-	if err := insertRows(ctx, tx, "license_assignments",
+	if err := d.insertRows(ctx, tx, "license_assignments",
 		[]string{"user_id", "product_id", "status", "disabled_plans", "requested_at", "queue_pos", "assigned_at"}, assigns); err != nil {
 		return err
 	}
-	if err := insertRows(ctx, tx, "user_roles", []string{"user_id", "role"}, roles); err != nil {
+	if err := d.insertRows(ctx, tx, "user_roles", []string{"user_id", "role"}, roles); err != nil {
 		return err
 	}
-	if err := insertRows(ctx, tx, "audit_log", []string{"at", "actor", "action", "target", "detail", "batch_id"}, audits); err != nil {
+	if err := d.insertRows(ctx, tx, "audit_log", []string{"at", "actor", "action", "target", "detail", "batch_id"}, audits); err != nil {
 		return err
 	}
-	q, args, err := sqlx.In(`UPDATE batch_rows SET state = 'done',
+	if !journal {
+		return nil
+	}
+	q, args, err := d.inList(`UPDATE batch_rows SET state = 'done',
 		outcome = CASE action WHEN 'create' THEN 'Created' ELSE 'Updated' END
 		WHERE batch_id = ? AND row_number IN (?)`, batchID, rowNums)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
 	return nil
