@@ -247,12 +247,12 @@ func (r *run) readChunks(ctx context.Context, out chan<- []Row) error {
 // planChunk looks the chunk's users up in bulk and plans each row. skip
 // tells rows already journaled (resume): those are only remembered for the
 // duplicate check.
-func (r *run) planChunk(ctx context.Context, rows []Row, skip func(row int) bool) ([]JournalRow, error) {
+func (p *planner) chunk(ctx context.Context, dir Directory, rows []Row, skip func(row int) bool) ([]JournalRow, error) {
 	upnKeys := make([]string, len(rows))
 	empKeys := make([]string, len(rows))
 	var lookUPN, lookEmp []string
 	for i := range rows {
-		upnKeys[i], empKeys[i] = r.plan.keys(&rows[i])
+		upnKeys[i], empKeys[i] = p.keys(&rows[i])
 		if skip(rows[i].Number) {
 			continue
 		}
@@ -263,17 +263,17 @@ func (r *run) planChunk(ctx context.Context, rows []Row, skip func(row int) bool
 			lookEmp = append(lookEmp, empKeys[i])
 		}
 	}
-	users, owners, err := r.dir.Lookup(ctx, lookUPN, lookEmp)
+	users, owners, err := dir.Lookup(ctx, lookUPN, lookEmp)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]JournalRow, 0, len(rows))
 	for i := range rows {
-		dupUPN, dupEmp := r.plan.remember(rows[i].Number, upnKeys[i], empKeys[i])
+		dupUPN, dupEmp := p.remember(rows[i].Number, upnKeys[i], empKeys[i])
 		if skip(rows[i].Number) {
 			continue
 		}
-		out = append(out, r.plan.plan(&rows[i], upnKeys[i], dupUPN, dupEmp, users[upnKeys[i]], owners[empKeys[i]]))
+		out = append(out, p.plan(&rows[i], upnKeys[i], dupUPN, dupEmp, users[upnKeys[i]], owners[empKeys[i]]))
 	}
 	return out, nil
 }
@@ -296,7 +296,7 @@ func (r *run) dryRun(ctx context.Context, products []Product) error {
 	g.Go(func() error { return r.readChunks(gctx, chunks) })
 	g.Go(func() error {
 		for rows := range chunks {
-			jrs, err := r.planChunk(gctx, rows, func(int) bool { return false })
+			jrs, err := r.plan.chunk(gctx, r.dir, rows, func(int) bool { return false })
 			if err != nil {
 				return err
 			}
@@ -422,10 +422,9 @@ func (r *run) batch(ctx context.Context) error {
 	hashSlots := make(chan struct{}, runtime.NumCPU())
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return r.readChunks(gctx, chunks) })
-	g.Go(func() error {
-		defer close(work)
-		return r.stage(gctx, chunks, work, done, staged)
-	})
+	plans := make(chan planned, 1)
+	g.Go(func() error { return r.planAll(gctx, chunks, plans, done, staged) })
+	g.Go(func() error { return r.write(gctx, plans, work) })
 	for range r.o.Workers {
 		g.Go(func() error { return r.provision(gctx, work, hashSlots) })
 	}
@@ -440,57 +439,84 @@ func (r *run) optionsText() string {
 		o.RequirePasswordChange, o.BlockSignIn, o.NoPasswords, o.Workers)
 }
 
-// stage plans each chunk, writes it to the journal with its seats, and
-// hands the rows to provision to the workers.
-func (r *run) stage(ctx context.Context, chunks <-chan []Row, work chan<- []Work, done map[int]bool, staged map[int]*Planned) error {
-	size := bulkChunk
-	if !r.o.NoPasswords {
-		size = hashingChunk
-	}
+// planned is one chunk after the plan step, on its way to the writer.
+type planned struct {
+	rows    []JournalRow // rows planned now
+	fresh   []Work       // the planned rows' work, with passwords from the file
+	resumed []Work       // rows a crashed run staged but did not write
+	decided int          // rows that need no writing: journaled before
+}
+
+// planAll plans each chunk (looking its users up in bulk) and hands it on.
+// It alone reads done and staged.
+func (r *run) planAll(ctx context.Context, chunks <-chan []Row, out chan<- planned, done map[int]bool, staged map[int]*Planned) error {
+	defer close(out)
+	journaled := func(row int) bool { return done[row] || staged[row] != nil }
 	for rows := range chunks {
-		journaled := func(row int) bool { return done[row] || staged[row] != nil }
-		jrs, err := r.planChunk(ctx, rows, journaled)
+		jrs, err := r.plan.chunk(ctx, r.dir, rows, journaled)
 		if err != nil {
 			return err
 		}
-		var items []Work
-		decided := 0
-		switch {
-		case len(jrs) == 0:
-		case !needsHashing(jrs):
-			// Nothing to hash: write the chunk whole now, in row order.
-			if _, err := r.dir.StageAndProvision(context.WithoutCancel(ctx), r.batchID, r.o.Actor.UserPrincipalName, jrs); err != nil {
-				return err
-			}
-			decided += len(jrs)
-			jrs = nil
-		default:
-			if err := r.dir.Stage(ctx, r.batchID, jrs); err != nil {
-				return err
-			}
-		}
-		cells := map[int]*Row{}
+		p := planned{rows: jrs}
+		byNumber := make(map[int]*Row, len(rows))
 		for i := range rows {
-			cells[rows[i].Number] = &rows[i]
+			byNumber[rows[i].Number] = &rows[i]
 		}
 		for _, jr := range jrs {
-			if jr.Plan == nil {
-				decided++
-				continue
+			if jr.Plan != nil {
+				p.fresh = append(p.fresh, Work{Plan: jr.Plan, Password: passwordCell(jr.Plan, byNumber[jr.Row])})
 			}
-			items = append(items, Work{Plan: jr.Plan, Password: passwordCell(jr.Plan, cells[jr.Row])})
 		}
 		for i := range rows {
 			n := rows[i].Number
 			if done[n] {
-				decided++
+				p.decided++
 				delete(done, n)
-			} else if p := staged[n]; p != nil {
-				items = append(items, Work{Plan: p, Password: passwordCell(p, &rows[i])})
+			} else if pl := staged[n]; pl != nil {
+				p.resumed = append(p.resumed, Work{Plan: pl, Password: passwordCell(pl, &rows[i])})
 				delete(staged, n)
 			}
 		}
+		select {
+		case out <- p:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// write journals each planned chunk with its seats, in row order, and
+// hands the rows that need hashing to the workers; a chunk with nothing to
+// hash it writes whole at once.
+func (r *run) write(ctx context.Context, in <-chan planned, work chan<- []Work) error {
+	defer close(work)
+	size := bulkChunk
+	if !r.o.NoPasswords {
+		size = hashingChunk
+	}
+	for p := range in {
+		decided := p.decided
+		for _, jr := range p.rows {
+			if jr.Plan == nil {
+				decided++
+			}
+		}
+		switch {
+		case len(p.rows) == 0:
+		case !needsHashing(p.rows):
+			if _, err := r.dir.StageAndProvision(context.WithoutCancel(ctx), r.batchID, r.o.Actor.UserPrincipalName, p.rows); err != nil {
+				return err
+			}
+			decided += len(p.fresh)
+			p.fresh = nil
+		default:
+			if err := r.dir.Stage(ctx, r.batchID, p.rows); err != nil {
+				return err
+			}
+		}
 		r.o.Progress.add(decided)
+		items := append(p.fresh, p.resumed...)
 		for len(items) > 0 {
 			n := min(size, len(items))
 			select {
