@@ -68,6 +68,8 @@ type Work struct {
 	Plan     *Planned
 	Password Secret
 	Hash     string
+
+	chunk int // the read chunk the row came in, for the results follower
 }
 
 // Counts are a batch's outcome counts.
@@ -113,8 +115,9 @@ type Directory interface {
 	Unnoticed(ctx context.Context, batchID string, fn func(upn string, mustChange bool) error) error
 	MarkNoticed(ctx context.Context, batchID string) error
 	SetPassword(ctx context.Context, actor, upn, hash string, mustChange bool) error
-	// Results calls fn with every journaled row's result in row order.
-	Results(ctx context.Context, batchID string, fn func(Result) error) error
+	// Results calls fn with the result of every done row numbered from
+	// first to last (last 0: to the end), in row order.
+	Results(ctx context.Context, batchID string, first, last int, fn func(Result) error) error
 	// FinishBatch records the batch's end state ("finished" or
 	// "interrupted") and returns its counts.
 	FinishBatch(ctx context.Context, batchID, state string) (Counts, error)

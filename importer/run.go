@@ -207,6 +207,83 @@ type run struct {
 
 	noticeMu sync.Mutex
 	notice   Notice
+
+	results ResultWriter
+	follow  *follower
+	written int // results are written for rows up to this one
+}
+
+// follower tells when results can be written while the batch runs: once
+// every row of the first unwritten chunks is done, their rows' results are
+// final, and they go to the workbook in row order. Safe for concurrent use.
+type follower struct {
+	mu      sync.Mutex
+	pending map[int]int // chunk → rows still being written
+	last    map[int]int // chunk → its last row number
+	next    int         // the first chunk not yet complete
+	upTo    int         // every row up to this one is done
+	signal  chan struct{}
+}
+
+func newFollower() *follower {
+	return &follower{pending: map[int]int{}, last: map[int]int{}, signal: make(chan struct{}, 1)}
+}
+
+// register says chunk is journaled, with pending rows left to write.
+func (f *follower) register(chunk, lastRow, pending int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pending[chunk], f.last[chunk] = pending, lastRow
+	f.advance()
+}
+
+// done says n rows of chunk are written.
+func (f *follower) done(chunk, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pending[chunk] -= n
+	f.advance()
+}
+
+func (f *follower) advance() {
+	moved := false
+	for {
+		p, ok := f.pending[f.next]
+		if !ok || p > 0 {
+			break
+		}
+		f.upTo = f.last[f.next]
+		delete(f.pending, f.next)
+		delete(f.last, f.next)
+		f.next++
+		moved = true
+	}
+	if moved {
+		select {
+		case f.signal <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// writeResults writes results as the follower allows, until stop closes.
+func (r *run) writeResults(ctx context.Context, stop <-chan struct{}) error {
+	for {
+		select {
+		case <-r.follow.signal:
+		case <-stop:
+			return nil
+		}
+		r.follow.mu.Lock()
+		upTo := r.follow.upTo
+		r.follow.mu.Unlock()
+		if upTo > r.written {
+			if err := r.dir.Results(ctx, r.batchID, r.written+1, upTo, r.results.Write); err != nil {
+				return err
+			}
+			r.written = upTo
+		}
+	}
 }
 
 // readChunks streams the file's rows in chunks; it closes out when done.
@@ -417,6 +494,14 @@ func (r *run) batch(ctx context.Context) error {
 	}
 	r.rep.Summary.BatchID = b.ID
 
+	if r.results, err = r.o.Outputs.Results(r.rep.ResultsPath, r.rep.CSVPath); err != nil {
+		return err
+	}
+	r.follow = newFollower()
+	stop := make(chan struct{})
+	followed := make(chan error, 1)
+	go func() { followed <- r.writeResults(context.WithoutCancel(ctx), stop) }()
+
 	chunks := make(chan []Row, 2)
 	work := make(chan []Work, r.o.Workers)
 	hashSlots := make(chan struct{}, runtime.NumCPU())
@@ -429,6 +514,10 @@ func (r *run) batch(ctx context.Context) error {
 		g.Go(func() error { return r.provision(gctx, work, hashSlots) })
 	}
 	runErr := g.Wait()
+	close(stop)
+	if err := <-followed; err != nil && runErr == nil {
+		runErr = err
+	}
 	return r.finish(ctx, runErr)
 }
 
@@ -441,6 +530,8 @@ func (r *run) optionsText() string {
 
 // planned is one chunk after the plan step, on its way to the writer.
 type planned struct {
+	chunk   int          // index of the read chunk, from 0
+	lastRow int          // its last row number
 	rows    []JournalRow // rows planned now
 	fresh   []Work       // the planned rows' work, with passwords from the file
 	resumed []Work       // rows a crashed run staged but did not write
@@ -452,19 +543,21 @@ type planned struct {
 func (r *run) planAll(ctx context.Context, chunks <-chan []Row, out chan<- planned, done map[int]bool, staged map[int]*Planned) error {
 	defer close(out)
 	journaled := func(row int) bool { return done[row] || staged[row] != nil }
+	index := 0
 	for rows := range chunks {
 		jrs, err := r.plan.chunk(ctx, r.dir, rows, journaled)
 		if err != nil {
 			return err
 		}
-		p := planned{rows: jrs}
+		p := planned{chunk: index, lastRow: rows[len(rows)-1].Number, rows: jrs}
+		index++
 		byNumber := make(map[int]*Row, len(rows))
 		for i := range rows {
 			byNumber[rows[i].Number] = &rows[i]
 		}
 		for _, jr := range jrs {
 			if jr.Plan != nil {
-				p.fresh = append(p.fresh, Work{Plan: jr.Plan, Password: passwordCell(jr.Plan, byNumber[jr.Row])})
+				p.fresh = append(p.fresh, Work{Plan: jr.Plan, Password: passwordCell(jr.Plan, byNumber[jr.Row]), chunk: p.chunk})
 			}
 		}
 		for i := range rows {
@@ -473,7 +566,7 @@ func (r *run) planAll(ctx context.Context, chunks <-chan []Row, out chan<- plann
 				p.decided++
 				delete(done, n)
 			} else if pl := staged[n]; pl != nil {
-				p.resumed = append(p.resumed, Work{Plan: pl, Password: passwordCell(pl, &rows[i])})
+				p.resumed = append(p.resumed, Work{Plan: pl, Password: passwordCell(pl, &rows[i]), chunk: p.chunk})
 				delete(staged, n)
 			}
 		}
@@ -517,6 +610,7 @@ func (r *run) write(ctx context.Context, in <-chan planned, work chan<- []Work) 
 		}
 		r.o.Progress.add(decided)
 		items := append(p.fresh, p.resumed...)
+		r.follow.register(p.chunk, p.lastRow, len(items))
 		for len(items) > 0 {
 			n := min(size, len(items))
 			select {
@@ -596,6 +690,7 @@ func (r *run) provision(ctx context.Context, work <-chan []Work, hashSlots chan 
 			}
 		}
 		r.o.Progress.add(len(items))
+		r.follow.done(items[0].chunk, len(items))
 	}
 }
 
@@ -679,6 +774,7 @@ func (r *run) reconcileNotice(ctx context.Context) error {
 // results for every journaled row.
 func (r *run) finish(ctx context.Context, runErr error) error {
 	ctx = context.WithoutCancel(ctx)
+	defer r.results.Abort() // a no-op once the workbook is closed
 	interrupted := errors.Is(runErr, context.Canceled)
 	if runErr != nil && !interrupted {
 		if r.notice != nil {
@@ -711,11 +807,8 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 	if s.Products, err = r.dir.Products(ctx); err != nil {
 		return err
 	}
-	w, err := r.o.Outputs.Results(r.rep.ResultsPath, r.rep.CSVPath)
-	if err != nil {
-		return err
-	}
-	if err := r.dir.Results(ctx, r.batchID, w.Write); err != nil {
+	w := r.results
+	if err := r.dir.Results(ctx, r.batchID, r.written+1, 0, w.Write); err != nil {
 		w.Abort()
 		return err
 	}

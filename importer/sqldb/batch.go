@@ -618,10 +618,15 @@ func (d *DB) MarkNoticed(ctx context.Context, batchID string) error {
 	return nil
 }
 
-// Results calls fn with each done row's result in row order, streaming.
-func (d *DB) Results(ctx context.Context, batchID string, fn func(importer.Result) error) error {
+// Results calls fn with the result of each done row numbered first to last
+// (last 0: to the end), in row order, streaming.
+func (d *DB) Results(ctx context.Context, batchID string, first, last int, fn func(importer.Result) error) error {
+	if last <= 0 {
+		last = 1<<31 - 1
+	}
 	rows, err := d.db.QueryContext(ctx, d.db.Rebind(`SELECT row_number, user_name, display_name, outcome, license_status,
-		licenses, message, user_id FROM batch_rows WHERE batch_id = ? AND state = 'done' ORDER BY row_number`), batchID)
+		licenses, message, user_id FROM batch_rows WHERE batch_id = ? AND state = 'done' AND row_number BETWEEN ? AND ?
+		ORDER BY row_number`), batchID, first, last)
 	if err != nil {
 		return fmt.Errorf("read results: %w", err)
 	}
