@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,7 +67,9 @@ func resetPeakRSS() {
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 }
 
-func benchImport(b *testing.B, url string, rows int, prepare func(db *sqldb.DB, path string), tweak func(o *importer.Options)) {
+// benchImport times importer.Run on a generated roster of rows; rate, if
+// given, gets the last run's rows/s.
+func benchImport(b *testing.B, url string, rows int, prepare func(db *sqldb.DB, path string), tweak func(o *importer.Options), rate ...*float64) {
 	ctx := context.Background()
 	path := roster(b, rows)
 	for i := 0; i < b.N; i++ {
@@ -98,6 +101,9 @@ func benchImport(b *testing.B, url string, rows int, prepare func(db *sqldb.DB, 
 			b.Fatalf("%d rows done, want %d (%+v)", rep.Summary.Rows, rows, rep.Summary)
 		}
 		b.ReportMetric(float64(rows)/elapsed.Seconds(), "rows/s")
+		for _, r := range rate {
+			*r = float64(rows) / elapsed.Seconds()
+		}
 		b.ReportMetric(peakRSS(), "peakRSS-MB")
 	}
 }
@@ -164,14 +170,14 @@ func changeOnePercent(b *testing.B, path string) {
 }
 
 // BenchmarkCreateWithPasswords: creating users is bound by argon2id at
-// production cost. It measures one hash alone, then an import of 200 users
-// with every core hashing, and reports the share of the ceiling
-// (cores ÷ time of one hash) reached (target ≥ 0.90).
+// production cost. It times one hash alone (SPEC's ceiling is cores ÷ that
+// time) and all cores hashing at once with nothing else running (what the
+// machine can really do: on this project's machines two vCPUs hash at about
+// 1.5 times the speed of one), then imports 600 users with passwords, and
+// reports the share of both ceilings reached (target ≥ 0.90).
 func BenchmarkCreateWithPasswords(b *testing.B) {
-	const rows = 200
+	const rows = 600
 	cores := runtime.NumCPU()
-	// The ceiling: cores ÷ the time of one hash, timed alone (the best of
-	// five, so that a busy moment of the machine counts least).
 	hash := time.Duration(1 << 62)
 	for range 5 {
 		start := time.Now()
@@ -179,13 +185,27 @@ func BenchmarkCreateWithPasswords(b *testing.B) {
 		hash = min(hash, time.Since(start))
 	}
 	ceiling := float64(cores) / hash.Seconds()
+	const perCore = 10
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range cores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range perCore {
+				argon2id.Hash("Ceiling-test-1", argon2id.DefaultParams())
+			}
+		}()
+	}
+	wg.Wait()
+	parallel := float64(cores*perCore) / time.Since(start).Seconds()
+	var rate float64
 	benchImport(b, "", rows, nil, func(o *importer.Options) {
 		o.Hash = func(pw string) (string, error) { return argon2id.Hash(pw, argon2id.DefaultParams()) }
-		o.Licenses = nil
-	})
+	}, &rate)
 	b.ReportMetric(float64(hash.Microseconds())/1000, "ms/hash")
 	b.ReportMetric(ceiling, "ceiling-rows/s")
-	if r := b.Elapsed().Seconds(); r > 0 {
-		b.ReportMetric(float64(rows*b.N)/r/ceiling, "share-of-ceiling")
-	}
+	b.ReportMetric(parallel, "parallel-hash/s")
+	b.ReportMetric(rate/ceiling, "share-of-ceiling")
+	b.ReportMetric(rate/parallel, "share-of-parallel")
 }

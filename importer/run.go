@@ -504,14 +504,20 @@ func (r *run) batch(ctx context.Context) error {
 
 	chunks := make(chan []Row, 2)
 	work := make(chan []Work, r.o.Workers)
-	hashSlots := make(chan struct{}, runtime.NumCPU())
+	hashed := make(chan []Work, r.o.Workers)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return r.readChunks(gctx, chunks) })
 	plans := make(chan planned, 1)
 	g.Go(func() error { return r.planAll(gctx, chunks, plans, done, staged) })
 	g.Go(func() error { return r.write(gctx, plans, work) })
+	var hashers sync.WaitGroup
+	for range runtime.NumCPU() {
+		hashers.Add(1)
+		g.Go(func() error { defer hashers.Done(); return r.hash(gctx, work, hashed) })
+	}
+	go func() { hashers.Wait(); close(hashed) }()
 	for range r.o.Workers {
-		g.Go(func() error { return r.provision(gctx, work, hashSlots) })
+		g.Go(func() error { return r.provision(gctx, hashed) })
 	}
 	runErr := g.Wait()
 	close(stop)
@@ -640,9 +646,10 @@ func passwordCell(p *Planned, row *Row) Secret {
 	return ""
 }
 
-// provision is one worker: it hashes each row's password, one hash per CPU
-// at a time across workers, writes the rows and notes the passwords.
-func (r *run) provision(ctx context.Context, work <-chan []Work, hashSlots chan struct{}) error {
+// hash is one hasher: it gives each row that gets a password its password
+// (from the file, else generated) and the password's hash. There is one
+// hasher per CPU, so that every core hashes while the writers write.
+func (r *run) hash(ctx context.Context, work <-chan []Work, hashed chan<- []Work) error {
 	for {
 		var items []Work
 		select {
@@ -667,13 +674,32 @@ func (r *run) provision(ctx context.Context, work <-chan []Work, hashSlots chan 
 				}
 				it.Password = Secret(pw)
 			}
-			hashSlots <- struct{}{}
 			h, err := r.o.Hash(it.Password.Reveal())
-			<-hashSlots
 			if err != nil {
 				return err
 			}
 			it.Hash = h
+		}
+		select {
+		case hashed <- items:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// provision is one writer: it writes hashed rows and notes their passwords.
+func (r *run) provision(ctx context.Context, hashed <-chan []Work) error {
+	for {
+		var items []Work
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case w, ok := <-hashed:
+			if !ok {
+				return nil
+			}
+			items = w
 		}
 		// Rows in flight finish even when the run is interrupted: their
 		// passwords exist only here, and the notice must get them.
