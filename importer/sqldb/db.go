@@ -9,6 +9,7 @@
 package sqldb
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"embed"
@@ -17,8 +18,10 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
+	"testing/fstest"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -141,7 +144,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 }
 
 func (d *DB) migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrations, "migrations/"+d.dialect)
+	sub, err := migrationsFor(d.dialect)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -157,6 +160,27 @@ func (d *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate schema: %w", err)
 	}
 	return nil
+}
+
+// migrationsFor returns the migrations in dialect's SQL: they are written
+// for SQLite, and PostgreSQL's auto-numbered keys differ in name only.
+func migrationsFor(dialect string) (fs.FS, error) {
+	files, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	out := fstest.MapFS{}
+	for _, name := range files {
+		b, err := fs.ReadFile(migrations, name)
+		if err != nil {
+			return nil, err
+		}
+		if dialect == Postgres {
+			b = bytes.ReplaceAll(b, []byte("INTEGER PRIMARY KEY AUTOINCREMENT"), []byte("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"))
+		}
+		out[path.Base(name)] = &fstest.MapFile{Data: b}
+	}
+	return out, nil
 }
 
 // Close closes the database.

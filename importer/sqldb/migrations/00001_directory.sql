@@ -1,6 +1,8 @@
 -- +goose Up
--- Times are Unix microseconds (BIGINT) on both backends, so the same queries
--- and scans serve SQLite and PostgreSQL.
+-- One schema for both backends. Times are Unix microseconds (BIGINT), so the
+-- same queries and scans serve SQLite and PostgreSQL; the one word that
+-- differs, an auto-numbered key, is written in SQLite's way and rewritten
+-- for PostgreSQL when the migrations are loaded (sqldb.migrationsFor).
 
 CREATE TABLE settings (
 	id                     INTEGER PRIMARY KEY CHECK (id = 1),
@@ -23,7 +25,7 @@ CREATE TABLE domains (
 -- reserved by batch rows not yet provisioned. The CHECK is the seat
 -- invariant, enforced by the database for every process.
 CREATE TABLE products (
-	id       BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	id       INTEGER PRIMARY KEY AUTOINCREMENT,
 	sku      TEXT    NOT NULL UNIQUE,
 	name     TEXT    NOT NULL,
 	seats    INTEGER NOT NULL CHECK (seats >= 0),
@@ -134,7 +136,7 @@ CREATE TABLE batch_rows (
 );
 
 CREATE TABLE audit_log (
-	id       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	id       INTEGER PRIMARY KEY AUTOINCREMENT,
 	at       BIGINT NOT NULL,
 	actor    TEXT   NOT NULL,
 	action   TEXT   NOT NULL,
