@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"userimport/importer"
 	"userimport/importer/sqldb"
 	"userimport/validate"
@@ -75,29 +77,73 @@ func (g *globals) actor(ctx context.Context, db *sqldb.DB) (importer.User, error
 	return u, nil
 }
 
-// authorize returns the acting admin's user name when its roles allow a.
-func (g *globals) authorize(ctx context.Context, db *sqldb.DB, a validate.Action) (string, error) {
+// permission says who may run a command: any admin, the admins whose
+// roles allow an action of the role matrix, or Global admins alone.
+type permission struct {
+	action     validate.Action
+	anyAdmin   bool
+	globalOnly string // what only a Global admin may do, e.g. "add domains"
+}
+
+func anyAdmin() permission                   { return permission{anyAdmin: true} }
+func allowed(a validate.Action) permission   { return permission{action: a} }
+func globalAdminOnly(what string) permission { return permission{globalOnly: what} }
+
+// check returns the acting admin's user name when it has p.
+func (g *globals) check(ctx context.Context, db *sqldb.DB, p permission) (string, error) {
 	u, err := g.actor(ctx, db)
 	if err != nil {
 		return "", err
 	}
-	if !validate.Allowed(roleNames(u.Roles), a) {
-		return "", importer.Errorf(importer.EFORBIDDEN, "%s (%s) may not %s", u.UserPrincipalName, joinRoles(u.Roles), a)
+	switch {
+	case p.anyAdmin:
+	case p.globalOnly != "":
+		if !u.HasRole(importer.GlobalAdmin) {
+			return "", importer.Errorf(importer.EFORBIDDEN, "only a Global admin may %s (%s is %s)", p.globalOnly, u.UserPrincipalName, joinRoles(u.Roles))
+		}
+	case !validate.Allowed(roleNames(u.Roles), p.action):
+		return "", importer.Errorf(importer.EFORBIDDEN, "%s (%s) may not %s", u.UserPrincipalName, joinRoles(u.Roles), p.action)
 	}
 	return u.UserPrincipalName, nil
 }
 
-// globalAdmin returns the acting admin when it is a Global admin: managing
-// domains and products is theirs alone.
-func (g *globals) globalAdmin(ctx context.Context, db *sqldb.DB, what string) (string, error) {
-	u, err := g.actor(ctx, db)
+// inDirectory opens the initialized directory, checks that the acting
+// admin has p, and runs fn with the directory and the admin's user name.
+func (g *globals) inDirectory(ctx context.Context, p permission, fn func(db *sqldb.DB, actor string) error) error {
+	db, err := g.openDB(ctx, true)
 	if err != nil {
-		return "", err
+		return err
 	}
-	if !u.HasRole(importer.GlobalAdmin) {
-		return "", importer.Errorf(importer.EFORBIDDEN, "only a Global admin may %s (%s is %s)", what, u.UserPrincipalName, joinRoles(u.Roles))
+	defer db.Close()
+	actor, err := g.check(ctx, db, p)
+	if err != nil {
+		return err
 	}
-	return u.UserPrincipalName, nil
+	return fn(db, actor)
+}
+
+// listCommand makes a command that any admin may run to print a listing
+// in --format table, json or csv; fn makes the listing.
+func (g *globals) listCommand(use, short string, args cobra.PositionalArgs,
+	fn func(ctx context.Context, db *sqldb.DB, args []string) (table, error)) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use: use, Short: short, Args: args,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := validFormat(format); err != nil {
+				return err
+			}
+			return g.inDirectory(cmd.Context(), anyAdmin(), func(db *sqldb.DB, _ string) error {
+				t, err := fn(cmd.Context(), db, args)
+				if err != nil {
+					return err
+				}
+				return t.print(g.stdout, format)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "table", "table, json or csv")
+	return cmd
 }
 
 func roleNames(rs []importer.Role) []string {

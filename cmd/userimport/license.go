@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"userimport/importer"
+	"userimport/importer/sqldb"
 	"userimport/validate"
 )
 
@@ -26,20 +28,13 @@ func newLicenseCmd(g *globals) *cobra.Command {
 			if !cmd.Flags().Changed("seats") {
 				return &usageError{"license add needs --seats N"}
 			}
-			db, err := g.openDB(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			actor, err := g.globalAdmin(cmd.Context(), db, "add licenses")
-			if err != nil {
-				return err
-			}
-			if err := db.AddProduct(cmd.Context(), actor, p); err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stdout, "license %s (%s) added with %d seats\n", p.SKU, p.Name, p.Seats)
-			return nil
+			return g.inDirectory(cmd.Context(), globalAdminOnly("add licenses"), func(db *sqldb.DB, actor string) error {
+				if err := db.AddProduct(cmd.Context(), actor, p); err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stdout, "license %s (%s) added with %d seats\n", p.SKU, p.Name, p.Seats)
+				return nil
+			})
 		},
 	}
 	add.Flags().StringVar(&p.Name, "name", "", "display name, e.g. \"Office 365 E3\"")
@@ -52,58 +47,30 @@ func newLicenseCmd(g *globals) *cobra.Command {
 			if err != nil || n < 0 {
 				return &usageError{fmt.Sprintf("seats %q: give a whole number, 0 or more", args[1])}
 			}
-			db, err := g.openDB(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			actor, err := g.globalAdmin(cmd.Context(), db, "change seats")
-			if err != nil {
-				return err
-			}
-			if err := db.SetSeats(cmd.Context(), actor, args[0], n); err != nil {
-				return err
-			}
-			ps, err := db.Products(cmd.Context())
-			if err != nil {
-				return err
-			}
-			for _, p := range ps {
-				if p.SKU == args[0] {
-					fmt.Fprintf(g.stdout, "%s: %d of %d seats assigned, %d pending\n", p.SKU, p.Assigned, p.Seats, p.Pending)
+			return g.inDirectory(cmd.Context(), globalAdminOnly("change seats"), func(db *sqldb.DB, actor string) error {
+				if err := db.SetSeats(cmd.Context(), actor, args[0], n); err != nil {
+					return err
 				}
-			}
-			return nil
+				ps, err := db.Products(cmd.Context())
+				for _, p := range ps {
+					if p.SKU == args[0] {
+						fmt.Fprintf(g.stdout, "%s: %d of %d seats assigned, %d pending\n", p.SKU, p.Assigned, p.Seats, p.Pending)
+					}
+				}
+				return err
+			})
 		},
 	}
-	var format string
-	list := &cobra.Command{
-		Use: "list", Short: "List products with their seats", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := validFormat(format); err != nil {
-				return err
-			}
-			db, err := g.openDB(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if _, err := g.actor(cmd.Context(), db); err != nil {
-				return err
-			}
-			ps, err := db.Products(cmd.Context())
-			if err != nil {
-				return err
-			}
+	list := g.listCommand("list", "List products with their seats", cobra.NoArgs,
+		func(ctx context.Context, db *sqldb.DB, _ []string) (table, error) {
+			ps, err := db.Products(ctx)
 			t := table{header: []string{"SKU", "Name", "Seats", "Assigned", "Pending", "Plans"}, value: nonNil(ps)}
 			for _, p := range ps {
 				t.rows = append(t.rows, []string{p.SKU, p.Name, strconv.Itoa(p.Seats), strconv.Itoa(p.Assigned),
 					strconv.Itoa(p.Pending), strings.Join(p.Plans, ", ")})
 			}
-			return t.print(g.stdout, format)
-		},
-	}
-	list.Flags().StringVar(&format, "format", "table", "table, json or csv")
+			return t, err
+		})
 	cmd.AddCommand(add, setSeats, list)
 	return cmd
 }

@@ -9,101 +9,50 @@ import (
 
 	"userimport/importer"
 	"userimport/importer/argon2id"
+	"userimport/importer/sqldb"
 	"userimport/validate"
 )
 
 func newUserCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "List, show, delete, restore users; set their passwords"}
-	var format string
 	var all bool
-	list := &cobra.Command{
-		Use: "list [--all]", Short: "List users (--all: deleted ones too)", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := validFormat(format); err != nil {
-				return err
-			}
-			db, err := g.openDB(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if _, err := g.actor(cmd.Context(), db); err != nil {
-				return err
-			}
-			us, err := db.Users(cmd.Context(), all)
-			if err != nil {
-				return err
-			}
-			return usersTable(us, nonNil(us)).print(g.stdout, format)
-		},
-	}
+	list := g.listCommand("list [--all]", "List users (--all: deleted ones too)", cobra.NoArgs,
+		func(ctx context.Context, db *sqldb.DB, _ []string) (table, error) {
+			us, err := db.Users(ctx, all)
+			return usersTable(us, nonNil(us)), err
+		})
 	list.Flags().BoolVar(&all, "all", false, "include deleted users")
-	list.Flags().StringVar(&format, "format", "table", "table, json or csv")
-
-	var showFormat string
-	show := &cobra.Command{
-		Use: "show UPN", Short: "Show one user", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := validFormat(showFormat); err != nil {
-				return err
-			}
-			db, err := g.openDB(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if _, err := g.actor(cmd.Context(), db); err != nil {
-				return err
-			}
-			u, err := db.User(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return usersTable([]importer.User{u}, u).print(g.stdout, showFormat)
-		},
-	}
-	show.Flags().StringVar(&showFormat, "format", "table", "table, json or csv")
-
+	show := g.listCommand("show UPN", "Show one user", cobra.ExactArgs(1),
+		func(ctx context.Context, db *sqldb.DB, args []string) (table, error) {
+			u, err := db.User(ctx, args[0])
+			return usersTable([]importer.User{u}, u), err
+		})
 	del := &cobra.Command{
 		Use: "delete UPN", Short: "Delete a user (restorable for 30 days); its seats go to pending assignments", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := g.openDB(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			actor, err := g.authorize(cmd.Context(), db, validate.UpdateUser)
-			if err != nil {
-				return err
-			}
-			if err := db.DeleteUser(cmd.Context(), actor, args[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stdout, "%s deleted; `userimport user restore %s` brings it back within 30 days\n", args[0], args[0])
-			return nil
+			return g.inDirectory(cmd.Context(), allowed(validate.UpdateUser), func(db *sqldb.DB, actor string) error {
+				if err := db.DeleteUser(cmd.Context(), actor, args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stdout, "%s deleted; `userimport user restore %s` brings it back within 30 days\n", args[0], args[0])
+				return nil
+			})
 		},
 	}
 	restore := &cobra.Command{
 		Use: "restore UPN", Short: "Restore a deleted user with its licenses", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := g.openDB(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			actor, err := g.authorize(cmd.Context(), db, validate.UpdateUser)
-			if err != nil {
-				return err
-			}
-			if err := db.RestoreUser(cmd.Context(), actor, args[0]); err != nil {
-				return err
-			}
-			u, err := db.User(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stdout, "%s restored; licenses: %s\n", u.UserPrincipalName, licensesText(u.Licenses))
-			return nil
+			return g.inDirectory(cmd.Context(), allowed(validate.UpdateUser), func(db *sqldb.DB, actor string) error {
+				if err := db.RestoreUser(cmd.Context(), actor, args[0]); err != nil {
+					return err
+				}
+				u, err := db.User(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stdout, "%s restored; licenses: %s\n", u.UserPrincipalName, licensesText(u.Licenses))
+				return nil
+			})
 		},
 	}
 	setPassword := &cobra.Command{
@@ -111,23 +60,16 @@ func newUserCmd(g *globals) *cobra.Command {
 		Short: "Set a user's password: the one on stdin, else a generated one (printed once); the user must change it at next sign-in",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runSetPassword(cmd.Context(), g, args[0])
+			return g.inDirectory(cmd.Context(), allowed(validate.SetPassword), func(db *sqldb.DB, actor string) error {
+				return setPassword(cmd.Context(), g, db, actor, args[0])
+			})
 		},
 	}
 	cmd.AddCommand(list, show, del, restore, setPassword)
 	return cmd
 }
 
-func runSetPassword(ctx context.Context, g *globals, upn string) error {
-	db, err := g.openDB(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	actor, err := g.authorize(ctx, db, validate.SetPassword)
-	if err != nil {
-		return err
-	}
+func setPassword(ctx context.Context, g *globals, db *sqldb.DB, actor, upn string) error {
 	u, err := db.User(ctx, upn)
 	if err != nil {
 		return err
