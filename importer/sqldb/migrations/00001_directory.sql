@@ -76,7 +76,7 @@ CREATE TABLE users (
 -- (requested_at, queue_pos) first; 'suspended' belongs to a deleted user.
 CREATE TABLE license_assignments (
 	user_id        TEXT    NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-	product_id     BIGINT  NOT NULL REFERENCES products (id),
+	product_id     BIGINT  NOT NULL, -- products are never deleted; no per-row FK check on bulk inserts
 	status         TEXT    NOT NULL CHECK (status IN ('assigned', 'pending', 'suspended')),
 	disabled_plans TEXT    NOT NULL DEFAULT '',
 	requested_at   BIGINT  NOT NULL,
@@ -114,7 +114,7 @@ CREATE INDEX batches_resume ON batches (file_sha256, state);
 -- The journal of a batch: one line per data row. It is the work queue
 -- (state 'staged') and the resume point (state 'done').
 CREATE TABLE batch_rows (
-	batch_id       TEXT    NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+	batch_id       TEXT    NOT NULL, -- batches are never deleted; no per-row FK check on bulk inserts
 	row_number     INTEGER NOT NULL,
 	state          TEXT    NOT NULL CHECK (state IN ('staged', 'done')),
 	action         TEXT    NOT NULL DEFAULT '',
