@@ -27,6 +27,8 @@ type Batch struct {
 	ActingAdmin string
 	NoticePath  string // the credentials notice, once one was created
 	Started     time.Time
+	Owner       string    // "host:pid" of the process running it
+	Heartbeat   time.Time // when the owner last said it was alive
 }
 
 // PlannedLicense is one license a planned row asks for. Status is set when
@@ -94,6 +96,11 @@ type Directory interface {
 	// SHA-256 and mode, or nil.
 	ResumableBatch(ctx context.Context, sha256, mode string) (*Batch, error)
 	CreateBatch(ctx context.Context, b *Batch) error
+	// ClaimBatch makes owner the batch's owner if its owner is still
+	// oldOwner (so that of two processes resuming it, one wins).
+	ClaimBatch(ctx context.Context, batchID, oldOwner, owner string) (bool, error)
+	// Heartbeat records that the batch's owner is alive.
+	Heartbeat(ctx context.Context, batchID string) error
 	SetNoticePath(ctx context.Context, batchID, path string) error
 	// Journal calls fn for every journaled row in row order: plan is nil for
 	// a row that is done, the staged plan for one that is not.

@@ -10,8 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -460,6 +462,12 @@ func (r *run) batch(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	owner := processOwner()
+	if b != nil {
+		if err := r.claim(ctx, b, owner); err != nil {
+			return err
+		}
+	}
 	done := map[int]bool{}
 	staged := map[int]*Planned{}
 	if b != nil {
@@ -486,6 +494,7 @@ func (r *run) batch(ctx context.Context) error {
 		b = &Batch{
 			ID: uuid.NewString(), File: filepath.Base(r.o.Path), SHA256: r.rep.Summary.SHA256, Mode: r.o.Mode,
 			Options: r.optionsText(), ActingAdmin: r.o.Actor.UserPrincipalName, Started: r.rep.Summary.Started,
+			Owner: owner,
 		}
 		if err := r.dir.CreateBatch(ctx, b); err != nil {
 			return err
@@ -501,6 +510,10 @@ func (r *run) batch(ctx context.Context) error {
 	stop := make(chan struct{})
 	followed := make(chan error, 1)
 	go func() { followed <- r.writeResults(context.WithoutCancel(ctx), stop) }()
+
+	beat, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBeat()
+	go r.heartbeat(beat)
 
 	chunks := make(chan []Row, 2)
 	work := make(chan []Work, r.o.Workers)
@@ -525,6 +538,75 @@ func (r *run) batch(ctx context.Context) error {
 		runErr = err
 	}
 	return r.finish(ctx, runErr)
+}
+
+// heartbeatEvery is how often a running batch says it is alive; a batch
+// silent for staleAfter is taken to be dead.
+const (
+	heartbeatEvery = 5 * time.Second
+	staleAfter     = 30 * time.Second
+)
+
+// processOwner names this process: "host:pid".
+func processOwner() string {
+	host, _ := os.Hostname()
+	return host + ":" + strconv.Itoa(os.Getpid())
+}
+
+// claim takes over the unfinished batch b for owner, unless the process
+// that owns it is still running it.
+func (r *run) claim(ctx context.Context, b *Batch, owner string) error {
+	if b.Owner != "" && ownerAlive(b.Owner) && r.o.Now().Sub(b.Heartbeat) < staleAfter {
+		return Errorf(ECONFLICT, "%s is being imported right now by another process (%s, batch %s); wait for it to finish, then run this command again",
+			b.File, b.Owner, b.ID)
+	}
+	ok, err := r.dir.ClaimBatch(ctx, b.ID, b.Owner, owner)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return Errorf(ECONFLICT, "%s was just taken over by another process (batch %s); wait for it to finish, then run this command again", b.File, b.ID)
+	}
+	return nil
+}
+
+// ownerAlive reports whether the "host:pid" owner may still be running:
+// on this host, whether that process exists; elsewhere, true (the
+// heartbeat's age decides).
+func ownerAlive(owner string) bool {
+	host, pid, ok := strings.Cut(owner, ":")
+	me, _ := os.Hostname()
+	if !ok || host != me {
+		return true
+	}
+	n, err := strconv.Atoi(pid)
+	if err != nil || n <= 0 {
+		return false
+	}
+	if n == os.Getpid() {
+		return false // our own earlier run in this process (tests): it is over
+	}
+	p, err := os.FindProcess(n)
+	if err != nil {
+		return false
+	}
+	return p.Signal(syscall.Signal(0)) == nil
+}
+
+// heartbeat says the batch is alive every heartbeatEvery until ctx ends.
+func (r *run) heartbeat(ctx context.Context) {
+	t := time.NewTicker(heartbeatEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := r.dir.Heartbeat(ctx, r.batchID); err != nil && ctx.Err() == nil {
+				r.o.Log.Warn("batch heartbeat failed", zap.Error(err))
+			}
+		}
+	}
 }
 
 func (r *run) optionsText() string {

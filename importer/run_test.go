@@ -2,6 +2,8 @@ package importer_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -349,4 +352,38 @@ func helperImport() int {
 		return 1
 	}
 	return 0
+}
+
+// TestLiveBatchNotResumed: while another live process runs a file's batch,
+// a second import of the same file is refused instead of resuming it; once
+// that process is gone, the batch is resumed.
+func TestLiveBatchNotResumed(t *testing.T) {
+	ctx := context.Background()
+	db := mustDemo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
+	path := writeCSV(t, t.TempDir(), "live.csv", header, 3, func(i int) string {
+		return fmt.Sprintf("l%d@contoso.com,Live,N%d,,,", i, i)
+	})
+	data, _ := os.ReadFile(path)
+	sum := sha256.Sum256(data)
+	other := exec.Command("sleep", "60")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer other.Process.Kill()
+	host, _ := os.Hostname()
+	b := &importer.Batch{ID: "live-batch", File: "live.csv", SHA256: hex.EncodeToString(sum[:]), Mode: importer.ModeCreate,
+		ActingAdmin: "admin@contoso.com", Started: time.Now(), Owner: fmt.Sprintf("%s:%d", host, other.Process.Pid)}
+	if err := db.CreateBatch(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	_, err := importer.Run(ctx, db, options(t, db, path))
+	if importer.ErrorCode(err) != importer.ECONFLICT || !strings.Contains(err.Error(), "another process") {
+		t.Fatalf("second import of a live batch: %v, want ECONFLICT", err)
+	}
+	other.Process.Kill()
+	other.Wait()
+	rep, err := importer.Run(ctx, db, options(t, db, path))
+	if err != nil || !rep.Resumed || rep.Summary.Created != 3 {
+		t.Fatalf("after the owner died: resumed %v, %+v, %v", rep.Resumed, rep.Summary, err)
+	}
 }

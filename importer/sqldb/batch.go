@@ -198,11 +198,12 @@ func (d *DB) attachIDs(ctx context.Context, byID map[string]*importer.User) erro
 // ResumableBatch returns the newest unfinished batch of the file, or nil.
 func (d *DB) ResumableBatch(ctx context.Context, sha256, mode string) (*importer.Batch, error) {
 	var b importer.Batch
-	var started int64
+	var started, heartbeat int64
 	err := d.db.QueryRowxContext(ctx, d.db.Rebind(`SELECT id, file_name, file_sha256, mode, options, acting_admin,
-		notice_path, started_at FROM batches WHERE file_sha256 = ? AND mode = ? AND state IN ('running', 'interrupted')
+		notice_path, started_at, owner, heartbeat_at FROM batches
+		WHERE file_sha256 = ? AND mode = ? AND state IN ('running', 'interrupted')
 		ORDER BY started_at DESC LIMIT 1`), sha256, mode).
-		Scan(&b.ID, &b.File, &b.SHA256, &b.Mode, &b.Options, &b.ActingAdmin, &b.NoticePath, &started)
+		Scan(&b.ID, &b.File, &b.SHA256, &b.Mode, &b.Options, &b.ActingAdmin, &b.NoticePath, &started, &b.Owner, &heartbeat)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -210,15 +211,35 @@ func (d *DB) ResumableBatch(ctx context.Context, sha256, mode string) (*importer
 		return nil, fmt.Errorf("find unfinished batch: %w", err)
 	}
 	b.Started = time.UnixMicro(started)
+	b.Heartbeat = time.UnixMicro(heartbeat)
 	return &b, nil
+}
+
+// ClaimBatch makes owner the batch's owner if it is still oldOwner's.
+func (d *DB) ClaimBatch(ctx context.Context, batchID, oldOwner, owner string) (bool, error) {
+	res, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE batches SET owner = ?, heartbeat_at = ?, state = 'running'
+		WHERE id = ? AND owner = ?`), owner, d.now(), batchID, oldOwner)
+	if err != nil {
+		return false, fmt.Errorf("claim batch: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// Heartbeat records that the batch's owner is alive.
+func (d *DB) Heartbeat(ctx context.Context, batchID string) error {
+	if _, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE batches SET heartbeat_at = ? WHERE id = ?`), d.now(), batchID); err != nil {
+		return fmt.Errorf("batch heartbeat: %w", err)
+	}
+	return nil
 }
 
 // CreateBatch records a new, running batch.
 func (d *DB) CreateBatch(ctx context.Context, b *importer.Batch) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO batches (id, file_name, file_sha256, mode, options,
-			acting_admin, state, started_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`),
-			b.ID, b.File, b.SHA256, b.Mode, b.Options, b.ActingAdmin, b.Started.UnixMicro()); err != nil {
+			acting_admin, state, started_at, owner, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`),
+			b.ID, b.File, b.SHA256, b.Mode, b.Options, b.ActingAdmin, b.Started.UnixMicro(), b.Owner, d.now()); err != nil {
 			return fmt.Errorf("create batch: %w", err)
 		}
 		return d.audit(ctx, tx, b.ActingAdmin, "import start", b.File, b.Options, b.ID)

@@ -101,6 +101,10 @@ CREATE TABLE batches (
 	acting_admin TEXT    NOT NULL,
 	state        TEXT    NOT NULL CHECK (state IN ('running', 'finished', 'interrupted')),
 	notice_path  TEXT    NOT NULL DEFAULT '',
+	-- owner: host and process running the batch; heartbeat_at: when it last
+	-- said it is alive. A second process does not resume a live batch.
+	owner        TEXT    NOT NULL DEFAULT '',
+	heartbeat_at BIGINT  NOT NULL DEFAULT 0,
 	rows_total   INTEGER NOT NULL DEFAULT 0,
 	created      INTEGER NOT NULL DEFAULT 0,
 	updated      INTEGER NOT NULL DEFAULT 0,
