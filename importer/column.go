@@ -103,6 +103,10 @@ func Columns() []Column {
 type Row struct {
 	Number int
 	Cells  [NumColumns]string
+
+	// Problem, when set, says why the row could not be read (broken
+	// quoting, say): the row fails alone with this message.
+	Problem string
 }
 
 // Get returns the cell of column c.

@@ -67,3 +67,14 @@ func (e *RowsFailedError) Error() string {
 	}
 	return fmt.Sprintf("%d rows failed", e.Failed)
 }
+
+// PartialError is returned by Run when a batch stopped on an error after
+// some rows were done: those are kept and reported, and running the same
+// command again goes on from where it stopped.
+type PartialError struct {
+	Err  error
+	Done int // rows done
+}
+
+func (e *PartialError) Error() string { return e.Err.Error() }
+func (e *PartialError) Unwrap() error { return e.Err }

@@ -67,6 +67,9 @@ func rolesOf(u User) []string {
 // keys returns the lower-cased user name and employee ID a row asks for,
 // for the bulk lookup; "" where the cell is unusable.
 func (p *planner) keys(r *Row) (upnKey, empKey string) {
+	if r.Problem != "" {
+		return "", ""
+	}
 	if upn, _, _, err := validate.Username(r.Cells[ColUserName], p.opts.Domain); err == nil {
 		upnKey = strings.ToLower(upn)
 	}
@@ -112,6 +115,10 @@ func inputOf(r *Row) validate.Input {
 // for none); empOwner the lower-cased user name that holds the row's
 // employee ID ("" for none).
 func (p *planner) plan(r *Row, upnKey string, dupUPN, dupEmp int, existing *User, empOwner string) JournalRow {
+	if r.Problem != "" {
+		return JournalRow{Row: r.Number, Result: &Result{Row: r.Number, Outcome: Failed, LicenseStatus: StatusNone,
+			Message: r.Problem}}
+	}
 	in := inputOf(r)
 	c := p.base
 	upsertExisting := existing != nil && p.opts.Mode == ModeUpsert && !existing.Deleted

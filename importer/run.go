@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -62,6 +63,9 @@ type Report struct {
 	NoticePath  string // "" when no notice was written
 	Resumed     bool
 }
+
+// maxUnreadable is how many unreadable rows in a row end the reading.
+const maxUnreadable = 1000
 
 const (
 	readChunk    = 500  // rows read, looked up and staged together
@@ -291,7 +295,7 @@ func (r *run) writeResults(ctx context.Context, stop <-chan struct{}) error {
 // readChunks streams the file's rows in chunks; it closes out when done.
 func (r *run) readChunks(ctx context.Context, out chan<- []Row) error {
 	defer close(out)
-	total := 0
+	total, failing, last := 0, 0, 0
 	chunk := make([]Row, 0, readChunk)
 	for {
 		row, err := r.src.Next()
@@ -299,8 +303,17 @@ func (r *run) readChunks(ctx context.Context, out chan<- []Row) error {
 			break
 		}
 		if err != nil {
-			return err
+			// A row that cannot be read fails alone, as a bad row does;
+			// only a reader that makes no progress stops the batch.
+			failing++
+			if ErrorCode(err) != EINVALID || row.Number <= last || failing > maxUnreadable {
+				return err
+			}
+			row = Row{Number: row.Number, Problem: ErrorMessage(err)}
+		} else {
+			failing = 0
 		}
+		last = row.Number
 		total++
 		chunk = append(chunk, row)
 		if len(chunk) == readChunk {
@@ -815,7 +828,11 @@ func (r *run) addToNotice(ctx context.Context, upn string, pw Secret) error {
 		if err != nil {
 			return fmt.Errorf("create the credentials notice: %w", err)
 		}
-		if err := r.dir.SetNoticePath(ctx, r.batchID, n.Path()); err != nil {
+		path, err := filepath.Abs(n.Path())
+		if err != nil {
+			path = n.Path()
+		}
+		if err := r.dir.SetNoticePath(ctx, r.batchID, path); err != nil {
 			n.Close()
 			return err
 		}
@@ -835,10 +852,17 @@ func (r *run) reconcileNotice(ctx context.Context) error {
 	have := map[string]bool{}
 	if r.rep.NoticePath != "" {
 		n, upns, err := r.o.Outputs.OpenNotice(r.rep.NoticePath)
-		if err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			// Moved or deleted: a new notice takes the passwords still to give.
+			r.o.Log.Warn("the batch's credentials notice is gone; a new one is written for the users still to get a password",
+				zap.String("notice", r.rep.NoticePath))
+			r.rep.NoticePath = ""
+		case err != nil:
 			return fmt.Errorf("reopen the credentials notice: %w", err)
+		default:
+			r.notice, have = n, upns
 		}
-		r.notice, have = n, upns
 	}
 	type lost struct {
 		upn        string
@@ -879,17 +903,30 @@ func (r *run) reconcileNotice(ctx context.Context) error {
 }
 
 // finish closes the notice, records the batch's state and writes the
-// results for every journaled row.
+// results for every row done. It does so after an interruption or an
+// error too, so that what was done is kept, reported and resumable.
 func (r *run) finish(ctx context.Context, runErr error) error {
 	ctx = context.WithoutCancel(ctx)
 	defer r.results.Abort() // a no-op once the workbook is closed
-	interrupted := errors.Is(runErr, context.Canceled)
-	if runErr != nil && !interrupted {
-		if r.notice != nil {
-			r.notice.Close()
+	if err := r.wrapUp(ctx, runErr == nil); err != nil {
+		if runErr != nil {
+			return runErr
 		}
-		return runErr
+		return err
 	}
+	s := &r.rep.Summary
+	switch {
+	case runErr == nil:
+		return failedErr(s)
+	case errors.Is(runErr, context.Canceled):
+		return runErr
+	case s.Rows > 0:
+		return &PartialError{Err: runErr, Done: s.Rows}
+	}
+	return runErr
+}
+
+func (r *run) wrapUp(ctx context.Context, complete bool) error {
 	if r.notice != nil {
 		if err := r.notice.Sync(); err != nil {
 			return fmt.Errorf("write the credentials notice: %w", err)
@@ -902,7 +939,7 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 		}
 	}
 	state := "finished"
-	if interrupted {
+	if !complete {
 		state = "interrupted"
 	}
 	counts, err := r.dir.FinishBatch(ctx, r.batchID, state)
@@ -915,17 +952,9 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 	if s.Products, err = r.dir.Products(ctx); err != nil {
 		return err
 	}
-	w := r.results
-	if err := r.dir.Results(ctx, r.batchID, r.written+1, 0, w.Write); err != nil {
-		w.Abort()
+	if err := r.dir.Results(ctx, r.batchID, r.written+1, 0, r.results.Write); err != nil {
 		return err
 	}
 	s.Finished = r.o.Now()
-	if err := w.Close(*s); err != nil {
-		return err
-	}
-	if interrupted {
-		return runErr
-	}
-	return failedErr(s)
+	return r.results.Close(*s)
 }

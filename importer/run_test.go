@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -385,5 +386,48 @@ func TestLiveBatchNotResumed(t *testing.T) {
 	rep, err := importer.Run(ctx, db, options(t, db, path))
 	if err != nil || !rep.Resumed || rep.Summary.Created != 3 {
 		t.Fatalf("after the owner died: resumed %v, %+v, %v", rep.Resumed, rep.Summary, err)
+	}
+}
+
+// TestResumeWithoutNotice: an interrupted batch whose notice was then
+// deleted resumes, writing a new notice for the users still to come.
+func TestResumeWithoutNotice(t *testing.T) {
+	db := mustDemo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
+	path := writeCSV(t, t.TempDir(), "gone.csv", header, 40, func(i int) string {
+		return fmt.Sprintf("g%d@contoso.com,Gone,N%d,,,", i, i)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	o := options(t, db, path)
+	var hashes atomic.Int32
+	o.Hash = func(pw string) (string, error) {
+		if hashes.Add(1) == 10 {
+			cancel()
+		}
+		return argon2id.Hash(pw, argon2id.InsecureTestParams())
+	}
+	rep, err := importer.Run(ctx, db, o)
+	if !errors.Is(err, context.Canceled) || rep.NoticePath == "" {
+		t.Fatalf("interrupted run: %v, notice %q", err, rep.NoticePath)
+	}
+	first := rep.Summary.Created
+	if err := os.Remove(rep.NoticePath); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = importer.Run(context.Background(), db, options(t, db, path))
+	if err != nil || !rep.Resumed || rep.Summary.Created != 40 {
+		t.Fatalf("resume: %+v, %v", rep.Summary, err)
+	}
+	_, entries, err := report.ReadNotice(rep.NoticePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 40-first {
+		t.Fatalf("new notice has %d users, want the %d created after the interrupt", len(entries), 40-first)
+	}
+	for _, e := range entries {
+		c, _ := db.Credentials(context.Background(), e.UPN)
+		if ok, _ := argon2id.Verify(e.Password.Reveal(), c.PasswordHash); !ok {
+			t.Errorf("%s: the new notice's password does not sign in", e.UPN)
+		}
 	}
 }

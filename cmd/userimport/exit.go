@@ -26,11 +26,20 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		return exitOK
 	}
 	var failed *importer.RowsFailedError
+	var partial *importer.PartialError
 	switch {
+	case errors.As(err, &partial):
+		code, msg := exitRowsFailed, importer.ErrorMessage(partial.Err)
+		if importer.ErrorCode(partial.Err) == importer.EINTERNAL {
+			code, msg = exitInternal, "internal error: "+partial.Err.Error()
+		}
+		fmt.Fprintf(stderr, "error: %s\nThe batch stopped after %d rows, which are kept and in the results; run the same command again to go on.\n",
+			msg, partial.Done)
+		return code
 	case errors.As(err, &failed):
 		return exitRowsFailed
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
-		fmt.Fprintln(stderr, "interrupted")
+		fmt.Fprintln(stderr, "interrupted: what was done is kept; run the same command again to go on")
 		return exitInterrupted
 	}
 	var silent *silentExit

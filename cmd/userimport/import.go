@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -131,15 +130,12 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 		Outputs: reportOutputs(), Progress: progress, Log: log,
 	})
 	stopProgress()
-	if rep.Summary.Started.IsZero() {
-		return err // nothing was done: the file or a flag was rejected
+	if rep.Summary.Finished.IsZero() {
+		return err // no outputs: the file or a flag was rejected, or the directory failed
 	}
 	printSummary(g, rep)
 	if rep.NoticePath != "" && len(notify) > 0 {
 		sendNotice(ctx, log, smtp, notify, rep)
-	}
-	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(g.stderr, "interrupted: the rows done so far are kept and reported; run the same command again to finish")
 	}
 	return err
 }

@@ -566,12 +566,17 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 	}
 	q, args, err := d.inList(`UPDATE batch_rows SET state = 'done',
 		outcome = CASE action WHEN 'create' THEN 'Created' ELSE 'Updated' END
-		WHERE batch_id = ? AND row_number IN (?)`, batchID, rowNums)
+		WHERE batch_id = ? AND state = 'staged' AND row_number IN (?)`, batchID, rowNums)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
 		return fmt.Errorf("journal: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != int64(len(rowNums)) {
+		// Another process wrote some of these rows: this one must not.
+		return fmt.Errorf("journal: %d of %d rows were no longer staged: the batch is being run by another process", n, len(rowNums))
 	}
 	return nil
 }
@@ -579,6 +584,15 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 // failRow records a row that could not be written and releases the seats
 // staged for it.
 func (d *DB) failRow(ctx context.Context, tx *sqlx.Tx, batchID string, p *importer.Planned, msg string) error {
+	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batch_rows SET state = 'done', outcome = 'Failed', license_status = ?,
+		licenses = '', message = ?, user_id = '', licenses_assigned = 0, licenses_pending = 0, notice_needed = FALSE
+		WHERE batch_id = ? AND row_number = ? AND state = 'staged'`), importer.StatusNone, msg, batchID, p.Row)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("journal: row %d was no longer staged: the batch is being run by another process", p.Row)
+	}
 	skus := []string{}
 	for _, l := range p.Licenses {
 		if l.Status == importer.LicenseAssigned {
@@ -597,12 +611,6 @@ func (d *DB) failRow(ctx context.Context, tx *sqlx.Tx, batchID string, p *import
 		if _, err := d.fillPending(ctx, tx, id); err != nil {
 			return err
 		}
-	}
-	_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batch_rows SET state = 'done', outcome = 'Failed', license_status = ?,
-		licenses = '', message = ?, user_id = '', licenses_assigned = 0, licenses_pending = 0, notice_needed = FALSE
-		WHERE batch_id = ? AND row_number = ?`), importer.StatusNone, msg, batchID, p.Row)
-	if err != nil {
-		return fmt.Errorf("journal: %w", err)
 	}
 	return nil
 }
