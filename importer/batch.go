@@ -49,6 +49,7 @@ type Planned struct {
 	User             User             `json:"user"` // create: the new user; update: the user as it will be
 	Changed          []string         `json:"changed,omitempty"`
 	Licenses         []PlannedLicense `json:"licenses,omitempty"` // new assignments
+	Held             []LicenseResult  `json:"held,omitempty"`     // asked for and held already (update)
 	Roles            []Role           `json:"newRoles,omitempty"` // roles to give
 	Blocked          bool             `json:"blocked"`
 	NeedsPassword    bool             `json:"needsPassword"`

@@ -92,22 +92,46 @@ func (p *Planned) Result(o Outcome) Result {
 		r.UserID = ""
 		return r
 	}
-	var waiting []string
+	r.Licenses = append(r.Licenses, p.Held...)
 	for _, l := range p.Licenses {
 		r.Licenses = append(r.Licenses, LicenseResult{SKU: l.SKU, Status: l.Status})
+	}
+	r.LicenseStatus, r.Message = licenseStatus(r.Licenses, o)
+	return r
+}
+
+// NewLicenses counts the licenses the row gets in this batch: with a seat,
+// and waiting for one.
+func (p *Planned) NewLicenses() (assigned, pending int) {
+	for _, l := range p.Licenses {
+		if l.Status == LicenseAssigned {
+			assigned++
+		} else {
+			pending++
+		}
+	}
+	return assigned, pending
+}
+
+// licenseStatus sums up a row's licenses: Assigned when every one is,
+// Pending (and a message saying which wait) when any waits, None when the
+// row asks for none.
+func licenseStatus(ls []LicenseResult, o Outcome) (status, message string) {
+	if len(ls) == 0 {
+		return StatusNone, ""
+	}
+	var waiting []string
+	for _, l := range ls {
 		if l.Status == LicensePending {
 			waiting = append(waiting, l.SKU)
 		}
 	}
-	switch {
-	case len(waiting) > 0:
-		r.LicenseStatus = StatusPending
-		r.Message = "Licenses: " + strings.Join(waiting, ", ") + " waits for a free seat; the user is created and gets it when a seat frees up"
-		if o == Updated {
-			r.Message = "Licenses: " + strings.Join(waiting, ", ") + " waits for a free seat; it is assigned when a seat frees up"
-		}
-	case len(p.Licenses) > 0:
-		r.LicenseStatus = StatusAssigned
+	if len(waiting) == 0 {
+		return StatusAssigned, ""
 	}
-	return r
+	msg := "Licenses: " + strings.Join(waiting, ", ") + " waits for a free seat; "
+	if o == Created {
+		return StatusPending, msg + "the user is created and gets it when a seat frees up"
+	}
+	return StatusPending, msg + "it is assigned when a seat frees up"
 }

@@ -171,7 +171,10 @@ func (p *planner) plan(r *Row, upnKey string, dupUPN, dupEmp int, existing *User
 		return result(Failed, validate.Message(denied))
 	}
 	if pl == nil {
-		return result(Unchanged, "")
+		jr := result(Unchanged, "")
+		jr.Result.Licenses = held(vu.Licenses, existing)
+		jr.Result.LicenseStatus, jr.Result.Message = licenseStatus(jr.Result.Licenses, Unchanged)
+		return jr
 	}
 	return JournalRow{Row: r.Number, Plan: pl}
 }
@@ -303,8 +306,22 @@ func (p *planner) update(row int, vu validate.User, ex *User) (*Planned, []valid
 	}
 	return &Planned{
 		Row: row, Action: ActionUpdate, User: u, Changed: names, Licenses: p.licenses(newSKUs, vu.DisabledApps),
-		Roles: newRoles, Blocked: blocked, RequestedAt: p.now,
+		Held: held(vu.Licenses, ex), Roles: newRoles, Blocked: blocked, RequestedAt: p.now,
 	}, nil
+}
+
+// held returns the licenses of skus that u holds already, with their state,
+// so that a row's result shows every license it asks for.
+func held(skus []string, u *User) []LicenseResult {
+	var ls []LicenseResult
+	for _, sku := range skus {
+		for _, l := range u.Licenses {
+			if l.SKU == sku {
+				ls = append(ls, LicenseResult{SKU: sku, Status: l.Status})
+			}
+		}
+	}
+	return ls
 }
 
 func cellOf(vu validate.User, c Column) string {

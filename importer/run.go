@@ -412,7 +412,7 @@ func (r *run) dryRun(ctx context.Context, products []Product) error {
 					pr := jr.Plan.Result(o)
 					res = &pr
 				}
-				count(s, res)
+				count(s, res, jr.Plan)
 				if err := w.Write(*res); err != nil {
 					return err
 				}
@@ -440,7 +440,8 @@ func (r *run) dryRun(ctx context.Context, products []Product) error {
 	return failedErr(s)
 }
 
-func count(s *Summary, res *Result) {
+// count adds a row's outcome, and the licenses plan gives it, to s.
+func count(s *Summary, res *Result, plan *Planned) {
 	s.Rows++
 	switch res.Outcome {
 	case Created:
@@ -452,12 +453,10 @@ func count(s *Summary, res *Result) {
 	case Failed:
 		s.Failed++
 	}
-	for _, l := range res.Licenses {
-		if l.Status == LicenseAssigned {
-			s.LicensesAssigned++
-		} else {
-			s.LicensesPending++
-		}
+	if plan != nil {
+		assigned, pending := plan.NewLicenses()
+		s.LicensesAssigned += assigned
+		s.LicensesPending += pending
 	}
 }
 

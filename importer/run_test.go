@@ -431,3 +431,27 @@ func TestResumeWithoutNotice(t *testing.T) {
 		}
 	}
 }
+
+// TestUpsertShowsHeldLicenses: an unchanged row that asks for licenses the
+// user holds shows them, with their state, as every result row does.
+func TestUpsertShowsHeldLicenses(t *testing.T) {
+	ctx := context.Background()
+	db := mustDemo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
+	path := writeCSV(t, t.TempDir(), "held.csv", header, 2, func(i int) string {
+		return fmt.Sprintf("k%d@contoso.com,Kept,N%d,SPB,US,", i, i)
+	})
+	if _, err := importer.Run(ctx, db, options(t, db, path)); err != nil {
+		t.Fatal(err)
+	}
+	o := options(t, db, path)
+	o.Mode = importer.ModeUpsert
+	rep, err := importer.Run(ctx, db, o)
+	if err != nil || rep.Summary.Unchanged != 2 || rep.Summary.LicensesAssigned != 0 {
+		t.Fatalf("upsert: %+v, %v", rep.Summary, err)
+	}
+	for _, r := range results(t, rep.ResultsPath) {
+		if r["Outcome"] != "Unchanged" || r["License Status"] != "Assigned" || r["Licenses"] != "SPB (assigned)" {
+			t.Errorf("row %v", r)
+		}
+	}
+}

@@ -338,8 +338,12 @@ func (d *DB) stage(ctx context.Context, tx *sqlx.Tx, batchID string, rows []impo
 	for _, jr := range rows {
 		if jr.Plan == nil {
 			r := jr.Result
+			licenses, err := licensesJSON(r.Licenses)
+			if err != nil {
+				return fmt.Errorf("journal row %d: %w", jr.Row, err)
+			}
 			vals = append(vals, []any{batchID, jr.Row, "done", "", r.UserName, r.DisplayName, string(r.Outcome),
-				r.LicenseStatus, "", r.Message, r.UserID, "", 0, 0, false})
+				r.LicenseStatus, licenses, r.Message, r.UserID, "", 0, 0, false})
 			continue
 		}
 		p := jr.Plan
@@ -358,15 +362,11 @@ func (d *DB) stage(ctx context.Context, tx *sqlx.Tx, batchID string, rows []impo
 			}
 			payload = string(b)
 		}
-		licenses := ""
-		if len(r.Licenses) > 0 {
-			b, err := json.Marshal(r.Licenses)
-			if err != nil {
-				return fmt.Errorf("journal row %d: %w", jr.Row, err)
-			}
-			licenses = string(b)
+		licenses, err := licensesJSON(r.Licenses)
+		if err != nil {
+			return fmt.Errorf("journal row %d: %w", jr.Row, err)
 		}
-		assigned, pending := licenseCounts(r.Licenses)
+		assigned, pending := p.NewLicenses()
 		vals = append(vals, []any{batchID, jr.Row, state, p.Action, r.UserName, r.DisplayName, written,
 			r.LicenseStatus, licenses, r.Message, r.UserID, payload, assigned, pending,
 			p.Action == importer.ActionCreate && p.NeedsPassword})
@@ -413,15 +413,13 @@ func (d *DB) reserveSeats(ctx context.Context, tx *sqlx.Tx, rows []importer.Jour
 	return nil
 }
 
-func licenseCounts(ls []importer.LicenseResult) (assigned, pending int) {
-	for _, l := range ls {
-		if l.Status == importer.LicenseAssigned {
-			assigned++
-		} else {
-			pending++
-		}
+// licensesJSON is how the journal keeps a row's licenses: "" for none.
+func licensesJSON(ls []importer.LicenseResult) (string, error) {
+	if len(ls) == 0 {
+		return "", nil
 	}
-	return assigned, pending
+	b, err := json.Marshal(ls)
+	return string(b), err
 }
 
 var userCols = []string{"id", "upn", "upn_key", "display_name", "first_name", "last_name", "job_title", "department",
