@@ -143,7 +143,9 @@ func (p *planner) plan(r *Row, upnKey string, dupUPN, dupEmp int, existing *User
 		problems = append(problems, validate.Problem{Column: ColUserName.String(), Value: existing.UserPrincipalName,
 			Rule: "belongs to a deleted user: restore it with `userimport user restore`, or wait 30 days until it is purged"})
 	case existing != nil && p.opts.Mode == ModeCreate:
-		problems = append(problems, validate.Problem{Column: ColUserName.String(), Value: existing.UserPrincipalName,
+		// That is the row's one problem that matters: the others (a role
+		// that may not create users, say) were about creating it.
+		problems = append(problems[:0:0], validate.Problem{Column: ColUserName.String(), Value: existing.UserPrincipalName,
 			Rule: "already exists (use --mode upsert to update existing users)"})
 	case existing == nil && !p.hasName && in.DisplayName == "":
 		// validate asks for a display name too; this says why it is blank.

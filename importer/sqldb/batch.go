@@ -516,13 +516,11 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 				p.Blocked, hash, setAt, u.MustChangePassword && w.Hash != "", "import", now, now})
 			audits = append(audits, []any{now, actor, "user create", u.UserPrincipalName, "", batchID})
 		case importer.ActionUpdate:
-			res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET display_name = ?, first_name = ?, last_name = ?,
-				job_title = ?, department = ?, office_number = ?, office_phone = ?, mobile_phone = ?, fax = ?,
-				alternate_email = ?, address = ?, city = ?, state = ?, postal_code = ?, country = ?, usage_location = ?,
-				employee_id = ?, employee_id_key = ?, blocked = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL`),
-				u.DisplayName, u.FirstName, u.LastName, u.JobTitle, u.Department, u.OfficeNumber, u.OfficePhone,
-				u.MobilePhone, u.Fax, u.AlternateEmail, u.Address, u.City, u.State, u.PostalCode, u.Country,
-				u.UsageLocation, empID, empKey, p.Blocked, now, u.ID)
+			// Only the columns the row changes: an edit made meanwhile to
+			// any other column stays.
+			set, args := updateSet(p, empID, empKey)
+			res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET `+set+`updated_at = ? WHERE id = ? AND deleted_at IS NULL`),
+				append(args, now, u.ID)...)
 			if err != nil {
 				return mapErr(fmt.Errorf("update user: %w", err))
 			}
@@ -577,6 +575,60 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 		return fmt.Errorf("journal: %d of %d rows were no longer staged: the batch is being run by another process", n, len(rowNums))
 	}
 	return nil
+}
+
+// updateSet returns the SET clause (ending in ", ") and its arguments for
+// the columns an update plan changes.
+func updateSet(p *importer.Planned, empID, empKey any) (string, []any) {
+	u := &p.User
+	var b strings.Builder
+	var args []any
+	set := func(col string, v any) {
+		b.WriteString(col + " = ?, ")
+		args = append(args, v)
+	}
+	for _, name := range p.Changed {
+		switch name {
+		case importer.ColDisplayName.String():
+			set("display_name", u.DisplayName)
+		case importer.ColFirstName.String():
+			set("first_name", u.FirstName)
+		case importer.ColLastName.String():
+			set("last_name", u.LastName)
+		case importer.ColJobTitle.String():
+			set("job_title", u.JobTitle)
+		case importer.ColDepartment.String():
+			set("department", u.Department)
+		case importer.ColOfficeNumber.String():
+			set("office_number", u.OfficeNumber)
+		case importer.ColOfficePhone.String():
+			set("office_phone", u.OfficePhone)
+		case importer.ColMobilePhone.String():
+			set("mobile_phone", u.MobilePhone)
+		case importer.ColFax.String():
+			set("fax", u.Fax)
+		case importer.ColAlternateEmail.String():
+			set("alternate_email", u.AlternateEmail)
+		case importer.ColAddress.String():
+			set("address", u.Address)
+		case importer.ColCity.String():
+			set("city", u.City)
+		case importer.ColState.String():
+			set("state", u.State)
+		case importer.ColPostalCode.String():
+			set("postal_code", u.PostalCode)
+		case importer.ColCountry.String():
+			set("country", u.Country)
+		case importer.ColUsageLocation.String():
+			set("usage_location", u.UsageLocation)
+		case importer.ColEmployeeID.String():
+			set("employee_id", empID)
+			set("employee_id_key", empKey)
+		case importer.ColBlockSignIn.String():
+			set("blocked", p.Blocked)
+		}
+	}
+	return b.String(), args
 }
 
 // failRow records a row that could not be written and releases the seats
