@@ -52,13 +52,20 @@ func (d *DB) insertRows(ctx context.Context, tx *sqlx.Tx, table string, cols []s
 	return nil
 }
 
-// inList expands each "IN (?)" of q for a list argument: into one array
-// parameter (= ANY) on PostgreSQL, whose planner then sees one parameter
-// instead of hundreds, and into placeholders on SQLite.
+// inList expands each "IN (?)" of q for a list argument (expandIn) and
+// rebinds q's placeholders for the backend.
 func (d *DB) inList(q string, args ...any) (string, []any, error) {
+	q, args, err := d.expandIn(q, args...)
+	return d.db.Rebind(q), args, err
+}
+
+// expandIn expands each "IN (?)" of q for a list argument: into one array
+// parameter (= ANY) on PostgreSQL, whose planner then sees one parameter
+// instead of hundreds, and into placeholders on SQLite. The result still
+// has ? placeholders.
+func (d *DB) expandIn(q string, args ...any) (string, []any, error) {
 	if d.dialect != Postgres {
-		q, args, err := sqlx.In(q, args...)
-		return d.db.Rebind(q), args, err
+		return sqlx.In(q, args...)
 	}
 	q = strings.ReplaceAll(q, "IN (?)", "= ANY(?)")
 	out := make([]any, len(args))
@@ -76,7 +83,7 @@ func (d *DB) inList(q string, args ...any) (string, []any, error) {
 			out[i] = a
 		}
 	}
-	return d.db.Rebind(q), out, nil
+	return q, out, nil
 }
 
 // copyRows sends rows through COPY … FROM STDIN (lib/pq buffers them and
@@ -156,43 +163,11 @@ func (d *DB) attachIDs(ctx context.Context, byID map[string]*importer.User) erro
 	for id := range byID {
 		ids = append(ids, id)
 	}
-	q, args, err := d.inList(`SELECT user_id, role FROM user_roles WHERE user_id IN (?)`, ids)
+	cond, args, err := d.expandIn("user_id IN (?)", ids)
 	if err != nil {
 		return err
 	}
-	roles, err := d.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("read roles: %w", err)
-	}
-	for roles.Next() {
-		var id, role string
-		if err := roles.Scan(&id, &role); err != nil {
-			roles.Close()
-			return fmt.Errorf("read roles: %w", err)
-		}
-		byID[id].Roles = append(byID[id].Roles, importer.Role(role))
-	}
-	roles.Close()
-	q, args, err = d.inList(`SELECT a.user_id, p.sku, a.status, a.disabled_plans FROM license_assignments a
-		JOIN products p ON p.id = a.product_id WHERE a.user_id IN (?)`, ids)
-	if err != nil {
-		return err
-	}
-	lic, err := d.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("read licenses: %w", err)
-	}
-	defer lic.Close()
-	for lic.Next() {
-		var id, disabled string
-		var l importer.License
-		if err := lic.Scan(&id, &l.SKU, &l.Status, &disabled); err != nil {
-			return fmt.Errorf("read licenses: %w", err)
-		}
-		l.DisabledPlans = splitList(disabled)
-		byID[id].Licenses = append(byID[id].Licenses, l)
-	}
-	return lic.Err()
+	return d.attach(ctx, d.db, byID, cond, args...)
 }
 
 // ResumableBatch returns the newest unfinished batch of the file, or nil.

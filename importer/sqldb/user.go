@@ -102,18 +102,18 @@ func (d *DB) user(ctx context.Context, q sqlx.QueryerContext, upn string) (impor
 		return importer.User{}, fmt.Errorf("read user: %w", err)
 	}
 	u := r.user()
-	if err := d.attach(ctx, q, map[string]*importer.User{u.ID: &u}, u.ID); err != nil {
+	if err := d.attach(ctx, q, map[string]*importer.User{u.ID: &u}, "user_id = ?", u.ID); err != nil {
 		return importer.User{}, err
 	}
 	return u, nil
 }
 
-// attach loads the roles and licenses of the users in byID (of one user
-// when only is set, else of all).
-func (d *DB) attach(ctx context.Context, q sqlx.QueryerContext, byID map[string]*importer.User, only string) error {
-	where, args := "", []any{}
-	if only != "" {
-		where, args = " WHERE user_id = ?", []any{only}
+// attach loads the roles and licenses of the users in byID: those whose
+// user_id meets cond (with args; "" for every user).
+func (d *DB) attach(ctx context.Context, q sqlx.QueryerContext, byID map[string]*importer.User, cond string, args ...any) error {
+	where := ""
+	if cond != "" {
+		where = " WHERE " + cond
 	}
 	roles, err := q.QueryxContext(ctx, d.db.Rebind(`SELECT user_id, role FROM user_roles`+where+` ORDER BY role`), args...)
 	if err != nil {
