@@ -75,6 +75,10 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 // usageArgs makes a wrong number of arguments (or an unknown command) a
 // usage error, exit 2, like a bad flag.
 func usageArgs(c *cobra.Command) {
+	if c.HasSubCommands() && c.Run == nil && c.RunE == nil {
+		// Runnable, so that an unknown subcommand reaches Args below.
+		c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+	}
 	check := c.Args
 	if check == nil {
 		check = cobra.NoArgs
