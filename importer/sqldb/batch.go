@@ -322,10 +322,7 @@ func (d *DB) stage(ctx context.Context, tx *sqlx.Tx, batchID string, rows []impo
 			continue
 		}
 		p := jr.Plan
-		outcome := importer.Created
-		if p.Action == importer.ActionUpdate {
-			outcome = importer.Updated
-		}
+		outcome := p.Outcome()
 		r := p.Result(outcome)
 		state, written, payload := "staged", "", ""
 		if done {
@@ -444,11 +441,7 @@ func provisioned(work []importer.Work, failed map[int]string) []importer.Result 
 			rs[i].Message = msg
 			continue
 		}
-		o := importer.Created
-		if w.Plan.Action == importer.ActionUpdate {
-			o = importer.Updated
-		}
-		rs[i] = w.Plan.Result(o)
+		rs[i] = w.Plan.Result(w.Plan.Outcome())
 	}
 	return rs
 }
@@ -630,10 +623,7 @@ func (d *DB) failRow(ctx context.Context, tx *sqlx.Tx, batchID string, p *import
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE products SET assigned = assigned - 1 WHERE id = ?`), id); err != nil {
-			return fmt.Errorf("release seat: %w", err)
-		}
-		if _, err := d.fillPending(ctx, tx, id); err != nil {
+		if err := d.releaseSeat(ctx, tx, id); err != nil {
 			return err
 		}
 	}

@@ -89,6 +89,16 @@ func (d *DB) lockProduct(ctx context.Context, tx *sqlx.Tx, sku string) (id int64
 	return id, seats, assigned, nil
 }
 
+// releaseSeat gives back one seat of a product, whose row the caller has
+// locked, and hands it to the oldest pending assignment.
+func (d *DB) releaseSeat(ctx context.Context, tx *sqlx.Tx, productID int64) error {
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE products SET assigned = assigned - 1 WHERE id = ?`), productID); err != nil {
+		return fmt.Errorf("release seat: %w", err)
+	}
+	_, err := d.fillPending(ctx, tx, productID)
+	return err
+}
+
 // fillPending gives a product's free seats to its pending assignments,
 // oldest first, and returns how many it filled. The caller holds the
 // product's lock (lockProduct) or the database's write lock.

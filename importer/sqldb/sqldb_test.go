@@ -452,3 +452,37 @@ func helperProcess() int {
 	}
 	return 0
 }
+
+// TestDeleteConcurrent deletes one user from many goroutines at once: one
+// delete wins, and the user's seat is freed once, not once per delete.
+func TestDeleteConcurrent(t *testing.T) {
+	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		mustInit(t, db, 2)
+		addUser(t, db, "once", "ENTERPRISEPACK")
+		addUser(t, db, "other", "ENTERPRISEPACK")
+		var wg sync.WaitGroup
+		errs := make(chan error, 10)
+		for range 10 {
+			wg.Add(1)
+			go func() { defer wg.Done(); errs <- db.DeleteUser(ctx, admin, "once@contoso.com") }()
+		}
+		wg.Wait()
+		close(errs)
+		ok := 0
+		for err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case importer.ErrorCode(err) != importer.ECONFLICT:
+				t.Fatalf("delete: %v", err)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("%d deletes succeeded, want 1", ok)
+		}
+		if p := product(t, db, "ENTERPRISEPACK"); p.Assigned != 1 {
+			t.Fatalf("assigned = %d after one delete of two holders, want 1", p.Assigned)
+		}
+	})
+}

@@ -181,8 +181,13 @@ func (d *DB) DeleteUser(ctx context.Context, actor, upn string) error {
 			return importer.Errorf(importer.ECONFLICT, "you cannot delete yourself")
 		}
 		now := d.now()
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET deleted_at = ?, updated_at = ? WHERE id = ?`), now, now, u.ID); err != nil {
+		// Conditional, so that of two deletes at once only one frees seats.
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL`), now, now, u.ID)
+		if err != nil {
 			return fmt.Errorf("delete user: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return importer.Errorf(importer.ECONFLICT, "%s is deleted already", u.UserPrincipalName)
 		}
 		for _, l := range u.Licenses {
 			id, _, _, err := d.lockProduct(ctx, tx, l.SKU)
@@ -194,10 +199,7 @@ func (d *DB) DeleteUser(ctx context.Context, actor, upn string) error {
 				return fmt.Errorf("suspend license: %w", err)
 			}
 			if l.Status == importer.LicenseAssigned {
-				if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE products SET assigned = assigned - 1 WHERE id = ?`), id); err != nil {
-					return fmt.Errorf("free seat: %w", err)
-				}
-				if _, err := d.fillPending(ctx, tx, id); err != nil {
+				if err := d.releaseSeat(ctx, tx, id); err != nil {
 					return err
 				}
 			}
@@ -221,8 +223,12 @@ func (d *DB) RestoreUser(ctx context.Context, actor, upn string) error {
 			return importer.Errorf(importer.ECONFLICT, "%s is not deleted", u.UserPrincipalName)
 		}
 		now := d.now()
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET deleted_at = NULL, updated_at = ? WHERE id = ?`), now, u.ID); err != nil {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET deleted_at = NULL, updated_at = ? WHERE id = ? AND deleted_at IS NOT NULL`), now, u.ID)
+		if err != nil {
 			return fmt.Errorf("restore user: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return importer.Errorf(importer.ECONFLICT, "%s is not deleted", u.UserPrincipalName)
 		}
 		var detail []string
 		for _, l := range u.Licenses {
