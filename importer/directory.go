@@ -118,6 +118,15 @@ type User struct {
 	DeletedAt   *time.Time `json:"-"`
 }
 
+// RoleNames returns the names of u's roles.
+func (u *User) RoleNames() []string {
+	names := make([]string, len(u.Roles))
+	for i, r := range u.Roles {
+		names[i] = string(r)
+	}
+	return names
+}
+
 // HasRole reports whether u holds role r.
 func (u *User) HasRole(r Role) bool {
 	for _, have := range u.Roles {

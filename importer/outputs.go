@@ -82,6 +82,14 @@ func (p *Progress) setTotal(n int) {
 	}
 }
 
+// Outcome is what writing the plan makes of its row: Created or Updated.
+func (p *Planned) Outcome() Outcome {
+	if p.Action == ActionUpdate {
+		return Updated
+	}
+	return Created
+}
+
 // Result returns the result of a planned row that ended with outcome o.
 func (p *Planned) Result(o Outcome) Result {
 	r := Result{

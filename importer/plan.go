@@ -19,7 +19,6 @@ type planner struct {
 	base     validate.Context
 	products map[string]Product // by SKU
 	actor    []string
-	hasName  bool // the file has Display Name, or First and Last Name
 	now      int64
 
 	seed    maphash.Seed
@@ -27,7 +26,7 @@ type planner struct {
 	seenEmp map[uint64]int32 // hash of lower-cased employee ID → first row
 }
 
-func newPlanner(o *Options, s Settings, domains []Domain, products []Product, actor User, hasName bool, now int64) *planner {
+func newPlanner(o *Options, s Settings, domains []Domain, products []Product, actor User, now int64) *planner {
 	verified := map[string]bool{}
 	for _, d := range domains {
 		if d.Verified {
@@ -35,7 +34,7 @@ func newPlanner(o *Options, s Settings, domains []Domain, products []Product, ac
 		}
 	}
 	p := &planner{
-		opts: o, products: map[string]Product{}, actor: rolesOf(actor), hasName: hasName, now: now,
+		opts: o, products: map[string]Product{}, actor: actor.RoleNames(), now: now,
 		seed: maphash.MakeSeed(), seenUPN: map[uint64]int32{}, seenEmp: map[uint64]int32{},
 	}
 	var vps []validate.Product
@@ -54,14 +53,6 @@ func newPlanner(o *Options, s Settings, domains []Domain, products []Product, ac
 		NoPasswords: o.NoPasswords, Actor: p.actor,
 	}
 	return p
-}
-
-func rolesOf(u User) []string {
-	rs := make([]string, len(u.Roles))
-	for i, r := range u.Roles {
-		rs[i] = string(r)
-	}
-	return rs
 }
 
 // keys returns the lower-cased user name and employee ID a row asks for,
@@ -147,23 +138,23 @@ func (p *planner) plan(r *Row, upnKey string, dupUPN, dupEmp int, existing *User
 		// that may not create users, say) were about creating it.
 		problems = append(problems[:0:0], validate.Problem{Column: ColUserName.String(), Value: existing.UserPrincipalName,
 			Rule: "already exists (use --mode upsert to update existing users)"})
-	case existing == nil && !p.hasName && in.DisplayName == "":
-		// validate asks for a display name too; this says why it is blank.
 	}
 	if vu.EmployeeID != "" && empOwner != "" && empOwner != upnKey && dupEmp == 0 {
 		problems = append(problems, validate.Problem{Column: ColEmployeeID.String(), Value: vu.EmployeeID,
 			Rule: "already belongs to another user (" + empOwner + ")"})
 	}
 	result := func(o Outcome, msg string) JournalRow {
+		id := existingID(existing)
+		if o == Failed {
+			id = ""
+		}
 		return JournalRow{Row: r.Number, Result: &Result{
 			Row: r.Number, UserName: displayUPN(vu.UPN, in.UserName), DisplayName: vu.DisplayName,
-			Outcome: o, LicenseStatus: StatusNone, Message: msg, UserID: existingID(existing),
+			Outcome: o, LicenseStatus: StatusNone, Message: msg, UserID: id,
 		}}
 	}
 	if len(problems) > 0 {
-		jr := result(Failed, validate.Message(problems))
-		jr.Result.UserID = ""
-		return jr
+		return result(Failed, validate.Message(problems))
 	}
 	if existing == nil {
 		return JournalRow{Row: r.Number, Plan: p.create(r.Number, vu)}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -104,8 +105,10 @@ func Run(ctx context.Context, dir Directory, o Options) (Report, error) {
 		return Report{}, Errorf(EINVALID, "%s: missing column Display Name (or both First Name and Last Name), needed to create users; the headers found are: %s",
 			filepath.Base(o.Path), quoteAll(src.Header()))
 	}
+	warned := map[string]bool{}
 	for _, w := range src.Warnings() {
 		o.Log.Warn(w, zap.String("file", filepath.Base(o.Path)))
+		warned[w] = true
 	}
 	settings, err := dir.Settings(ctx)
 	if err != nil {
@@ -132,8 +135,8 @@ func Run(ctx context.Context, dir Directory, o Options) (Report, error) {
 		File: filepath.Base(o.Path), SHA256: sum, Mode: o.Mode, DryRun: o.DryRun,
 		ActingAdmin: o.Actor.UserPrincipalName, Started: started, Warnings: len(src.Warnings()),
 	}
-	r := &run{o: &o, dir: dir, src: src, settings: settings, rep: &rep, base: base}
-	r.plan = newPlanner(&o, settings, domains, products, o.Actor, hasName, started.UnixMicro())
+	r := &run{o: &o, dir: dir, src: src, settings: settings, rep: &rep, base: base, warned: warned}
+	r.plan = newPlanner(&o, settings, domains, products, o.Actor, started.UnixMicro())
 	if o.DryRun {
 		err = r.dryRun(ctx, products)
 	} else {
@@ -152,25 +155,32 @@ func quoteAll(ss []string) string {
 
 // checkDefaults rejects default flags that name nothing, before any row.
 func checkDefaults(o *Options, products []Product) error {
+	if o.Mode != ModeCreate && o.Mode != ModeUpsert {
+		return Errorf(EINVALID, "--mode %q: use create or upsert", o.Mode)
+	}
+	if o.Domain != "" {
+		if err := validate.Domain(o.Domain); err != nil {
+			return Errorf(EINVALID, "--domain %q: %v", o.Domain, err)
+		}
+	}
+	vps := make([]validate.Product, len(products))
+	for i, p := range products {
+		vps[i] = validate.Product{SKU: p.SKU, Name: p.Name, Plans: p.Plans}
+	}
 	var plans []string
 	for _, l := range o.Licenses {
-		found := false
+		sku, ok := validate.LicenseSKU(vps, l)
+		if !ok {
+			return Errorf(EINVALID, "--license %q: no such license; see `userimport license list`", l)
+		}
 		for _, p := range products {
-			if strings.EqualFold(l, p.SKU) || strings.EqualFold(l, p.Name) {
-				found = true
+			if p.SKU == sku {
 				plans = append(plans, p.Plans...)
 			}
 		}
-		if !found {
-			return Errorf(EINVALID, "--license %q: no such license; see `userimport license list`", l)
-		}
 	}
 	for _, a := range o.DisabledApps {
-		found := false
-		for _, p := range plans {
-			found = found || strings.EqualFold(a, p)
-		}
-		if !found {
+		if !slices.ContainsFunc(plans, func(p string) bool { return strings.EqualFold(a, p) }) {
 			return Errorf(EINVALID, "--disabled-apps %q: not a plan of the --license licenses", a)
 		}
 	}
@@ -180,9 +190,6 @@ func checkDefaults(o *Options, products []Product) error {
 			return Errorf(EINVALID, "--usage-location %q: %v", o.UsageLocation, err)
 		}
 		o.UsageLocation = code
-	}
-	if o.Mode != ModeCreate && o.Mode != ModeUpsert {
-		return Errorf(EINVALID, "--mode %q: use create or upsert", o.Mode)
 	}
 	return nil
 }
@@ -210,6 +217,7 @@ type run struct {
 	base     string
 	plan     *planner
 	batchID  string
+	warned   map[string]bool // the reader's warnings logged so far
 
 	noticeMu sync.Mutex
 	notice   Notice
@@ -333,6 +341,15 @@ func (r *run) readChunks(ctx context.Context, out chan<- []Row) error {
 		}
 	}
 	r.o.Progress.setTotal(total)
+	// The reader learns of some things (cells read as Windows-1252) only
+	// as it reads: say those too, and count them all in the summary.
+	ws := r.src.Warnings()
+	for _, w := range ws {
+		if !r.warned[w] {
+			r.o.Log.Warn(w, zap.String("file", filepath.Base(r.o.Path)))
+		}
+	}
+	r.rep.Summary.Warnings = len(ws)
 	return nil
 }
 
@@ -405,11 +422,7 @@ func (r *run) dryRun(ctx context.Context, products []Product) error {
 							waiting[l.SKU]++
 						}
 					}
-					o := Created
-					if jr.Plan.Action == ActionUpdate {
-						o = Updated
-					}
-					pr := jr.Plan.Result(o)
+					pr := jr.Plan.Result(jr.Plan.Outcome())
 					res = &pr
 				}
 				count(s, res, jr.Plan)

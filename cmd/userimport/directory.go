@@ -70,7 +70,7 @@ func (g *globals) actor(ctx context.Context, db *sqldb.DB) (importer.User, error
 	if u.Deleted {
 		return importer.User{}, importer.Errorf(importer.EFORBIDDEN, "--as %s: this user is deleted", upn)
 	}
-	if !validate.IsAdmin(roleNames(u.Roles)) {
+	if !validate.IsAdmin(u.RoleNames()) {
 		return importer.User{}, importer.Errorf(importer.EFORBIDDEN,
 			"--as %s: this user is no admin (Global admin, User admin or License admin)", u.UserPrincipalName)
 	}
@@ -99,10 +99,10 @@ func (g *globals) check(ctx context.Context, db *sqldb.DB, p permission) (string
 	case p.anyAdmin:
 	case p.globalOnly != "":
 		if !u.HasRole(importer.GlobalAdmin) {
-			return "", importer.Errorf(importer.EFORBIDDEN, "only a Global admin may %s (%s is %s)", p.globalOnly, u.UserPrincipalName, joinRoles(u.Roles))
+			return "", importer.Errorf(importer.EFORBIDDEN, "only a Global admin may %s (%s is %s)", p.globalOnly, u.UserPrincipalName, joinRoles(u))
 		}
-	case !validate.Allowed(roleNames(u.Roles), p.action):
-		return "", importer.Errorf(importer.EFORBIDDEN, "%s (%s) may not %s", u.UserPrincipalName, joinRoles(u.Roles), p.action)
+	case !validate.Allowed(u.RoleNames(), p.action):
+		return "", importer.Errorf(importer.EFORBIDDEN, "%s (%s) may not %s", u.UserPrincipalName, joinRoles(u), p.action)
 	}
 	return u.UserPrincipalName, nil
 }
@@ -146,17 +146,10 @@ func (g *globals) listCommand(use, short string, args cobra.PositionalArgs,
 	return cmd
 }
 
-func roleNames(rs []importer.Role) []string {
-	names := make([]string, len(rs))
-	for i, r := range rs {
-		names[i] = string(r)
-	}
-	return names
-}
-
-func joinRoles(rs []importer.Role) string {
-	if len(rs) == 0 {
+// joinRoles names u's roles for a message.
+func joinRoles(u importer.User) string {
+	if len(u.Roles) == 0 {
 		return "no admin"
 	}
-	return strings.Join(roleNames(rs), ", ")
+	return strings.Join(u.RoleNames(), ", ")
 }

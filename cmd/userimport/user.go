@@ -107,7 +107,7 @@ func usersTable(us []importer.User, value any) table {
 	}
 	for _, u := range us {
 		t.rows = append(t.rows, []string{u.UserPrincipalName, u.DisplayName, yesNo(u.AccountEnabled), u.UsageLocation,
-			licensesText(u.Licenses), strings.Join(roleNames(u.Roles), ", "), yesNo(u.Deleted)})
+			licensesText(u.Licenses), strings.Join(u.RoleNames(), ", "), yesNo(u.Deleted)})
 	}
 	return t
 }
