@@ -68,8 +68,11 @@ type Report struct {
 // maxUnreadable is how many unreadable rows in a row end the reading.
 const maxUnreadable = 1000
 
+// readChunk is how many rows are read, looked up and staged together (a
+// variable only so that tests can cross chunks with few rows).
+var readChunk = 2000
+
 const (
-	readChunk    = 500  // rows read, looked up and staged together
 	bulkChunk    = 1000 // rows a worker writes in one transaction when no hashing is needed
 	hashingChunk = 4    // ... and when each row's password is hashed
 )

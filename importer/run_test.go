@@ -220,6 +220,67 @@ func TestSeatsInRowOrder(t *testing.T) {
 	})
 }
 
+// TestManyChunks: a file read in many chunks, with seats running out in
+// the middle of one, gets seats in row order across the chunks, on the
+// path without hashing and on the one with.
+func TestManyChunks(t *testing.T) {
+	defer importer.SetReadChunk(50)()
+	const rows, seats = 237, 120
+	for _, noPasswords := range []bool{true, false} {
+		t.Run(fmt.Sprintf("noPasswords=%v", noPasswords), func(t *testing.T) {
+			eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+				ctx := context.Background()
+				if err := db.SetSeats(ctx, "admin@contoso.com", "SPB", seats); err != nil {
+					t.Fatal(err)
+				}
+				path := writeCSV(t, t.TempDir(), "hires.csv", header, rows, func(i int) string {
+					return fmt.Sprintf("u%03d@contoso.com,User,N%d,SPB,US,Clerk", i, i)
+				})
+				o := options(t, db, path)
+				o.NoPasswords = noPasswords
+				rep, err := importer.Run(ctx, db, o)
+				if err != nil {
+					t.Fatalf("Run: %v", err)
+				}
+				s := rep.Summary
+				if s.Rows != rows || s.Created != rows || s.LicensesAssigned != seats || s.LicensesPending != rows-seats {
+					t.Fatalf("summary %+v, want %d created, %d assigned, %d pending", s, rows, seats, rows-seats)
+				}
+				rs := results(t, rep.ResultsPath)
+				if len(rs) != rows {
+					t.Fatalf("%d result rows, want %d", len(rs), rows)
+				}
+				for i, r := range rs {
+					want := "Assigned"
+					if i >= seats {
+						want = "Pending"
+					}
+					if r["Row"] != fmt.Sprint(i+2) || r["License Status"] != want {
+						t.Fatalf("result %d = %v, want row %d %s", i, r, i+2, want)
+					}
+				}
+				if s := licenseOf(t, db, fmt.Sprintf("u%03d@contoso.com", seats), "SPB"); s != "assigned" {
+					t.Errorf("the last row with a seat holds %s", s)
+				}
+				if s := licenseOf(t, db, fmt.Sprintf("u%03d@contoso.com", seats+1), "SPB"); s != "pending" {
+					t.Errorf("the first row without a seat holds %s", s)
+				}
+				entries := 0
+				if rep.NoticePath != "" {
+					_, es, err := report.ReadNotice(rep.NoticePath)
+					if err != nil {
+						t.Fatal(err)
+					}
+					entries = len(es)
+				}
+				if want := map[bool]int{true: 0, false: rows}[noPasswords]; entries != want {
+					t.Errorf("notice has %d entries, want %d", entries, want)
+				}
+			})
+		})
+	}
+}
+
 func TestModes(t *testing.T) {
 	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()

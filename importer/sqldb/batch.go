@@ -113,7 +113,7 @@ func (d *DB) Lookup(ctx context.Context, upnKeys, empKeys []string) (map[string]
 	users := map[string]*importer.User{}
 	owners := map[string]string{}
 	if len(upnKeys) > 0 {
-		q, args, err := d.inList(`SELECT `+userColumns+` FROM users WHERE upn_key IN (?)`, upnKeys)
+		q, args, err := d.inList(`SELECT `+userColumns+` FROM `+d.byKeys("upn_key")("users", "users"), upnKeys)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -134,7 +134,7 @@ func (d *DB) Lookup(ctx context.Context, upnKeys, empKeys []string) (map[string]
 		}
 	}
 	if len(empKeys) > 0 {
-		q, args, err := d.inList(`SELECT employee_id_key, upn_key FROM users WHERE employee_id_key IN (?)`, empKeys)
+		q, args, err := d.inList(`SELECT employee_id_key, upn_key FROM `+d.byKeys("employee_id_key")("users", "users"), empKeys)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -163,11 +163,7 @@ func (d *DB) attachIDs(ctx context.Context, byID map[string]*importer.User) erro
 	for id := range byID {
 		ids = append(ids, id)
 	}
-	cond, args, err := d.expandIn("user_id IN (?)", ids)
-	if err != nil {
-		return err
-	}
-	return d.attach(ctx, d.db, byID, cond, args...)
+	return d.attach(ctx, d.db, byID, d.byKeys("user_id"), ids)
 }
 
 // ResumableBatch returns the newest unfinished batch of the file, or nil.

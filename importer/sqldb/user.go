@@ -80,7 +80,7 @@ func (d *DB) Users(ctx context.Context, all bool) ([]importer.User, error) {
 		us[i] = rows[i].user()
 		byID[us[i].ID] = &us[i]
 	}
-	if err := d.attach(ctx, d.db, byID, ""); err != nil {
+	if err := d.attach(ctx, d.db, byID, everyRow); err != nil {
 		return nil, err
 	}
 	return us, nil
@@ -102,20 +102,20 @@ func (d *DB) user(ctx context.Context, q sqlx.QueryerContext, upn string) (impor
 		return importer.User{}, fmt.Errorf("read user: %w", err)
 	}
 	u := r.user()
-	if err := d.attach(ctx, q, map[string]*importer.User{u.ID: &u}, "user_id = ?", u.ID); err != nil {
+	if err := d.attach(ctx, q, map[string]*importer.User{u.ID: &u}, d.byKeys("user_id"), []string{u.ID}); err != nil {
 		return importer.User{}, err
 	}
 	return u, nil
 }
 
-// attach loads the roles and licenses of the users in byID: those whose
-// user_id meets cond (with args; "" for every user).
-func (d *DB) attach(ctx context.Context, q sqlx.QueryerContext, byID map[string]*importer.User, cond string, args ...any) error {
-	where := ""
-	if cond != "" {
-		where = " WHERE " + cond
+// attach loads the roles and licenses of the users in byID: those of the
+// rows from gives (with args).
+func (d *DB) attach(ctx context.Context, q sqlx.QueryerContext, byID map[string]*importer.User, from rowsOf, args ...any) error {
+	query, qargs, err := d.inList(`SELECT r.user_id, r.role FROM `+from("user_roles", "r")+` ORDER BY r.role`, args...)
+	if err != nil {
+		return err
 	}
-	roles, err := q.QueryxContext(ctx, d.db.Rebind(`SELECT user_id, role FROM user_roles`+where+` ORDER BY role`), args...)
+	roles, err := q.QueryxContext(ctx, query, qargs...)
 	if err != nil {
 		return fmt.Errorf("read roles: %w", err)
 	}
@@ -133,9 +133,12 @@ func (d *DB) attach(ctx context.Context, q sqlx.QueryerContext, byID map[string]
 	if err := roles.Err(); err != nil {
 		return fmt.Errorf("read roles: %w", err)
 	}
-	lic, err := q.QueryxContext(ctx, d.db.Rebind(`SELECT a.user_id, p.sku, a.status, a.disabled_plans, a.requested_at
-		FROM license_assignments a JOIN products p ON p.id = a.product_id`+strings.ReplaceAll(where, "user_id", "a.user_id")+
-		` ORDER BY p.sku`), args...)
+	query, qargs, err = d.inList(`SELECT a.user_id, p.sku, a.status, a.disabled_plans, a.requested_at
+		FROM `+from("license_assignments", "a")+` JOIN products p ON p.id = a.product_id ORDER BY p.sku`, args...)
+	if err != nil {
+		return err
+	}
+	lic, err := q.QueryxContext(ctx, query, qargs...)
 	if err != nil {
 		return fmt.Errorf("read licenses: %w", err)
 	}
@@ -154,6 +157,28 @@ func (d *DB) attach(ctx context.Context, q sqlx.QueryerContext, byID map[string]
 		}
 	}
 	return lic.Err()
+}
+
+// rowsOf gives the FROM item for the rows of table that a query reads,
+// named alias.
+type rowsOf func(table, alias string) string
+
+// everyRow reads the whole table.
+func everyRow(table, alias string) string { return table + " AS " + alias }
+
+// byKeys reads the rows whose col is one of a list of keys, the query's
+// next argument. On PostgreSQL that is one index probe per key (a LATERAL
+// join over the keys, which the planner cannot flatten): with = ANY or a
+// plain join, a table whose statistics are missing, as they are while a
+// first big import fills it, is scanned whole for every chunk.
+func (d *DB) byKeys(col string) rowsOf {
+	return func(table, alias string) string {
+		if d.dialect == Postgres {
+			return "unnest(?::text[]) AS keys(key) CROSS JOIN LATERAL (SELECT * FROM " + table +
+				" WHERE " + col + " = keys.key OFFSET 0) AS " + alias
+		}
+		return "(SELECT * FROM " + table + " WHERE " + col + " IN (?)) AS " + alias
+	}
 }
 
 func splitList(s string) []string {
