@@ -46,3 +46,27 @@ func TestByKeysProbesTheIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionsRunWithoutJIT: sessions have jit off unless the URL says
+// otherwise (a JIT compile costs about 80 ms, more than the query).
+func TestSessionsRunWithoutJIT(t *testing.T) {
+	ctx := context.Background()
+	base := pgtest.URL(t)
+	for _, c := range []struct{ url, want string }{{base, "off"}, {base + "&jit=on", "on"}} {
+		if !strings.Contains(base, "?") {
+			c.url = strings.Replace(c.url, "&", "?", 1)
+		}
+		d, err := Open(ctx, c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var jit string
+		if err := d.db.GetContext(ctx, &jit, "SHOW jit"); err != nil {
+			t.Fatal(err)
+		}
+		d.Close()
+		if jit != c.want {
+			t.Errorf("%s: jit = %s, want %s", c.url, jit, c.want)
+		}
+	}
+}
