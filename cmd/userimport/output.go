@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
+	"unicode"
+
+	"golang.org/x/text/width"
 )
 
 // table is what list and show print: a header and rows of cells for the
@@ -44,17 +47,69 @@ func (t table) print(w io.Writer, format string) error {
 		cw.Flush()
 		return cw.Error()
 	default:
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, strings.Join(t.header, "\t"))
-		for _, r := range t.rows {
-			clean := make([]string, len(r))
-			for i, c := range r {
-				clean[i] = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(c)
-			}
-			fmt.Fprintln(tw, strings.Join(clean, "\t"))
-		}
-		return tw.Flush()
+		return t.printTable(w)
 	}
+}
+
+// printTable prints the rows in columns aligned by how wide each cell is on
+// a terminal (a CJK character takes two columns, a combining mark none),
+// two spaces apart. Control characters in cells (line breaks, tabs, escape
+// sequences from a hostile file) are shown as U+FFFD, so that a cell can
+// neither break the layout nor drive the terminal.
+func (t table) printTable(w io.Writer) error {
+	rows := make([][]string, 0, len(t.rows)+1)
+	rows = append(rows, t.header)
+	rows = append(rows, t.rows...)
+	var widths []int
+	for r, row := range rows {
+		clean := make([]string, len(row))
+		for i, c := range row {
+			clean[i] = printable(c)
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(clean[i]))
+		}
+		rows[r] = clean
+	}
+	bw := bufio.NewWriter(w)
+	for _, row := range rows {
+		var line strings.Builder
+		for i, c := range row {
+			line.WriteString(c)
+			if i < len(row)-1 {
+				line.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+			}
+		}
+		bw.WriteString(strings.TrimRight(line.String(), " "))
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}
+
+// printable replaces the control characters of s with U+FFFD.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return unicode.ReplacementChar
+		}
+		return r
+	}, s)
+}
+
+// displayWidth is how many terminal columns s takes.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf) || r == '\u200d' || unicode.In(r, unicode.Variation_Selector):
+		case width.LookupRune(r).Kind() == width.EastAsianWide || width.LookupRune(r).Kind() == width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // csvSafe keeps a spreadsheet from reading a cell as a formula.
