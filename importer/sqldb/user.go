@@ -108,8 +108,8 @@ func (d *DB) user(ctx context.Context, q sqlx.QueryerContext, upn string) (impor
 	return u, nil
 }
 
-// attach loads the roles and licenses of the users in byID: those of the
-// rows from gives (with args).
+// attach loads the roles and licenses of the users in byID, from the rows
+// that from selects (with args).
 func (d *DB) attach(ctx context.Context, q sqlx.QueryerContext, byID map[string]*importer.User, from rowsOf, args ...any) error {
 	query, qargs, err := d.inList(`SELECT r.user_id, r.role FROM `+from("user_roles", "r")+` ORDER BY r.role`, args...)
 	if err != nil {
@@ -167,10 +167,11 @@ type rowsOf func(table, alias string) string
 func everyRow(table, alias string) string { return table + " AS " + alias }
 
 // byKeys reads the rows whose col is one of a list of keys, the query's
-// next argument. On PostgreSQL that is one index probe per key (a LATERAL
-// join over the keys, which the planner cannot flatten): with = ANY or a
-// plain join, a table whose statistics are missing, as they are while a
-// first big import fills it, is scanned whole for every chunk.
+// next argument. On PostgreSQL that is one index probe per key: a LATERAL
+// join over the keys, which OFFSET 0 keeps the planner from flattening.
+// Given = ANY(array) with a chunk's hundreds of keys, the planner scans the
+// whole table instead, for every chunk, until the table is large: a first
+// big import slowed down as its users table filled.
 func (d *DB) byKeys(col string) rowsOf {
 	return func(table, alias string) string {
 		if d.dialect == Postgres {
