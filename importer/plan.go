@@ -22,8 +22,8 @@ type planner struct {
 	now      int64
 
 	seed    maphash.Seed
-	seenUPN map[uint64]int32 // hash of lower-cased UPN → first row
-	seenEmp map[uint64]int32 // hash of lower-cased employee ID → first row
+	seenUPN firstRows // hash of lower-cased UPN → first row
+	seenEmp firstRows // hash of lower-cased employee ID → first row
 }
 
 func newPlanner(o *Options, s Settings, domains []Domain, products []Product, actor User, now int64) *planner {
@@ -35,7 +35,7 @@ func newPlanner(o *Options, s Settings, domains []Domain, products []Product, ac
 	}
 	p := &planner{
 		opts: o, products: map[string]Product{}, actor: actor.RoleNames(), now: now,
-		seed: maphash.MakeSeed(), seenUPN: map[uint64]int32{}, seenEmp: map[uint64]int32{},
+		seed: maphash.MakeSeed(),
 	}
 	var vps []validate.Product
 	for _, pr := range products {
@@ -71,20 +71,10 @@ func (p *planner) keys(r *Row) (upnKey, empKey string) {
 // earlier rows that had them (0 when none).
 func (p *planner) remember(row int, upnKey, empKey string) (dupUPN, dupEmp int) {
 	if upnKey != "" {
-		h := maphash.String(p.seed, upnKey)
-		if first, ok := p.seenUPN[h]; ok {
-			dupUPN = int(first)
-		} else {
-			p.seenUPN[h] = int32(row)
-		}
+		dupUPN = int(p.seenUPN.firstOrAdd(maphash.String(p.seed, upnKey), int32(row)))
 	}
 	if empKey != "" {
-		h := maphash.String(p.seed, empKey)
-		if first, ok := p.seenEmp[h]; ok {
-			dupEmp = int(first)
-		} else {
-			p.seenEmp[h] = int32(row)
-		}
+		dupEmp = int(p.seenEmp.firstOrAdd(maphash.String(p.seed, empKey), int32(row)))
 	}
 	return dupUPN, dupEmp
 }

@@ -125,7 +125,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		// _txlock=immediate takes the write lock at BEGIN, so two writers
 		// queue on the busy timeout instead of failing to upgrade a read lock.
 		q := "?_txlock=immediate&_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)" +
-			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)"
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)"
 		db, err = sqlx.Open("sqlite", "file:"+dsn+q)
 	case Postgres:
 		db, err = sqlx.Open("postgres", dsn)
