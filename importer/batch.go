@@ -50,6 +50,7 @@ type Planned struct {
 	Changed          []string         `json:"changed,omitempty"`
 	Licenses         []PlannedLicense `json:"licenses,omitempty"` // new assignments
 	Held             []LicenseResult  `json:"held,omitempty"`     // asked for and held already (update)
+	Disable          []PlannedLicense `json:"disable,omitempty"`  // held licenses whose disabled apps change (update)
 	Roles            []Role           `json:"newRoles,omitempty"` // roles to give
 	Blocked          bool             `json:"blocked"`
 	NeedsPassword    bool             `json:"needsPassword"`

@@ -129,6 +129,17 @@ func BenchmarkNoPasswordsSQLite100k(b *testing.B) {
 	benchImport(b, "", 100_000, nil, func(o *importer.Options) { o.NoPasswords = true })
 }
 
+// BenchmarkNoPasswordsSQLite1M and BenchmarkNoPasswordsPostgres1M: the
+// memory of a 1,000,000-row import that writes (SPEC §7: under 300 MB peak
+// RSS; the process's own RSS, not the PostgreSQL server's).
+func BenchmarkNoPasswordsSQLite1M(b *testing.B) {
+	benchImport(b, "", 1_000_000, nil, func(o *importer.Options) { o.NoPasswords = true })
+}
+
+func BenchmarkNoPasswordsPostgres1M(b *testing.B) {
+	benchImport(b, pgtest.URL(b), 1_000_000, nil, func(o *importer.Options) { o.NoPasswords = true })
+}
+
 // BenchmarkUpsert1PctPostgres100k: an upsert of 100,000 rows of which 1%
 // change, on PostgreSQL (target ≥ 20,000 rows/s). The directory holds the
 // 100,000 users before the timed run.

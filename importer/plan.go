@@ -258,6 +258,10 @@ func (p *planner) update(row int, vu validate.User, ex *User) (*Planned, []valid
 	if len(newSKUs) > 0 {
 		changed = append(changed, ColLicenses)
 	}
+	disable := p.disabledChanges(vu, ex)
+	if len(disable) > 0 {
+		changed = append(changed, ColDisabledApps)
+	}
 	var newRoles []Role
 	for _, r := range vu.Roles {
 		if !ex.HasRole(Role(r)) {
@@ -272,7 +276,7 @@ func (p *planner) update(row int, vu validate.User, ex *User) (*Planned, []valid
 	}
 	var denied []validate.Problem
 	for _, col := range changed {
-		if col == ColLicenses || col == ColUsageLocation || col == ColRoles {
+		if col == ColLicenses || col == ColUsageLocation || col == ColDisabledApps || col == ColRoles {
 			continue // validate.Row checked those against the role matrix
 		}
 		if !validate.Allowed(p.actor, validate.UpdateUser) {
@@ -289,8 +293,41 @@ func (p *planner) update(row int, vu validate.User, ex *User) (*Planned, []valid
 	}
 	return &Planned{
 		Row: row, Action: ActionUpdate, User: u, Changed: names, Licenses: p.licenses(newSKUs, vu.DisabledApps),
-		Held: held(vu.Licenses, ex), Roles: newRoles, Blocked: blocked, RequestedAt: p.now,
+		Held: held(vu.Licenses, ex), Disable: disable, Roles: newRoles, Blocked: blocked, RequestedAt: p.now,
 	}, nil
+}
+
+// disabledChanges returns the licenses ex holds whose disabled apps the
+// row's non-blank Disabled Apps cell changes: those the row's Licenses cell
+// names, or every one it holds when that cell is blank. Each gets the
+// cell's apps that are plans of its product, as a new license does.
+func (p *planner) disabledChanges(vu validate.User, ex *User) []PlannedLicense {
+	if len(vu.DisabledApps) == 0 {
+		return nil
+	}
+	var out []PlannedLicense
+	for _, l := range ex.Licenses {
+		if len(vu.Licenses) > 0 && !slices.Contains(vu.Licenses, l.SKU) {
+			continue
+		}
+		want := p.licenses([]string{l.SKU}, vu.DisabledApps)[0]
+		if !sameSet(want.DisabledPlans, l.DisabledPlans) {
+			out = append(out, want)
+		}
+	}
+	return out
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
 }
 
 // held returns the licenses of skus that u holds already, with their state,

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -349,6 +350,69 @@ func TestModes(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestUpsertDisabledApps: an upsert row's Disabled Apps cell changes the
+// apps disabled in the licenses the user holds; the same file again is
+// Unchanged; a blank cell leaves them as they are.
+func TestUpsertDisabledApps(t *testing.T) {
+	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		const h = "User Name,First Name,Last Name,Licenses,Usage Location,Disabled Apps"
+		write := func(disabled string) {
+			writeCSV(t, dir, "staff.csv", h, 2, func(i int) string {
+				return fmt.Sprintf("d%d@contoso.com,Staff,N%d,ENTERPRISEPACK,US,%s", i, i, disabled)
+			})
+		}
+		run := func(mode string) importer.Summary {
+			t.Helper()
+			o := options(t, db, filepath.Join(dir, "staff.csv"))
+			o.Mode = mode
+			rep, err := importer.Run(ctx, db, o)
+			if err != nil {
+				t.Fatalf("%s: %v %v", mode, err, results(t, rep.ResultsPath))
+			}
+			return rep.Summary
+		}
+		disabledOf := func(upn string) []string {
+			t.Helper()
+			u, err := db.User(ctx, upn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range u.Licenses {
+				if l.SKU == "ENTERPRISEPACK" {
+					return l.DisabledPlans
+				}
+			}
+			t.Fatalf("%s holds no ENTERPRISEPACK", upn)
+			return nil
+		}
+		write("")
+		run(importer.ModeCreate)
+		write("TEAMS1;SHAREPOINTENTERPRISE")
+		if s := run(importer.ModeUpsert); s.Updated != 2 {
+			t.Fatalf("upsert with Disabled Apps: %+v, want 2 updated", s)
+		}
+		if got := disabledOf("d2@contoso.com"); !sameSet(got, []string{"TEAMS1", "SHAREPOINTENTERPRISE"}) {
+			t.Errorf("disabled apps = %v, want TEAMS1 and SHAREPOINTENTERPRISE", got)
+		}
+		if s := run(importer.ModeUpsert); s.Unchanged != 2 {
+			t.Errorf("the same upsert again: %+v, want 2 unchanged", s)
+		}
+		write("")
+		if s := run(importer.ModeUpsert); s.Unchanged != 2 {
+			t.Errorf("a blank Disabled Apps cell: %+v, want 2 unchanged", s)
+		}
+		if got := disabledOf("d1@contoso.com"); len(got) != 2 {
+			t.Errorf("a blank cell changed the disabled apps to %v", got)
+		}
+	})
+}
+
+func sameSet(a, b []string) bool {
+	return len(a) == len(b) && !slices.ContainsFunc(a, func(x string) bool { return !slices.Contains(b, x) })
 }
 
 // TestConcurrentImports runs two import processes at once on one

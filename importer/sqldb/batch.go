@@ -492,6 +492,16 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 				return importer.Errorf(importer.ECONFLICT, "User Name: the user was deleted while the import ran (%q)", u.UserPrincipalName)
 			}
 			audits = append(audits, []any{now, actor, "user update", u.UserPrincipalName, strings.Join(p.Changed, ", "), batchID})
+			for _, l := range p.Disable {
+				id, err := productID(l.SKU)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE license_assignments SET disabled_plans = ? WHERE user_id = ? AND product_id = ?`),
+					strings.Join(l.DisabledPlans, ";"), u.ID, id); err != nil {
+					return mapErr(fmt.Errorf("update disabled apps: %w", err))
+				}
+			}
 		}
 		for _, l := range p.Licenses {
 			id, err := productID(l.SKU)
