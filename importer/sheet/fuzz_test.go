@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"userimport/importer"
@@ -79,3 +80,75 @@ func FuzzXLSX(f *testing.F) {
 		readFuzz(t, data, Options{MaxUnzipSize: 8 << 20})
 	})
 }
+
+// fuzzCalls bounds the rows a fuzzed worksheet is read for: every row a
+// worksheet can hold, so that no damage hides past a far row number (an
+// empty row costs a few nanoseconds).
+const fuzzCalls = maxCalls
+
+// FuzzXLSXFast is the fast XLSX reader's differential fuzz test: a
+// fuzzed worksheet and shared strings part in a valid workbook must not
+// make it panic or hang, and whenever excelize reads the worksheet, the
+// fast reader (unless it leaves the workbook to excelize) must give the
+// same rows, or, for XML that encoding/xml refuses, the same rows up to
+// an error for the damage. The flags choose the 1904 date system and
+// whether the fuzzed bytes are whole parts or the rows of a worksheet and
+// the items of a shared strings part, which keeps most inputs readable.
+func FuzzXLSXFast(f *testing.F) {
+	for _, c := range rawCases {
+		f.Add([]byte(c.sheet), []byte(c.sst), uint8(0))
+		rows, wrapped := strings.CutPrefix(c.sheet, sheetStart)
+		items, sstWrapped := strings.CutPrefix(c.sst, sstStart)
+		if wrapped && (sstWrapped || c.sst == "") {
+			f.Add([]byte(strings.TrimSuffix(rows, sheetEnd)), []byte(strings.TrimSuffix(items, sstEnd)), uint8(fuzzRows|fuzzItems))
+		}
+	}
+	f.Add([]byte(headerRow+`<row r="2"><c r="A2" s="1"><v>45366</v></c><c r="B2" s="5"><v>1.5</v></c></row>`), []byte(nil), uint8(fuzz1904|fuzzRows))
+	f.Fuzz(func(t *testing.T, sheet, sst []byte, flags uint8) {
+		sheetPart, sstPart := string(sheet), string(sst)
+		if flags&fuzzRows != 0 {
+			sheetPart = sheetXML(sheetPart)
+		}
+		if flags&fuzzItems != 0 {
+			sstPart = sstXML(sstPart)
+		}
+		path := writeFile(t, "fuzz.xlsx", rawWorkbook(t, sheetPart, sstPart, flags&fuzz1904 != 0))
+		opts := Options{MaxUnzipSize: 8 << 20}
+		fast, err := openFastXLSX(path, opts)
+		if errors.Is(err, errNoFastPath) {
+			return
+		}
+		slow, slowErr := openExcelizeXLSX(path, opts)
+		if slowErr == nil {
+			defer slow.close()
+		}
+		if err != nil {
+			if slowErr == nil || err.Error() != slowErr.Error() {
+				t.Fatalf("fast reader: %v; excelize reader: %v", err, slowErr)
+			}
+			return
+		}
+		defer fast.close()
+		got, gotCalls := readSource(t, fast, fuzzCalls)
+		if slowErr != nil {
+			return // excelize refuses the workbook
+		}
+		want, wantCalls := readSource(t, slow, fuzzCalls)
+		switch {
+		case isWellFormed([]byte(sheetPart)):
+			compareResults(t, got, want)
+			if gotCalls != wantCalls {
+				t.Fatalf("fast reader: %d calls, excelize reader %d", gotCalls, wantCalls)
+			}
+		case gotCalls < fuzzCalls:
+			checkDamaged(t, got, want)
+		}
+	})
+}
+
+// FuzzXLSXFast's flags.
+const (
+	fuzz1904  = 1 << iota // the 1904 date system
+	fuzzRows              // the sheet bytes are the rows of sheetXML
+	fuzzItems             // the sst bytes are the items of sstXML
+)

@@ -11,62 +11,53 @@ import (
 	"userimport/importer"
 )
 
+// openXLSX opens a workbook's worksheet. The fast reader (xlsxfast.go)
+// reads it when it can give exactly the cells the excelize reader would;
+// the excelize reader reads the other workbooks.
+func openXLSX(path string, opts Options) (source, error) {
+	src, err := openFastXLSX(path, opts)
+	if errors.Is(err, errNoFastPath) {
+		return openExcelizeXLSX(path, opts)
+	}
+	return src, err
+}
+
 // xlsxSource streams a worksheet's rows with excelize's Rows iterator: the
 // worksheet part is decoded as it is read, never held whole.
 type xlsxSource struct {
 	f      *excelize.File
 	rows   *excelize.Rows
 	number int
+	done   bool
 }
 
-func openXLSX(path string, opts Options) (source, error) {
-	limit := opts.MaxUnzipSize
-	if limit <= 0 {
-		limit = DefaultMaxUnzipSize
-	}
+func openExcelizeXLSX(path string, opts Options) (source, error) {
+	limit := unzipLimit(opts)
 	// Parts larger than UnzipXMLSizeLimit are unpacked to a temporary file
 	// and streamed from there rather than held in memory.
 	f, err := excelize.OpenFile(path, excelize.Options{
 		UnzipSizeLimit:    limit,
-		UnzipXMLSizeLimit: min(limit, 16<<20),
+		UnzipXMLSizeLimit: xmlPartLimit(limit),
 	})
 	if err != nil {
 		if f != nil {
 			f.Close()
 		}
 		if strings.Contains(err.Error(), "unzip size") || strings.Contains(err.Error(), "exceeds") {
-			return nil, importer.Errorf(importer.EINVALID,
-				"the workbook unpacks to more than %s, the limit for an .xlsx file: it may be a zip bomb; if it is a genuine workbook, save it as .csv", sizeText(limit))
+			return nil, zipBombError(limit)
 		}
 		return nil, importer.Errorf(importer.EINVALID,
 			"the workbook is damaged and cannot be read (%v): open it in Excel and save it again as .xlsx or .csv", err)
 	}
 	s := &xlsxSource{f: f}
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
+	name, err := chooseSheet(f.GetSheetList(), opts.Sheet)
+	if err != nil {
 		f.Close()
-		return nil, importer.Errorf(importer.EINVALID, "the workbook has no worksheet: save it again as .xlsx or .csv")
-	}
-	name := sheets[0]
-	if opts.Sheet != "" {
-		name = ""
-		for _, sh := range sheets {
-			if sh == opts.Sheet || name == "" && strings.EqualFold(sh, opts.Sheet) {
-				name = sh
-			}
-		}
-		if name == "" {
-			quoted := make([]string, len(sheets))
-			for i, sh := range sheets {
-				quoted[i] = fmt.Sprintf("%q", sh)
-			}
-			f.Close()
-			return nil, importer.Errorf(importer.EINVALID, "the workbook has no worksheet %q; its worksheets are: %s", opts.Sheet, strings.Join(quoted, ", "))
-		}
+		return nil, err
 	}
 	if err := normalizeNumberFormats(f); err != nil {
 		f.Close()
-		return nil, importer.Errorf(importer.EINVALID, "the workbook's styles are damaged (%v): open it in Excel and save it again as .xlsx or .csv", err)
+		return nil, stylesError(err)
 	}
 	s.rows, err = f.Rows(name)
 	if err != nil {
@@ -74,6 +65,56 @@ func openXLSX(path string, opts Options) (source, error) {
 		return nil, importer.Errorf(importer.EINVALID, "worksheet %q cannot be read (%v): is it a chart sheet? Save the data as .xlsx or .csv", name, err)
 	}
 	return s, nil
+}
+
+// unzipLimit is the uncompressed size opts allow a workbook.
+func unzipLimit(opts Options) int64 {
+	if opts.MaxUnzipSize > 0 {
+		return opts.MaxUnzipSize
+	}
+	return DefaultMaxUnzipSize
+}
+
+// xmlPartLimit is the size above which excelize spills a part to a
+// temporary file rather than hold it in memory; it also changes how
+// excelize looks up shared strings (see sharedStrings).
+func xmlPartLimit(limit int64) int64 { return min(limit, 16<<20) }
+
+func zipBombError(limit int64) error {
+	return importer.Errorf(importer.EINVALID, "%s", zipBombMessage(limit))
+}
+
+func zipBombMessage(limit int64) string {
+	return fmt.Sprintf("the workbook unpacks to more than %s, the limit for an .xlsx file: it may be a zip bomb; if it is a genuine workbook, save it as .csv", sizeText(limit))
+}
+
+func stylesError(err error) error {
+	return importer.Errorf(importer.EINVALID, "the workbook's styles are damaged (%v): open it in Excel and save it again as .xlsx or .csv", err)
+}
+
+// chooseSheet picks the worksheet to read from the workbook's sheets: the
+// first, or the one named want (exactly, else ignoring case).
+func chooseSheet(sheets []string, want string) (string, error) {
+	if len(sheets) == 0 {
+		return "", importer.Errorf(importer.EINVALID, "the workbook has no worksheet: save it again as .xlsx or .csv")
+	}
+	if want == "" {
+		return sheets[0], nil
+	}
+	name := ""
+	for _, sh := range sheets {
+		if sh == want || name == "" && strings.EqualFold(sh, want) {
+			name = sh
+		}
+	}
+	if name == "" {
+		quoted := make([]string, len(sheets))
+		for i, sh := range sheets {
+			quoted[i] = fmt.Sprintf("%q", sh)
+		}
+		return "", importer.Errorf(importer.EINVALID, "the workbook has no worksheet %q; its worksheets are: %s", want, strings.Join(quoted, ", "))
+	}
+	return name, nil
 }
 
 func sizeText(n int64) string {
@@ -185,19 +226,44 @@ func classifyFormat(id int, code string) formatKind {
 	return formatOther
 }
 
-func (s *xlsxSource) next() ([]string, int, error) {
+func (s *xlsxSource) next() (cells []string, number int, err error) {
+	if s.done {
+		return nil, s.number, io.EOF
+	}
+	// excelize indexes its shared strings with the cell's number as it
+	// stands when they are spilled to a temporary file, and panics on a
+	// negative one: that row is damaged, not the program.
+	defer func() {
+		if p := recover(); p != nil {
+			cells, number, err = nil, s.number, damagedRowError(s.number, fmt.Errorf("%v", p))
+		}
+	}()
 	if !s.rows.Next() {
 		if err := s.rows.Error(); err != nil {
-			return nil, s.number + 1, importer.Errorf(importer.EINVALID, "row %d: the worksheet cannot be read past row %d: %v", s.number+1, s.number, err)
+			return nil, s.number + 1, pastRowError(s.number, err)
 		}
 		return nil, s.number, io.EOF
 	}
 	s.number++
-	cells, err := s.rows.Columns()
+	if s.number > excelize.TotalRows {
+		// excelize counts on past a row number out of range; a worksheet
+		// ends at TotalRows.
+		s.done = true
+		return nil, s.number, pastRowError(s.number-1, excelize.ErrMaxRows)
+	}
+	cells, err = s.rows.Columns()
 	if err != nil {
-		return nil, s.number, importer.Errorf(importer.EINVALID, "row %d: the worksheet is damaged here and the row cannot be read: %v", s.number, err)
+		return nil, s.number, damagedRowError(s.number, err)
 	}
 	return cells, s.number, nil
+}
+
+func pastRowError(last int, err error) error {
+	return importer.Errorf(importer.EINVALID, "row %d: the worksheet cannot be read past row %d: %v", last+1, last, err)
+}
+
+func damagedRowError(number int, err error) error {
+	return importer.Errorf(importer.EINVALID, "row %d: the worksheet is damaged here and the row cannot be read: %v", number, err)
 }
 
 func (s *xlsxSource) warnings() []string { return nil }

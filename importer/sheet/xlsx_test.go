@@ -3,6 +3,7 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
@@ -272,6 +273,9 @@ func TestOpen_ZipBomb(t *testing.T) {
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
 	wantInvalid(t, err, "zip bomb", "256 MiB")
+	if _, err := openFastXLSX(path, Options{}); errors.Is(err, errNoFastPath) {
+		t.Errorf("the fast reader left the bomb to excelize: %v", err)
+	}
 	if elapsed > 2*time.Second {
 		t.Errorf("refusing the bomb took %v", elapsed)
 	}
@@ -307,8 +311,16 @@ func TestOpen_ZipLyingSize(t *testing.T) {
 	}
 	zw.Close()
 	start := time.Now()
-	_, err := Open(writeFile(t, "liar.xlsx", out.Bytes()), Options{})
+	liar := writeFile(t, "liar.xlsx", out.Bytes())
+	_, err := Open(liar, Options{})
 	wantInvalid(t, err)
+	if src, err := openFastXLSX(liar, Options{}); err != nil {
+		t.Errorf("the fast reader did not open it: %v", err)
+	} else {
+		_, _, err := src.next()
+		wantInvalid(t, err, "row 1", "zip: not a valid zip file")
+		src.close()
+	}
 	if elapsed := time.Since(start); elapsed > 2*time.Second {
 		t.Errorf("took %v", elapsed)
 	}
