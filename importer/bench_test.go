@@ -27,15 +27,18 @@ import (
 	"userimport/internal/pgtest"
 )
 
-// roster writes a generated roster of n people to a CSV file, once per n.
-func roster(b *testing.B, n int) string {
+// roster writes a generated roster of n people to a CSV file.
+func roster(b *testing.B, n int) string { return rosterAs(b, n, "csv") }
+
+// rosterAs writes a generated roster of n people in format (csv or xlsx).
+func rosterAs(b *testing.B, n int, format string) string {
 	b.Helper()
-	path := filepath.Join(b.TempDir(), fmt.Sprintf("roster-%d.csv", n))
+	path := filepath.Join(b.TempDir(), fmt.Sprintf("roster-%d.%s", n, format))
 	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := sheet.Generate(f, "csv", n, "contoso.com", 1); err != nil {
+	if err := sheet.Generate(f, format, n, "contoso.com", 1); err != nil {
 		b.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
@@ -70,8 +73,12 @@ func resetPeakRSS() {
 // benchImport times importer.Run on a generated roster of rows; rate, if
 // given, gets the last run's rows/s.
 func benchImport(b *testing.B, url string, rows int, prepare func(db *sqldb.DB, path string), tweak func(o *importer.Options), rate ...*float64) {
+	benchImportFile(b, url, roster(b, rows), rows, prepare, tweak, rate...)
+}
+
+// benchImportFile is benchImport on the roster at path.
+func benchImportFile(b *testing.B, url, path string, rows int, prepare func(db *sqldb.DB, path string), tweak func(o *importer.Options), rate ...*float64) {
 	ctx := context.Background()
-	path := roster(b, rows)
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		u := url
@@ -111,6 +118,11 @@ func benchImport(b *testing.B, url string, rows int, prepare func(db *sqldb.DB, 
 // BenchmarkDryRun100k: a dry run of 100,000 rows (target ≥ 20,000 rows/s).
 func BenchmarkDryRun100k(b *testing.B) {
 	benchImport(b, "", 100_000, nil, func(o *importer.Options) { o.DryRun = true })
+}
+
+// BenchmarkDryRunXLSX100k: the same from an XLSX file.
+func BenchmarkDryRunXLSX100k(b *testing.B) {
+	benchImportFile(b, "", rosterAs(b, 100_000, "xlsx"), 100_000, nil, func(o *importer.Options) { o.DryRun = true })
 }
 
 // BenchmarkDryRun1M: memory of a 1,000,000-row dry run (target < 300 MB).
