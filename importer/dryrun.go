@@ -3,6 +3,8 @@ package importer
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -14,10 +16,11 @@ func (r *run) dryRun(ctx context.Context, products []Product) error {
 	for _, p := range products {
 		free[p.SKU] = p.Seats - p.Assigned
 	}
-	w, err := r.o.Outputs.Results(r.rep.ResultsPath, r.rep.CSVPath)
+	w, xlsx, csv, err := createResults(r.o, r.base, "")
 	if err != nil {
 		return err
 	}
+	r.rep.ResultsPath, r.rep.CSVPath = xlsx, csv
 	s := &r.rep.Summary
 	s.BatchID = "dry run"
 	chunks := make(chan []Row, 2)
@@ -62,10 +65,12 @@ func (r *run) dryRun(ctx context.Context, products []Product) error {
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		w.Abort()
+		r.rep.ResultsPath, r.rep.CSVPath, s.Finished = "", "", time.Time{}
 		return err
 	}
 	if cerr := w.Close(*s); cerr != nil {
-		return cerr
+		r.rep.ResultsPath, r.rep.CSVPath, s.Finished = "", "", time.Time{}
+		return fmt.Errorf("write the dry run's workbook: %w", cerr)
 	}
 	if err != nil {
 		return err

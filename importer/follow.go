@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"fmt"
 	"sync"
 )
 
@@ -58,22 +59,43 @@ func (f *follower) advance() {
 	}
 }
 
-// writeResults writes results as the follower allows, until stop closes.
-func (r *run) writeResults(ctx context.Context, stop <-chan struct{}) error {
+// writeResults writes results as the follower allows, until done closes.
+func (r *run) writeResults(ctx context.Context, done <-chan struct{}) error {
 	for {
 		select {
 		case <-r.follow.signal:
-		case <-stop:
+		case <-done:
 			return nil
+		case <-ctx.Done():
+			return nil // finish writes the rest
 		}
 		r.follow.mu.Lock()
 		upTo := r.follow.upTo
 		r.follow.mu.Unlock()
-		if upTo > r.written {
-			if err := r.dir.Results(ctx, r.batchID, r.written+1, upTo, r.results.Write); err != nil {
-				return err
-			}
-			r.written = upTo
+		if err := r.writeResultsUpTo(ctx, upTo); err != nil {
+			return err
 		}
 	}
+}
+
+// writeResultsUpTo writes the results of the done rows after the last one
+// written, up to row last (0: every done row). It remembers each row it
+// wrote, so that after an error it goes on from there, never writing a row
+// twice. Only one goroutine calls it at a time: the follower while the
+// batch runs, finish after.
+func (r *run) writeResultsUpTo(ctx context.Context, last int) error {
+	if last != 0 && last <= r.written {
+		return nil
+	}
+	err := r.dir.Results(ctx, r.batchID, r.written+1, last, func(res Result) error {
+		if err := r.results.Write(res); err != nil {
+			return fmt.Errorf("write the results workbook: %w", err)
+		}
+		r.written = res.Row
+		return nil
+	})
+	if err == nil && last != 0 {
+		r.written = last
+	}
+	return err
 }

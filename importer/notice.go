@@ -12,9 +12,22 @@ import (
 	"go.uber.org/zap"
 )
 
-// addToNotice writes one user's password to the credentials notice,
-// creating the notice (and recording its path in the batch) first if needed.
-func (r *run) addToNotice(ctx context.Context, upn string, pw Secret) error {
+// noticeLine is one user's line of the credentials notice.
+type noticeLine struct {
+	row        int
+	upn        string
+	password   Secret
+	mustChange bool
+}
+
+// addToNotice writes users' passwords to the credentials notice, creating
+// the notice (and recording its name in the batch) first if needed. Only
+// once the lines are on disk are their rows marked as noticed: a row whose
+// line was lost (a full disk, a crash) gets a new password on resume.
+func (r *run) addToNotice(ctx context.Context, lines []noticeLine) error {
+	if len(lines) == 0 {
+		return nil
+	}
 	r.noticeMu.Lock()
 	defer r.noticeMu.Unlock()
 	if r.notice == nil {
@@ -25,21 +38,24 @@ func (r *run) addToNotice(ctx context.Context, upn string, pw Secret) error {
 		if err != nil {
 			return fmt.Errorf("create the credentials notice: %w", err)
 		}
-		path, err := filepath.Abs(n.Path())
-		if err != nil {
-			path = n.Path()
-		}
-		if err := r.dir.SetNoticePath(ctx, r.batchID, path); err != nil {
+		if err := r.dir.SetOutputNames(ctx, r.batchID, "", filepath.Base(n.Path())); err != nil {
 			n.Close()
 			return err
 		}
 		r.notice = n
 		r.rep.NoticePath = n.Path()
 	}
-	if err := r.notice.Add(upn, pw); err != nil {
+	rows := make([]int, len(lines))
+	for i, l := range lines {
+		if err := r.notice.Add(l.upn, l.password); err != nil {
+			return fmt.Errorf("write the credentials notice: %w", err)
+		}
+		rows[i] = l.row
+	}
+	if err := r.notice.Sync(); err != nil {
 		return fmt.Errorf("write the credentials notice: %w", err)
 	}
-	return nil
+	return r.dir.MarkNoticed(ctx, r.batchID, rows)
 }
 
 // reconcileNotice, on resume, gives a new password to every user the batch
@@ -61,19 +77,27 @@ func (r *run) reconcileNotice(ctx context.Context) error {
 			r.notice, have = n, upns
 		}
 	}
-	type lost struct {
-		upn        string
-		mustChange bool
-	}
-	var missing []lost
-	err := r.dir.Unnoticed(ctx, r.batchID, func(upn string, mustChange bool) error {
-		if !have[strings.ToLower(upn)] {
-			missing = append(missing, lost{upn, mustChange})
+	var missing, there []noticeLine
+	err := r.dir.Unnoticed(ctx, r.batchID, func(row int, upn string, mustChange bool) error {
+		l := noticeLine{row: row, upn: upn, mustChange: mustChange}
+		if have[strings.ToLower(upn)] {
+			there = append(there, l) // on disk, but the run died before saying so
+		} else {
+			missing = append(missing, l)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	if len(there) > 0 {
+		rows := make([]int, len(there))
+		for i, l := range there {
+			rows[i] = l.row
+		}
+		if err := r.dir.MarkNoticed(ctx, r.batchID, rows); err != nil {
+			return err
+		}
 	}
 	for _, m := range missing {
 		alias, _, _ := strings.Cut(m.upn, "@")
@@ -81,14 +105,15 @@ func (r *run) reconcileNotice(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		h, err := r.o.Hash(pw)
+		h, err := r.o.Hasher.Hash(ctx, pw)
 		if err != nil {
 			return err
 		}
 		if err := r.dir.SetPassword(ctx, r.o.Actor.UserPrincipalName, m.upn, h, m.mustChange); err != nil {
 			return err
 		}
-		if err := r.addToNotice(ctx, m.upn, Secret(pw)); err != nil {
+		m.password = Secret(pw)
+		if err := r.addToNotice(ctx, []noticeLine{m}); err != nil {
 			return err
 		}
 	}

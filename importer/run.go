@@ -2,12 +2,9 @@ package importer
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -22,11 +19,17 @@ import (
 
 // Options are one import's settings: the flags of `userimport import`.
 type Options struct {
-	Path    string
-	Mode    string // ModeCreate or ModeUpsert
-	DryRun  bool
-	OutDir  string
-	Workers int // provisioning concurrency; 0 means the number of CPUs
+	// FileName is the input's file name as the admin knows it (an upload's
+	// name, not the spool file's): outputs are named after it.
+	FileName string
+	Mode     string // ModeCreate or ModeUpsert
+	DryRun   bool
+	OutDir   string // the folder the outputs go to
+	Workers  int    // provisioning concurrency; 0 means the number of CPUs
+	// ChunkSize is how many rows are read, looked up and staged together;
+	// 0 means DefaultChunkSize.
+	ChunkSize int
+	Source    string // which front end starts the batch: SourceCLI (default), SourceWeb, "feed:NAME"
 
 	// Defaults for blank cells (new users only).
 	Domain                string
@@ -40,10 +43,12 @@ type Options struct {
 
 	Actor User // the acting admin, with its roles
 
-	// Open opens the input file; a rejected file is an *Error EINVALID.
+	// Open opens the input; a rejected file is an *Error EINVALID. Run may
+	// open it more than once (to count the rows while they are written).
 	Open func() (RowSource, error)
-	// Hash hashes a password (argon2id in production).
-	Hash    func(password string) (string, error)
+	// Hasher hashes passwords; one for the whole process, shared by every
+	// batch running in it, so that they hash at most one password per core.
+	Hasher  Hasher
 	Outputs Outputs
 
 	Progress *Progress
@@ -51,9 +56,25 @@ type Options struct {
 	Now      func() time.Time
 }
 
+// Hasher hashes passwords (argon2id.Hasher). Safe for concurrent use.
+type Hasher interface {
+	Hash(ctx context.Context, password string) (string, error)
+}
+
+// HashFunc adapts a function to a Hasher.
+type HashFunc func(ctx context.Context, password string) (string, error)
+
+// Hash calls f.
+func (f HashFunc) Hash(ctx context.Context, password string) (string, error) { return f(ctx, password) }
+
+// DefaultChunkSize is how many rows are read, looked up and staged together
+// unless Options.ChunkSize says otherwise.
+const DefaultChunkSize = 2000
+
 // Report is what Run did: the summary and the files it wrote.
 type Report struct {
 	Summary     Summary
+	Total       int // data rows in the file; -1 when reading did not get to its end
 	ResultsPath string
 	CSVPath     string
 	NoticePath  string // "" when no notice was written
@@ -62,10 +83,6 @@ type Report struct {
 
 // maxUnreadable is how many unreadable rows in a row end the reading.
 const maxUnreadable = 1000
-
-// readChunk is how many rows are read, looked up and staged together (a
-// variable only so that tests can cross chunks with few rows).
-var readChunk = 2000
 
 const (
 	bulkChunk    = 1000 // rows a worker writes in one transaction when no hashing is needed
@@ -88,11 +105,16 @@ func Run(ctx context.Context, dir Directory, o Options) (Report, error) {
 	if o.Workers <= 0 {
 		o.Workers = runtime.NumCPU()
 	}
-	started := o.Now()
-	sum, err := fileSHA256(o.Path)
-	if err != nil {
-		return Report{}, err
+	if o.ChunkSize <= 0 {
+		o.ChunkSize = DefaultChunkSize
 	}
+	if o.Source == "" {
+		o.Source = SourceCLI
+	}
+	if o.Hasher == nil && !o.DryRun && !o.NoPasswords {
+		return Report{}, errors.New("importer: Run needs a Hasher")
+	}
+	started := o.Now()
 	src, err := o.Open()
 	if err != nil {
 		return Report{}, err
@@ -101,11 +123,11 @@ func Run(ctx context.Context, dir Directory, o Options) (Report, error) {
 	hasName := src.Has(ColDisplayName) || (src.Has(ColFirstName) && src.Has(ColLastName))
 	if o.Mode == ModeCreate && !hasName {
 		return Report{}, Errorf(EINVALID, "%s: missing column Display Name (or both First Name and Last Name), needed to create users; the headers found are: %s",
-			filepath.Base(o.Path), quoteAll(src.Header()))
+			o.FileName, quoteAll(src.Header()))
 	}
 	warned := map[string]bool{}
 	for _, w := range src.Warnings() {
-		o.Log.Warn(w, zap.String("file", filepath.Base(o.Path)))
+		o.Log.Warn(w)
 		warned[w] = true
 	}
 	settings, err := dir.Settings(ctx)
@@ -124,14 +146,12 @@ func Run(ctx context.Context, dir Directory, o Options) (Report, error) {
 		return Report{}, err
 	}
 
-	base := strings.TrimSuffix(filepath.Base(o.Path), filepath.Ext(o.Path))
-	rep := Report{ResultsPath: filepath.Join(o.OutDir, base+".results.xlsx")}
-	if o.ResultsCSV {
-		rep.CSVPath = filepath.Join(o.OutDir, base+".results.csv")
-	}
+	base := strings.TrimSuffix(o.FileName, filepath.Ext(o.FileName))
+	rep := Report{Total: -1}
 	rep.Summary = Summary{
-		File: filepath.Base(o.Path), SHA256: sum, Mode: o.Mode, DryRun: o.DryRun,
-		ActingAdmin: o.Actor.UserPrincipalName, Started: started, Warnings: len(src.Warnings()),
+		File: o.FileName, SHA256: src.SHA256(), Mode: o.Mode, DryRun: o.DryRun,
+		ActingAdmin: o.Actor.UserPrincipalName, Started: started,
+		Warnings: len(src.Warnings()), WarningLines: src.Warnings(),
 	}
 	r := &run{o: &o, dir: dir, src: src, settings: settings, rep: &rep, base: base, warned: warned}
 	r.plan = newPlanner(&o, settings, domains, products, o.Actor, started.UnixMicro())
@@ -192,19 +212,6 @@ func checkDefaults(o *Options, products []Product) error {
 	return nil
 }
 
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", Errorf(EINVALID, "cannot read %s: %v", path, errors.Unwrap(err))
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", Errorf(EINVALID, "cannot read %s: %v", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // run is the state of one Run.
 type run struct {
 	o        *Options
@@ -215,6 +222,7 @@ type run struct {
 	base     string
 	plan     *planner
 	batchID  string
+	runID    string          // this run's lease of the batch
 	warned   map[string]bool // the reader's warnings logged so far
 
 	noticeMu sync.Mutex
@@ -223,6 +231,34 @@ type run struct {
 	results ResultWriter
 	follow  *follower
 	written int // results are written for rows up to this one
+}
+
+// countRows counts the file's data rows with a second reader and sets the
+// progress's total: with passwords to hash, the batch's own reader is held
+// back by the hashers, and the total would stay unknown for most of the
+// batch. It gives up quietly where that reader will say what is wrong.
+func (r *run) countRows(ctx context.Context) {
+	src, err := r.o.Open()
+	if err != nil {
+		return
+	}
+	defer src.Close()
+	n, failing := 0, 0
+	for ctx.Err() == nil {
+		_, err := src.Next()
+		switch {
+		case errors.Is(err, io.EOF):
+			r.o.Progress.setTotal(n)
+			return
+		case err != nil:
+			if failing++; ErrorCode(err) != EINVALID || failing > maxUnreadable {
+				return
+			}
+		default:
+			failing = 0
+		}
+		n++
+	}
 }
 
 // count adds a row's outcome, and the licenses plan gives it, to s.

@@ -4,18 +4,15 @@ import (
 	"context"
 	"errors"
 	"io"
-	"path/filepath"
 	"strings"
 	"userimport/validate"
-
-	"go.uber.org/zap"
 )
 
 // readChunks streams the file's rows in chunks; it closes out when done.
 func (r *run) readChunks(ctx context.Context, out chan<- []Row) error {
 	defer close(out)
 	total, failing, last := 0, 0, 0
-	chunk := make([]Row, 0, readChunk)
+	chunk := make([]Row, 0, r.o.ChunkSize)
 	for {
 		row, err := r.src.Next()
 		if errors.Is(err, io.EOF) {
@@ -35,13 +32,13 @@ func (r *run) readChunks(ctx context.Context, out chan<- []Row) error {
 		last = row.Number
 		total++
 		chunk = append(chunk, row)
-		if len(chunk) == readChunk {
+		if len(chunk) == r.o.ChunkSize {
 			select {
 			case out <- chunk:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			chunk = make([]Row, 0, readChunk)
+			chunk = make([]Row, 0, r.o.ChunkSize)
 		}
 	}
 	if len(chunk) > 0 {
@@ -54,13 +51,17 @@ func (r *run) readChunks(ctx context.Context, out chan<- []Row) error {
 	r.o.Progress.setTotal(total)
 	// The reader learns of some things (cells read as Windows-1252) only
 	// as it reads: say those too, and count them all in the summary.
+	r.rep.Total = total
 	ws := r.src.Warnings()
+	if total == 0 {
+		ws = append(ws, "the file has a header row but no data rows: nothing was imported")
+	}
 	for _, w := range ws {
 		if !r.warned[w] {
-			r.o.Log.Warn(w, zap.String("file", filepath.Base(r.o.Path)))
+			r.o.Log.Warn(w)
 		}
 	}
-	r.rep.Summary.Warnings = len(ws)
+	r.rep.Summary.Warnings, r.rep.Summary.WarningLines = len(ws), ws
 	return nil
 }
 
@@ -105,7 +106,6 @@ type planned struct {
 	rows    []JournalRow // rows planned now
 	fresh   []Work       // the planned rows' work, with passwords from the file
 	resumed []Work       // rows a crashed run staged but did not write
-	decided int          // rows that need no writing: journaled before
 }
 
 // planAll plans each chunk (looking its users up in bulk) and hands it on.
@@ -133,7 +133,6 @@ func (r *run) planAll(ctx context.Context, chunks <-chan []Row, out chan<- plann
 		for i := range rows {
 			n := rows[i].Number
 			if done[n] {
-				p.decided++
 				delete(done, n)
 			} else if pl := staged[n]; pl != nil {
 				p.resumed = append(p.resumed, Work{Plan: pl, Password: passwordCell(pl, &rows[i]), chunk: p.chunk})
@@ -159,7 +158,7 @@ func (r *run) write(ctx context.Context, in <-chan planned, work chan<- []Work) 
 		size = hashingChunk
 	}
 	for p := range in {
-		decided := p.decided
+		decided := 0 // rows done by an earlier run were counted on resume
 		for _, jr := range p.rows {
 			if jr.Plan == nil {
 				decided++
@@ -238,7 +237,7 @@ func (r *run) hash(ctx context.Context, work <-chan []Work, hashed chan<- []Work
 				}
 				it.Password = Secret(pw)
 			}
-			h, err := r.o.Hash(it.Password.Reveal())
+			h, err := r.o.Hasher.Hash(ctx, it.Password.Reveal())
 			if err != nil {
 				return err
 			}
@@ -272,12 +271,15 @@ func (r *run) provision(ctx context.Context, hashed <-chan []Work) error {
 		if err != nil {
 			return err
 		}
+		var lines []noticeLine
 		for i, res := range results {
 			if res.Outcome == Created && items[i].Hash != "" {
-				if err := r.addToNotice(wctx, res.UserName, items[i].Password); err != nil {
-					return err
-				}
+				lines = append(lines, noticeLine{row: res.Row, upn: res.UserName, password: items[i].Password,
+					mustChange: items[i].Plan.User.MustChangePassword})
 			}
+		}
+		if err := r.addToNotice(wctx, lines); err != nil {
+			return err
 		}
 		r.o.Progress.add(len(items))
 		r.follow.done(items[0].chunk, len(items))

@@ -99,7 +99,7 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 			users = append(users, []any{u.ID, u.UserPrincipalName, strings.ToLower(u.UserPrincipalName), u.DisplayName,
 				u.FirstName, u.LastName, u.JobTitle, u.Department, u.OfficeNumber, u.OfficePhone, u.MobilePhone, u.Fax,
 				u.AlternateEmail, u.Address, u.City, u.State, u.PostalCode, u.Country, u.UsageLocation, empID, empKey,
-				p.Blocked, hash, setAt, u.MustChangePassword && w.Hash != "", "import", now, now})
+				p.Blocked, hash, setAt, u.MustChangePassword && w.Hash != "", u.Source, now, now})
 			audits = append(audits, []any{now, actor, "user create", u.UserPrincipalName, "", batchID})
 		case importer.ActionUpdate:
 			// Only the columns the row changes: an edit made meanwhile to
