@@ -234,6 +234,14 @@ func (d *DB) forUpdate() string {
 	return ""
 }
 
+// forUpdateOf is forUpdate for the rows of the query's table alias only.
+func (d *DB) forUpdateOf(alias string) string {
+	if d.dialect == Postgres {
+		return " FOR NO KEY UPDATE OF " + alias
+	}
+	return ""
+}
+
 // Constraint violations, told apart once here from the drivers' codes.
 var (
 	errUnique = errors.New("unique constraint")

@@ -2,6 +2,7 @@ package sqldb_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -556,4 +557,95 @@ func TestUpdateWritesOnlyChangedColumns(t *testing.T) {
 		e1.User.EmployeeID = "e1"
 		dirtest.MustProvision(t, db, admin, e1)
 	})
+}
+
+// TestRemoveLastGlobalAdminConcurrent: two Global admins take the role from
+// each other at the same moment, on PostgreSQL, where the two transactions
+// run side by side: one removal wins, the other is refused, and one Global
+// admin is left. Both removals are held at the database's row locks (a
+// third session holds the Global admins' roles locked) until both are
+// waiting there; then they race.
+func TestRemoveLastGlobalAdminConcurrent(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	db := dirtest.Open(t, url)
+	mustInit(t, db, 1)
+	addUser(t, db, "second")
+	if err := db.AssignRole(ctx, admin, "second@contoso.com", importer.GlobalAdmin); err != nil {
+		t.Fatal(err)
+	}
+	_, dsn, err := sqldb.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	blocker, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocker.Rollback()
+	if _, err := blocker.ExecContext(ctx, `SELECT 1 FROM user_roles WHERE role = $1 FOR UPDATE`, string(importer.GlobalAdmin)); err != nil {
+		t.Fatal(err)
+	}
+
+	errs := make(chan error, 2)
+	go func() { errs <- db.RemoveRole(ctx, "second@contoso.com", admin, importer.GlobalAdmin) }()
+	go func() { errs <- db.RemoveRole(ctx, admin, "second@contoso.com", importer.GlobalAdmin) }()
+	waitForLockWaits(t, raw, 2)
+	if err := blocker.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var ok, refused int
+	for range 2 {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case importer.ErrorCode(err) == importer.ECONFLICT && strings.Contains(err.Error(), "last Global admin"):
+			refused++
+		default:
+			t.Errorf("remove role: %v", err)
+		}
+	}
+	hs, err := db.RoleHolders(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var globals []string
+	for _, h := range hs {
+		if h.Role == importer.GlobalAdmin {
+			globals = append(globals, h.UPN)
+		}
+	}
+	if ok != 1 || refused != 1 || len(globals) != 1 {
+		t.Fatalf("two concurrent removals: %d succeeded, %d refused; Global admins left %v; want 1, 1 and one left", ok, refused, globals)
+	}
+}
+
+// waitForLockWaits waits until n other sessions of the database wait for a
+// lock.
+func waitForLockWaits(t *testing.T, raw *sql.DB, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var waiting int
+		if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting >= n {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d sessions wait for a lock after a minute, want %d", waiting, n)
+		case <-tick.C:
+		}
+	}
 }

@@ -424,7 +424,9 @@ func (d *DB) AssignRole(ctx context.Context, actor, upn string, role importer.Ro
 	})
 }
 
-// RemoveRole takes an admin role from upn. The last Global admin keeps it.
+// RemoveRole takes an admin role from upn. The last Global admin keeps it,
+// also when two removals run at once: the Global admins' role rows are
+// locked before they are counted.
 func (d *DB) RemoveRole(ctx context.Context, actor, upn string, role importer.Role) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		u, err := d.user(ctx, tx, upn)
@@ -432,12 +434,15 @@ func (d *DB) RemoveRole(ctx context.Context, actor, upn string, role importer.Ro
 			return err
 		}
 		if role == importer.GlobalAdmin {
-			var n int
-			if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id
-				WHERE r.role = ? AND u.deleted_at IS NULL`), string(role)); err != nil {
+			// On PostgreSQL a concurrent removal holds these rows until it
+			// commits; the count then leaves out the row it deleted. (SQLite's
+			// transactions hold the write lock from BEGIN.)
+			var holders []string
+			if err := tx.SelectContext(ctx, &holders, tx.Rebind(`SELECT r.user_id FROM user_roles r JOIN users u ON u.id = r.user_id
+				WHERE r.role = ? AND u.deleted_at IS NULL`+d.forUpdateOf("r")), string(role)); err != nil {
 				return fmt.Errorf("count admins: %w", err)
 			}
-			if n <= 1 {
+			if n := len(holders); n <= 1 {
 				return importer.Errorf(importer.ECONFLICT, "%s is the last Global admin: give the role to someone else first", u.UserPrincipalName)
 			}
 		}
