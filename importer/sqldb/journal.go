@@ -39,31 +39,39 @@ func (d *DB) Journal(ctx context.Context, batchID string, fn func(row int, plan 
 
 // Unnoticed calls fn for each user the batch created with a password that
 // is not yet known to be in the notice.
-func (d *DB) Unnoticed(ctx context.Context, batchID string, fn func(upn string, mustChange bool) error) error {
+func (d *DB) Unnoticed(ctx context.Context, batchID string, fn func(row int, upn string, mustChange bool) error) error {
 	type row struct {
+		Row        int    `db:"row_number"`
 		UPN        string `db:"upn"`
 		MustChange bool   `db:"must_change_password"`
 	}
 	var rows []row
-	if err := d.db.SelectContext(ctx, &rows, d.db.Rebind(`SELECT u.upn, u.must_change_password FROM batch_rows b
+	if err := d.db.SelectContext(ctx, &rows, d.db.Rebind(`SELECT b.row_number, u.upn, u.must_change_password FROM batch_rows b
 		JOIN users u ON u.id = b.user_id
 		WHERE b.batch_id = ? AND b.state = 'done' AND b.outcome = 'Created' AND b.notice_needed AND NOT b.noticed
 		ORDER BY b.row_number`), batchID); err != nil {
 		return fmt.Errorf("read journal: %w", err)
 	}
 	for _, r := range rows {
-		if err := fn(r.UPN, r.MustChange); err != nil {
+		if err := fn(r.Row, r.UPN, r.MustChange); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// MarkNoticed records that every created user's password of the batch is
+// MarkNoticed records that the passwords of these rows' users are on disk
 // in the notice.
-func (d *DB) MarkNoticed(ctx context.Context, batchID string) error {
-	if _, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE batch_rows SET noticed = TRUE
-		WHERE batch_id = ? AND state = 'done' AND notice_needed AND NOT noticed`), batchID); err != nil {
+func (d *DB) MarkNoticed(ctx context.Context, batchID string, rows []int) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	q, args, err := d.inList(`UPDATE batch_rows SET noticed = TRUE
+		WHERE batch_id = ? AND state = 'done' AND notice_needed AND row_number IN (?)`, batchID, rows)
+	if err != nil {
+		return err
+	}
+	if _, err := d.db.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
 	return nil

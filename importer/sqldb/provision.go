@@ -85,7 +85,7 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 		rowNums = append(rowNums, p.Row)
 		switch p.Action {
 		case importer.ActionCreate:
-			users = append(users, insertValues(u, p.Blocked, w.Hash, "import", now))
+			users = append(users, insertValues(u, p.Blocked, w.Hash, u.Source, now))
 			audits = append(audits, []any{now, actor, "user create", u.UserPrincipalName, "", batchID})
 		case importer.ActionUpdate:
 			updates = append(updates, p)

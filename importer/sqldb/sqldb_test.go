@@ -328,7 +328,7 @@ func TestUsersAndRoles(t *testing.T) {
 			// Four batches: Zoë; a taken name and a fine one; e1; a taken
 			// employee ID and a fine one. The rows that failed changed
 			// nothing and are not in the log.
-			batch := "import start user create import finished "
+			batch := "import start user create import done "
 			want := "[init " + strings.Repeat(batch, 4) + "role assign role remove user set-password]"
 			if fmt.Sprint(actions) != want {
 				t.Fatalf("audit actions = %v, want %s", actions, want)

@@ -104,8 +104,8 @@ func NewUser(upn string, skus ...string) *importer.Planned {
 }
 
 // Provision writes plans as one batch of actor's, through the store's real
-// path, as importer.Run does: CreateBatch, Stage (which reserves seats in
-// row order), Provision (no passwords), FinishBatch. Plans without a row
+// path, as importer.Run does: CreateBatch (source cli), Stage (which
+// reserves seats in row order), Provision (no passwords), FinishBatch. Plans without a row
 // number are numbered from 1, new users without an ID get one. It returns
 // each plan's result: a plan that cannot be written fails alone, as in an
 // import.
@@ -116,7 +116,7 @@ func Provision(ctx context.Context, db *sqldb.DB, actor string, plans ...*import
 	}
 	now := time.Now()
 	b := &importer.Batch{ID: uuid.NewString(), File: "dirtest.csv", SHA256: hex.EncodeToString(sum), Mode: importer.ModeUpsert,
-		ActingAdmin: actor, Started: now, Owner: "dirtest"}
+		Source: importer.SourceCLI, ActingAdmin: actor, Started: now, Owner: "dirtest-" + uuid.NewString()}
 	if err := db.CreateBatch(ctx, b); err != nil {
 		return nil, err
 	}
@@ -128,6 +128,9 @@ func Provision(ctx context.Context, db *sqldb.DB, actor string, plans ...*import
 		}
 		if p.Action == importer.ActionCreate && p.User.ID == "" {
 			p.User.ID = uuid.NewString()
+		}
+		if p.Action == importer.ActionCreate && p.User.Source == "" {
+			p.User.Source = b.Source
 		}
 		if p.RequestedAt == 0 {
 			p.RequestedAt = now.UnixMicro()
@@ -141,7 +144,7 @@ func Provision(ctx context.Context, db *sqldb.DB, actor string, plans ...*import
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.FinishBatch(ctx, b.ID, "finished"); err != nil {
+	if _, err := db.FinishBatch(ctx, b.ID, b.Owner, importer.BatchDone); err != nil {
 		return nil, err
 	}
 	return rs, nil
