@@ -26,6 +26,7 @@ import (
 	"userimport/importer/argon2id"
 	"userimport/importer/sheet"
 	"userimport/importer/sqldb"
+	"userimport/internal/dirtest"
 	"userimport/internal/pgtest"
 )
 
@@ -89,7 +90,7 @@ func benchImportFile(b *testing.B, url, path string, rows int, prepare func(db *
 		} else if i > 0 {
 			u = pgtest.URL(b)
 		}
-		db := mustDemo(b, u)
+		db := dirtest.Demo(b, u)
 		if prepare != nil {
 			prepare(db, path)
 		}

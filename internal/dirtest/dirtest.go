@@ -74,8 +74,8 @@ func Open(tb testing.TB, url string) *sqldb.DB {
 }
 
 // Demo opens the database at url and makes it the demo directory
-// (importer.DemoTenant) with Admin as its Global admin, whose password
-// AdminPassword is hashed at the insecure test cost.
+// (importer.DemoTenant), as `init --demo` does, with Admin as its Global
+// admin, whose password AdminPassword is hashed at the insecure test cost.
 func Demo(tb testing.TB, url string) *sqldb.DB {
 	tb.Helper()
 	db := Open(tb, url)
@@ -85,7 +85,7 @@ func Demo(tb testing.TB, url string) *sqldb.DB {
 		tb.Fatal(err)
 	}
 	if err := db.Init(context.Background(), sqldb.InitParams{Settings: d.Settings, Domains: d.Domains, Products: d.Products,
-		AdminUPN: Admin, AdminDisplayName: "Admin", AdminPasswordHash: h}); err != nil {
+		AdminUPN: Admin, AdminDisplayName: d.Settings.Name + " admin", AdminPasswordHash: h}); err != nil {
 		tb.Fatalf("init the demo directory: %v", err)
 	}
 	return db
