@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -647,5 +650,35 @@ func waitForLockWaits(t *testing.T, raw *sql.DB, n int) {
 			t.Fatalf("%d sessions wait for a lock after a minute, want %d", waiting, n)
 		case <-tick.C:
 		}
+	}
+}
+
+// TestSQLiteFilesPrivate: the SQLite database holds password hashes, so
+// its file and the -wal, -shm (and -journal) files beside it are readable
+// by their owner only, whatever the umask.
+func TestSQLiteFilesPrivate(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	db := dirtest.Open(t, "sqlite:"+filepath.Join(dir, "userimport.db"))
+	mustInit(t, db, 1)
+	addUser(t, db, "ann")
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		fi, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, e.Name())
+		if mode := fi.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s has mode %04o under umask 000, want 0600", e.Name(), mode)
+		}
+	}
+	if !slices.Contains(names, "userimport.db") || !slices.Contains(names, "userimport.db-wal") {
+		t.Errorf("files beside the database: %v, want userimport.db and its -wal at least", names)
 	}
 }
