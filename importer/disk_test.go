@@ -12,6 +12,7 @@ import (
 
 	"userimport/importer"
 	"userimport/importer/argon2id"
+	"userimport/internal/dirtest"
 	"userimport/report"
 )
 
@@ -46,7 +47,7 @@ func resize(t *testing.T, dir, size string) {
 // the same command writes the results of every row without doing any row
 // again.
 func TestFullDiskResults(t *testing.T) {
-	db := mustDemo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
+	db := dirtest.Demo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
 	out := smallDisk(t, "8k")
 	src := writeCSV(t, t.TempDir(), "roster.csv", header, 300, func(i int) string {
 		return fmt.Sprintf("f%03d@contoso.com,Full,Disk %d with a longer name to fill the sheet,,,Clerk of the works", i, i)
@@ -89,7 +90,7 @@ func TestFullDiskResults(t *testing.T) {
 // new password, and every user the batch created has exactly one working
 // password in the notice.
 func TestFullDiskNotice(t *testing.T) {
-	db := mustDemo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
+	db := dirtest.Demo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
 	out := smallDisk(t, "64k")
 	// Leave about one page free, so that the notice runs out of room
 	// after some tens of lines.

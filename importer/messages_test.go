@@ -7,13 +7,14 @@ import (
 
 	"userimport/importer"
 	"userimport/importer/sqldb"
+	"userimport/internal/dirtest"
 )
 
 // TestUpsertSaysWhatChanged: an Updated row's message names the columns
 // that changed, and an Unchanged row of a file without names shows the
 // directory's display name.
 func TestUpsertSaysWhatChanged(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		dir := t.TempDir()
 		first := writeCSV(t, dir, "staff.csv", "User Name,First Name,Last Name,Job Title,Department", 2, func(i int) string {
