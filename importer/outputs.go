@@ -166,7 +166,7 @@ func (p *Planned) Result(o Outcome) Result {
 	r.LicenseStatus, msg = licenseStatus(r.Licenses, o)
 	if o == Updated && len(p.Changed) > 0 {
 		// Say what changed, as the columns are named in the file's template.
-		r.Message = "Changed: " + strings.Join(p.Changed, ", ")
+		r.Message = "Changed: " + strings.Join(p.ChangedNames(), ", ")
 		if msg != "" {
 			r.Message += "; " + msg
 		}
