@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -34,8 +33,7 @@ var delimiters = []rune{',', ';', '\t', '|'}
 
 // csvSource reads CSV text as records.
 type csvSource struct {
-	file *os.File
-	cr   *csv.Reader
+	cr *csv.Reader
 
 	// number is the row number of the last record; endLine the text line
 	// it ended on. encoding/csv skips empty lines, which a spreadsheet
@@ -53,17 +51,16 @@ type csvSource struct {
 	encodingNote string
 }
 
-func openCSV(f *os.File, opts Options) (source, error) {
-	s := &csvSource{file: f}
-	br := bufio.NewReaderSize(f, 64<<10)
+// openCSV reads the text of r as CSV records.
+func openCSV(r io.Reader, opts Options) (source, error) {
+	s := &csvSource{}
+	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(sniffSize)
 	if opts.Delimiter != 0 && !validDelimiter(opts.Delimiter) {
-		f.Close()
 		return nil, importer.Errorf(importer.EINVALID, "--delimiter %q cannot separate cells: use , ; | or TAB", opts.Delimiter)
 	}
 	text, err := s.decoder(br, head, opts.Encoding)
 	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	tr := bufio.NewReaderSize(text, 64<<10)
@@ -327,7 +324,9 @@ func (s *csvSource) warnings() []string {
 	return w
 }
 
-func (s *csvSource) close() error { return s.file.Close() }
+func (s *csvSource) sheet() string { return "" }
+
+func (s *csvSource) close() error { return nil }
 
 func describeParseError(pe *csv.ParseError) string {
 	switch {

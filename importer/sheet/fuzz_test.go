@@ -114,11 +114,11 @@ func FuzzXLSXFast(f *testing.F) {
 		}
 		path := writeFile(t, "fuzz.xlsx", rawWorkbook(t, sheetPart, sstPart, flags&fuzz1904 != 0))
 		opts := Options{MaxUnzipSize: 8 << 20}
-		fast, err := openFastXLSX(path, opts)
+		fast, err := openFastPath(path, opts)
 		if errors.Is(err, errNoFastPath) {
 			return
 		}
-		slow, slowErr := openExcelizeXLSX(path, opts)
+		slow, slowErr := openExcelizePath(path, opts)
 		if slowErr == nil {
 			defer slow.close()
 		}

@@ -128,9 +128,9 @@ func mapHeader(header []string) (index [importer.NumColumns]int, warnings []stri
 	return index, warnings
 }
 
-// missingColumnError says which required column the header lacks and what it
-// has instead.
-func missingColumnError(c importer.Column, header []string) error {
+// missingColumnError says which required column the header lacks, what it
+// has instead and, for a workbook, which worksheet was read.
+func missingColumnError(c importer.Column, header []string, sheet string) error {
 	accepted := make([]string, 0, len(aliases[c]))
 	for _, a := range aliases[c] {
 		accepted = append(accepted, fmt.Sprintf("%q", a))
@@ -145,9 +145,15 @@ func missingColumnError(c importer.Column, header []string) error {
 	if len(found) > 0 {
 		foundText = strings.Join(found, ", ")
 	}
+	where := "the file has"
+	hint := ""
+	if sheet != "" {
+		where = fmt.Sprintf("worksheet %q has", sheet)
+		hint = "; if the users are on another worksheet, name it with --sheet"
+	}
 	return importer.Errorf(importer.EINVALID,
-		"the file has no %q column (also accepted: %s); the header row's columns are: %s",
-		c.String(), strings.Join(accepted, ", "), foundText)
+		"%s no %q column (also accepted: %s); the header row's columns are: %s%s",
+		where, c.String(), strings.Join(accepted, ", "), foundText, hint)
 }
 
 // columnLetters returns the spreadsheet letters of the zero-based column i

@@ -28,6 +28,7 @@ func TestCSVSpectrum(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer f.Close()
 			src, err := openCSV(f, Options{})
 			if err != nil {
 				t.Fatal(err)

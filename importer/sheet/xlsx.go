@@ -14,10 +14,10 @@ import (
 // openXLSX opens a workbook's worksheet. The fast reader (xlsxfast.go)
 // reads it when it can give exactly the cells the excelize reader would;
 // the excelize reader reads the other workbooks.
-func openXLSX(path string, opts Options) (source, error) {
-	src, err := openFastXLSX(path, opts)
+func openXLSX(ra io.ReaderAt, size int64, opts Options) (source, error) {
+	src, err := openFastXLSX(ra, size, opts)
 	if errors.Is(err, errNoFastPath) {
-		return openExcelizeXLSX(path, opts)
+		return openExcelizeXLSX(io.NewSectionReader(ra, 0, size), opts)
 	}
 	return src, err
 }
@@ -27,15 +27,18 @@ func openXLSX(path string, opts Options) (source, error) {
 type xlsxSource struct {
 	f      *excelize.File
 	rows   *excelize.Rows
+	name   string // the worksheet's
 	number int
 	done   bool
 }
 
-func openExcelizeXLSX(path string, opts Options) (source, error) {
+// openExcelizeXLSX opens the workbook r holds with excelize, which reads
+// it into memory whole (as excelize.OpenFile does too).
+func openExcelizeXLSX(r io.Reader, opts Options) (source, error) {
 	limit := unzipLimit(opts)
 	// Parts larger than UnzipXMLSizeLimit are unpacked to a temporary file
 	// and streamed from there rather than held in memory.
-	f, err := excelize.OpenFile(path, excelize.Options{
+	f, err := excelize.OpenReader(r, excelize.Options{
 		UnzipSizeLimit:    limit,
 		UnzipXMLSizeLimit: xmlPartLimit(limit),
 	})
@@ -49,12 +52,12 @@ func openExcelizeXLSX(path string, opts Options) (source, error) {
 		return nil, importer.Errorf(importer.EINVALID,
 			"the workbook is damaged and cannot be read (%v): open it in Excel and save it again as .xlsx or .csv", err)
 	}
-	s := &xlsxSource{f: f}
 	name, err := chooseSheet(f.GetSheetList(), opts.Sheet)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
+	s := &xlsxSource{f: f, name: name}
 	if err := normalizeNumberFormats(f); err != nil {
 		f.Close()
 		return nil, stylesError(err)
@@ -267,6 +270,8 @@ func damagedRowError(number int, err error) error {
 }
 
 func (s *xlsxSource) warnings() []string { return nil }
+
+func (s *xlsxSource) sheet() string { return s.name }
 
 func (s *xlsxSource) close() error {
 	err := s.rows.Close()

@@ -273,7 +273,7 @@ func TestOpen_ZipBomb(t *testing.T) {
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
 	wantInvalid(t, err, "zip bomb", "256 MiB")
-	if _, err := openFastXLSX(path, Options{}); errors.Is(err, errNoFastPath) {
+	if _, err := openFastPath(path, Options{}); errors.Is(err, errNoFastPath) {
 		t.Errorf("the fast reader left the bomb to excelize: %v", err)
 	}
 	if elapsed > 2*time.Second {
@@ -314,7 +314,7 @@ func TestOpen_ZipLyingSize(t *testing.T) {
 	liar := writeFile(t, "liar.xlsx", out.Bytes())
 	_, err := Open(liar, Options{})
 	wantInvalid(t, err)
-	if src, err := openFastXLSX(liar, Options{}); err != nil {
+	if src, err := openFastPath(liar, Options{}); err != nil {
 		t.Errorf("the fast reader did not open it: %v", err)
 	} else {
 		_, _, err := src.next()

@@ -62,11 +62,11 @@ const maxCalls = excelize.TotalRows + 10_000
 
 func openFast(t testing.TB, path string, opts Options) source {
 	t.Helper()
-	src, err := openFastXLSX(path, opts)
+	src, err := openFastPath(path, opts)
 	if err != nil {
 		t.Fatalf("fast reader: %v", err)
 	}
-	if _, ok := src.(*fastXLSXSource); !ok {
+	if _, ok := unwrap(src).(*fastXLSXSource); !ok {
 		t.Fatalf("fast reader returned a %T", src)
 	}
 	return src
@@ -74,7 +74,7 @@ func openFast(t testing.TB, path string, opts Options) source {
 
 func openExcelize(t testing.TB, path string, opts Options) source {
 	t.Helper()
-	src, err := openExcelizeXLSX(path, opts)
+	src, err := openExcelizePath(path, opts)
 	if err != nil {
 		t.Fatalf("excelize reader: %v", err)
 	}
@@ -118,12 +118,12 @@ func compareResults(t testing.TB, got, want []readResult) {
 // the reason given, and that openXLSX opens it with excelize.
 func checkFallback(t *testing.T, path string, opts Options, reason string) {
 	t.Helper()
-	_, err := openFastXLSX(path, opts)
+	_, err := openFastPath(path, opts)
 	if !errors.Is(err, errNoFastPath) || !strings.Contains(err.Error(), reason) {
 		t.Fatalf("fast reader: %v, want it to leave the workbook to excelize for %q", err, reason)
 	}
-	src, err := openXLSX(path, opts)
-	slow, slowErr := openExcelizeXLSX(path, opts)
+	src, err := openXLSXPath(path, opts)
+	slow, slowErr := openExcelizePath(path, opts)
 	switch {
 	case err != nil || slowErr != nil:
 		if fmt.Sprint(err) != fmt.Sprint(slowErr) {
@@ -132,7 +132,7 @@ func checkFallback(t *testing.T, path string, opts Options, reason string) {
 	default:
 		defer src.close()
 		defer slow.close()
-		if _, ok := src.(*xlsxSource); !ok {
+		if _, ok := unwrap(src).(*xlsxSource); !ok {
 			t.Fatalf("openXLSX read it with a %T", src)
 		}
 	}
@@ -311,8 +311,8 @@ func TestFastXLSX_Sheets(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"Staff", "user"} {
-		_, fastErr := openFastXLSX(path, Options{Sheet: name})
-		_, slowErr := openExcelizeXLSX(path, Options{Sheet: name})
+		_, fastErr := openFastPath(path, Options{Sheet: name})
+		_, slowErr := openExcelizePath(path, Options{Sheet: name})
 		wantInvalid(t, fastErr, `"`+name+`"`, `"Sheet1", "Users", "users "`)
 		if fastErr.Error() != slowErr.Error() {
 			t.Errorf("fast: %v\nexcelize: %v", fastErr, slowErr)
@@ -617,7 +617,7 @@ func TestFastXLSX_UnzipLimit(t *testing.T) {
 		}
 	})
 	t.Run("Declared", func(t *testing.T) {
-		_, err := openFastXLSX(path, Options{MaxUnzipSize: 64 << 10})
+		_, err := openFastPath(path, Options{MaxUnzipSize: 64 << 10})
 		wantInvalid(t, err, "zip bomb", "65536 bytes")
 	})
 	t.Run("Unpacked", func(t *testing.T) {
@@ -627,7 +627,8 @@ func TestFastXLSX_UnzipLimit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		src, err := openFastParts(archive, Options{}, &unzipBudget{left: 64 << 10})
+		defer archive.Close()
+		src, err := openFastParts(&archive.Reader, Options{}, &unzipBudget{left: 64 << 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -764,7 +765,7 @@ func TestFastXLSX_SpilledSharedStrings(t *testing.T) {
 	path := writeFile(t, "spilled.xlsx", rawWorkbook(t, sheet, sstXML(items.String()), false))
 	fast := openFast(t, path, Options{})
 	defer fast.close()
-	if !fast.(*fastXLSXSource).rows.cells.sst.spilled {
+	if !unwrap(fast).(*fastXLSXSource).rows.cells.sst.spilled {
 		t.Fatal("the shared strings are not read as spilled")
 	}
 	slow := openExcelize(t, path, Options{})
