@@ -3,6 +3,7 @@ package sheet
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -227,6 +228,9 @@ func TestHeaderAliases(t *testing.T) {
 		{"Work Address", importer.ColAddress},
 		{"New Licenses [Upload Only]", importer.ColLicenses},
 		{"License", importer.ColLicenses},
+		{"Licence", importer.ColLicenses},
+		{"Licences", importer.ColLicenses},
+		{"licences [upload only]", importer.ColLicenses},
 		{"Change Password at Next Sign-In", importer.ColRequirePasswordChange},
 		{"Block sign in (Yes/No) [accountEnabled] Required", importer.ColBlockSignIn},
 		{"Employee ID", importer.ColEmployeeID},
@@ -247,6 +251,67 @@ func TestHeaderAliases(t *testing.T) {
 	for _, c := range importer.Columns() {
 		if got, ok := lookupHeader(c.String()); !ok || got != c {
 			t.Errorf("own name %q not matched", c)
+		}
+	}
+}
+
+func TestHeaderWarnings(t *testing.T) {
+	t.Run("DidYouMean", func(t *testing.T) {
+		r, _ := readAll(t, writeFile(t, "h.csv", []byte("User Name,Licnse,Deparment,Notes,Cost Centre\na@x.com,SPB,Sales,x,y\n")), Options{})
+		w := r.Warnings()
+		want := []string{
+			`column B "Licnse" is ignored: did you mean "License"?`,
+			`column C "Deparment" is ignored: did you mean "Department"?`,
+			`ignored columns: "Notes", "Cost Centre"`,
+		}
+		if strings.Join(w, "|") != strings.Join(want, "|") {
+			t.Errorf("warnings = %q, want %q", w, want)
+		}
+	})
+	t.Run("ManyIgnored", func(t *testing.T) {
+		var h strings.Builder
+		h.WriteString("User Name")
+		for i := 1; i <= 5000; i++ {
+			fmt.Fprintf(&h, ",Extra %d", i)
+		}
+		r, _ := readAll(t, writeFile(t, "h.csv", []byte(h.String()+"\na@x.com\n")), Options{})
+		w := strings.Join(r.Warnings(), "|")
+		if !strings.Contains(w, `"Extra 20" and 4980 more`) || strings.Contains(w, `"Extra 21"`) {
+			t.Errorf("warnings = %.300q…", w)
+		}
+	})
+	t.Run("ErrMissingNamesSheet", func(t *testing.T) {
+		data := xlsxBytes(t, [][]any{{"Name", "Mail"}, {"Ana", "a@x.com"}})
+		_, err := Open(writeFile(t, "h.xlsx", data), Options{})
+		wantInvalid(t, err, `worksheet "Sheet1" has no "User Name" column`, `"Name", "Mail"`, "--sheet")
+		_, err = Open(writeFile(t, "h.csv", []byte("Name,Mail\nAna,a@x.com\n")), Options{})
+		wantInvalid(t, err, `the file has no "User Name" column`)
+		if strings.Contains(err.Error(), "--sheet") {
+			t.Errorf("a CSV file's error mentions --sheet: %v", err)
+		}
+	})
+}
+
+func TestOneEdit(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{"license", "licnse", true},
+		{"license", "licenses", true},
+		{"license", "lisense", true},
+		{"license", "license", false},
+		{"license", "licenze1", false},
+		{"", "a", true},
+		{"", "", false},
+		{"zoë", "zoe", true},
+		{"ab", "ba", false},
+	} {
+		if got := oneEdit(tt.a, tt.b); got != tt.want {
+			t.Errorf("oneEdit(%q, %q) = %v", tt.a, tt.b, got)
+		}
+		if got := oneEdit(tt.b, tt.a); got != tt.want {
+			t.Errorf("oneEdit(%q, %q) = %v", tt.b, tt.a, got)
 		}
 	}
 }
