@@ -379,7 +379,7 @@ func zeroPadded(v string, number float64, width int) string {
 
 // sharedStrings are a workbook's shared strings.
 type sharedStrings struct {
-	items []string
+	items stringTable
 	// spilled: excelize keeps a shared strings part larger than its
 	// in-memory limit in a temporary file and looks items up there, where
 	// an index past the end reads as the number itself and a negative one
@@ -391,8 +391,8 @@ type sharedStrings struct {
 // nothing, with an error where excelize panics.
 func (s *sharedStrings) item(i int) (string, bool, error) {
 	switch {
-	case i >= 0 && i < len(s.items):
-		return s.items[i], true, nil
+	case i >= 0 && i < s.items.len():
+		return s.items.get(i), true, nil
 	case !s.spilled:
 		return "", false, nil
 	case i < 0:
@@ -424,7 +424,7 @@ func readSharedStrings(parts map[string]*zip.File, budget *unzipBudget, inMemory
 	if !sc.utf8() {
 		return nil, noFastPath("the shared strings are not encoded as UTF-8")
 	}
-	sst.items, err = readItems(sc, sst.spilled)
+	err = readItems(sc, sst.spilled, &sst.items)
 	var over *overLimitError
 	switch {
 	case errors.As(err, &over):
@@ -441,40 +441,43 @@ func readSharedStrings(parts map[string]*zip.File, budget *unzipBudget, inMemory
 // main namespace whose children <si> are the items. An item anywhere else,
 // which one of excelize's two ways of reading would count and the other
 // not, is an error, as is anything encoding/xml would not decode.
-func readItems(sc *xmlScanner, spilled bool) ([]string, error) {
+func readItems(sc *xmlScanner, spilled bool, items *stringTable) error {
 	for kind := sc.next(); kind != tokenStart; kind = sc.next() {
 		if kind == tokenNone {
-			return nil, sc.failure() // no element: no items
+			return sc.failure() // no element: no items
 		}
 	}
 	if string(sc.local) != "sst" || sc.resolve(sc.space, sc.local, sc.level) != mainNamespace {
-		return nil, fmt.Errorf("the part is <%s>, not <sst>", sc.local)
+		return fmt.Errorf("the part is <%s>, not <sst>", sc.local)
 	}
 	if err := checkAttrs(sc.attrs, sstAttrs); err != nil {
-		return nil, err
+		return err
 	}
-	var items []string
 	var item richText
+	var buf []byte
 	for {
 		switch sc.next() {
 		case tokenNone:
-			return nil, sc.eofError()
+			return sc.eofError()
 		case tokenStart:
 			if string(sc.local) != "si" {
 				continue
 			}
 			if sc.level != 2 {
-				return nil, errors.New("a string item outside <sst>")
+				return errors.New("a string item outside <sst>")
 			}
 			item.reset()
 			bad, err := decodeItem(sc, &item)
 			if bad != nil {
-				return nil, bad
+				return bad
 			}
 			if err != nil {
-				return nil, err
+				return err
 			}
-			items = append(items, item.String())
+			buf = item.appendTo(buf[:0])
+			if err := items.add(buf); err != nil {
+				return err
+			}
 		case tokenEnd:
 			if sc.level > 1 {
 				continue
@@ -483,14 +486,14 @@ func readItems(sc *xmlScanner, spilled bool) ([]string, error) {
 				// Read item by item, the rest of the part counts too.
 				for kind := sc.next(); kind != tokenNone; kind = sc.next() {
 					if kind == tokenStart && string(sc.local) == "si" {
-						return nil, errors.New("a string item after <sst>")
+						return errors.New("a string item after <sst>")
 					}
 				}
 				if err := sc.failure(); err != nil {
-					return nil, err
+					return err
 				}
 			}
-			return items, nil
+			return nil
 		}
 	}
 }
