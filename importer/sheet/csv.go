@@ -3,7 +3,6 @@ package sheet
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -27,18 +26,25 @@ const sniffSize = 1 << 20
 // for a quote that is never closed, which swallows the rows after it.
 const maxRecordLines = 100
 
+// maxHeaderBytes is the most bytes the lines up to the header row may hold;
+// maxRowBytes the most a row may hold. A longer header is not a
+// spreadsheet's (a file without line breaks, or not a CSV file at all);
+// holding it would cost many times its size.
+const (
+	maxHeaderBytes = 1 << 20
+	maxRowBytes    = 16 << 20
+)
+
 // delimiters are the delimiters sniffed from the header line, best first
 // when they tie.
 var delimiters = []rune{',', ';', '\t', '|'}
 
 // csvSource reads CSV text as records.
 type csvSource struct {
-	cr *csv.Reader
+	rr *recordReader
 
-	// number is the row number of the last record; endLine the text line
-	// it ended on. encoding/csv skips empty lines, which a spreadsheet
-	// shows as blank rows, so numbers count them back in.
-	number, endLine int
+	number int  // the row number of the last record
+	header bool // the header row has been read
 
 	// checkUTF8 is set when the text is read as UTF-8 without conversion:
 	// each record is checked, and fields that are not valid UTF-8 are read
@@ -69,15 +75,7 @@ func openCSV(r io.Reader, opts Options) (source, error) {
 		peek, _ := tr.Peek(64 << 10)
 		comma = sniffDelimiter(peek)
 	}
-	s.cr = csv.NewReader(tr)
-	s.cr.Comma = comma
-	s.cr.FieldsPerRecord = -1
-	s.cr.ReuseRecord = true
-	// Lazy quoting reads a quote inside an unquoted cell as itself
-	// (5'10", Bo "the" Builder), as Excel does. Its risk, a quote that is
-	// never closed turning the rest of the file into one cell, is caught by
-	// maxRecordLines in next.
-	s.cr.LazyQuotes = true
+	s.rr = &recordReader{br: tr, comma: []byte(string(comma)), maxBytes: maxHeaderBytes}
 	return s, nil
 }
 
@@ -254,32 +252,39 @@ func countOutsideQuotes(line []byte, d rune) int {
 }
 
 func (s *csvSource) next() ([]string, int, error) {
-	rec, err := s.cr.Read()
-	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			s.number += max(pe.StartLine-s.endLine, 1)
-			s.endLine = pe.Line
-			return nil, s.number, importer.Errorf(importer.EINVALID, "row %d: %s", s.number, describeParseError(pe))
-		}
-		if errors.Is(err, io.EOF) {
-			return nil, s.number, io.EOF
-		}
-		// The file itself failed (I/O, or text that cannot be decoded).
-		return nil, s.number, importer.Errorf(importer.EINVALID, "row %d: the file cannot be read: %v", s.number+1, err)
+	rec, err := s.rr.read()
+	if errors.Is(err, io.EOF) {
+		return nil, s.number, io.EOF
 	}
-	start, _ := s.cr.FieldPos(0)
-	s.number += max(start-s.endLine, 1)
-	last, _ := s.cr.FieldPos(len(rec) - 1)
-	s.endLine = last + strings.Count(rec[len(rec)-1], "\n")
-	if lines := s.endLine - start + 1; lines > maxRecordLines {
+	s.number++
+	var long *errRecordTooLong
+	var broken *brokenQuote
+	switch {
+	case errors.As(err, &long) && !s.header:
 		return nil, s.number, importer.Errorf(importer.EINVALID,
-			"row %d: broken quoting: a quoted cell starting on line %d of the file runs over %d lines, so a \" is probably never closed; the rows in those lines were not read", s.number, start, lines)
+			"%v before the header row ends: the first line must name the columns, e.g. %q; is this a CSV file?", long, importer.ColUserName.String())
+	case errors.As(err, &long):
+		return nil, s.number, importer.Errorf(importer.EINVALID, "row %d: %v, too long for a row; the row was not read", s.number, long)
+	case errors.As(err, &broken):
+		return nil, s.number, importer.Errorf(importer.EINVALID, "row %d: %v; the lines after line %d are read as rows", s.number, broken, broken.line)
+	case err != nil:
+		// The file itself failed (I/O, or text that cannot be decoded).
+		return nil, s.number, importer.Errorf(importer.EINVALID, "row %d: the file cannot be read: %v", s.number, err)
 	}
 	if s.checkUTF8 {
 		s.fixUTF8(rec)
 	}
 	return rec, s.number, nil
+}
+
+// headerRead tells the source that the header row was the last record and
+// how many cells it has up to its last named column: a quoted cell that
+// takes in a line with as many delimiters is taken for broken quoting, and
+// rows may be longer than a header.
+func (s *csvSource) headerRead(width int) {
+	s.header = true
+	s.rr.width = max(width-1, 0)
+	s.rr.maxBytes = maxRowBytes
 }
 
 // fixUTF8 reads each field of a record that is not valid UTF-8 as
@@ -327,13 +332,3 @@ func (s *csvSource) warnings() []string {
 func (s *csvSource) sheet() string { return "" }
 
 func (s *csvSource) close() error { return nil }
-
-func describeParseError(pe *csv.ParseError) string {
-	switch {
-	case errors.Is(pe.Err, csv.ErrQuote):
-		return fmt.Sprintf("broken quoting (line %d of the file): a quoted cell must end with \" and a \" inside it must be doubled (\"\")", pe.Line)
-	case errors.Is(pe.Err, csv.ErrBareQuote):
-		return fmt.Sprintf("broken quoting (line %d of the file): a cell that contains \" must be quoted, with each \" inside doubled (\"\")", pe.Line)
-	}
-	return fmt.Sprintf("cannot read line %d of the file: %v", pe.Line, pe.Err)
-}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"userimport/importer"
 )
@@ -120,12 +121,12 @@ func mapHeader(header []string) (index [importer.NumColumns]int, warnings []stri
 		switch {
 		case !ok:
 			if name, ok := nearHeader(h); ok && len(suggestions) < maxNamed {
-				suggestions = append(suggestions, fmt.Sprintf("column %s %q is ignored: did you mean %q?", columnLetters(i), h, name))
+				suggestions = append(suggestions, fmt.Sprintf("column %s %s is ignored: did you mean %q?", columnLetters(i), quoteName(h), name))
 				continue
 			}
-			ignored.add(fmt.Sprintf("%q", h))
+			ignored.add(quoteName(h))
 		case index[c] >= 0:
-			dups.add(fmt.Sprintf("%q (column %s)", h, columnLetters(i)))
+			dups.add(fmt.Sprintf("%s (column %s)", quoteName(h), columnLetters(i)))
 		default:
 			index[c] = i
 		}
@@ -138,6 +139,19 @@ func mapHeader(header []string) (index [importer.NumColumns]int, warnings []stri
 		warnings = append(warnings, "duplicate columns ignored, the first of each is used: "+dups.String())
 	}
 	return index, warnings
+}
+
+// maxNameRunes is how much of a header cell a message quotes.
+const maxNameRunes = 64
+
+// quoteName quotes a header cell for a message, cut short past
+// maxNameRunes.
+func quoteName(h string) string {
+	if utf8.RuneCountInString(h) <= maxNameRunes {
+		return fmt.Sprintf("%q", h)
+	}
+	r := []rune(h)
+	return fmt.Sprintf("%q…", string(r[:maxNameRunes]))
 }
 
 // namedList is a list of names for a warning: the first maxNamed, and a
@@ -220,15 +234,15 @@ func missingColumnError(c importer.Column, header []string, sheet string) error 
 	for _, a := range aliases[c] {
 		accepted = append(accepted, fmt.Sprintf("%q", a))
 	}
-	found := make([]string, 0, len(header))
+	var found namedList
 	for _, h := range header {
 		if h != "" {
-			found = append(found, fmt.Sprintf("%q", h))
+			found.add(quoteName(h))
 		}
 	}
 	foundText := "none"
-	if len(found) > 0 {
-		foundText = strings.Join(found, ", ")
+	if found.n > 0 {
+		foundText = found.String()
 	}
 	where := "the file has"
 	hint := ""

@@ -206,6 +206,15 @@ func (r *Reader) readHeader() error {
 			return missingColumnError(importer.ColUserName, r.header, r.src.sheet())
 		}
 		r.warnings = append(r.warnings, warnings...)
+		if h, ok := r.src.(interface{ headerRead(width int) }); ok {
+			width := 0
+			for i, c := range r.header {
+				if c != "" {
+					width = i + 1
+				}
+			}
+			h.headerRead(width)
+		}
 		return nil
 	}
 }
