@@ -18,8 +18,9 @@ import (
 )
 
 // sniffSize is how much of a CSV file decides its encoding. A file that is
-// valid UTF-8 this far is read as UTF-8; see csvSource.fixUTF8 for invalid
-// bytes that come later.
+// valid UTF-8 this far, or that holds UTF-8 letters among invalid bytes,
+// is read as UTF-8 cell by cell (see csvSource.fixUTF8); one with no UTF-8
+// letters at all is read as Windows-1252.
 const sniffSize = 1 << 20
 
 // maxRecordLines is the most lines one row may span. A longer row is taken
@@ -130,7 +131,9 @@ func (s *csvSource) decoder(br *bufio.Reader, head []byte, name string) (io.Read
 		return nil, importer.Errorf(importer.EINVALID,
 			"the file is neither a spreadsheet nor text: save it as .xlsx or .csv")
 	}
-	if validUTF8Prefix(head, len(head) == sniffSize) {
+	if validUTF8Prefix(head, len(head) == sniffSize) || hasUTF8Letters(head) {
+		// UTF-8 text, perhaps with rows pasted in Windows-1252: fixUTF8
+		// reads each cell that is not UTF-8 as Windows-1252.
 		return utf8Text(), nil
 	}
 	s.encodingNote = "the file is not valid UTF-8; read as Windows-1252 (use --encoding to say otherwise)"
@@ -150,6 +153,24 @@ func validUTF8Prefix(b []byte, cut bool) bool {
 		if utf8.RuneStart(b[len(b)-i]) {
 			return utf8.Valid(b[:len(b)-i])
 		}
+	}
+	return false
+}
+
+// hasUTF8Letters reports whether b holds a character of more than one
+// byte in valid UTF-8, which Windows-1252 text almost never does (it would
+// take a capital such as Ã followed by a symbol such as ©).
+func hasUTF8Letters(b []byte) bool {
+	for len(b) > 0 {
+		if b[0] < utf8.RuneSelf {
+			b = b[1:]
+			continue
+		}
+		r, n := utf8.DecodeRune(b)
+		if r != utf8.RuneError && n > 1 {
+			return true
+		}
+		b = b[n:]
 	}
 	return false
 }
@@ -257,24 +278,30 @@ func (s *csvSource) next() ([]string, int, error) {
 		return nil, s.number, io.EOF
 	}
 	s.number++
-	var long *errRecordTooLong
-	var broken *brokenQuote
-	switch {
-	case errors.As(err, &long) && !s.header:
-		return nil, s.number, importer.Errorf(importer.EINVALID,
-			"%v before the header row ends: the first line must name the columns, e.g. %q; is this a CSV file?", long, importer.ColUserName.String())
-	case errors.As(err, &long):
-		return nil, s.number, importer.Errorf(importer.EINVALID, "row %d: %v, too long for a row; the row was not read", s.number, long)
-	case errors.As(err, &broken):
-		return nil, s.number, importer.Errorf(importer.EINVALID, "row %d: %v; the lines after line %d are read as rows", s.number, broken, broken.line)
-	case err != nil:
-		// The file itself failed (I/O, or text that cannot be decoded).
-		return nil, s.number, importer.Errorf(importer.EINVALID, "row %d: the file cannot be read: %v", s.number, err)
+	if err != nil {
+		return nil, s.number, s.readError(err)
 	}
 	if s.checkUTF8 {
 		s.fixUTF8(rec)
 	}
 	return rec, s.number, nil
+}
+
+// readError is what the admin is told of a record that cannot be read.
+func (s *csvSource) readError(err error) error {
+	var long *errRecordTooLong
+	var broken *brokenQuote
+	switch {
+	case errors.As(err, &long) && !s.header:
+		return importer.Errorf(importer.EINVALID,
+			"%v before the header row ends: the first line must name the columns, e.g. %q; is this a CSV file?", long, importer.ColUserName.String())
+	case errors.As(err, &long):
+		return importer.Errorf(importer.EINVALID, "row %d: %v, too long for a row; the row was not read", s.number, long)
+	case errors.As(err, &broken):
+		return importer.Errorf(importer.EINVALID, "row %d: %v; the lines after line %d are read as rows", s.number, broken, broken.line)
+	}
+	// The file itself failed (I/O, or text that cannot be decoded).
+	return importer.Errorf(importer.EINVALID, "row %d: the file cannot be read: %v", s.number, err)
 }
 
 // headerRead tells the source that the header row was the last record and
@@ -324,7 +351,11 @@ func (s *csvSource) warnings() []string {
 		if s.badCount > len(s.badRows) {
 			more = fmt.Sprintf(" and %d more", s.badCount-len(s.badRows))
 		}
-		w = append(w, fmt.Sprintf("rows %s%s are not valid UTF-8; their odd characters were read as Windows-1252", strings.Join(nums, ", "), more))
+		if s.badCount == 1 {
+			w = append(w, fmt.Sprintf("row %s is not valid UTF-8; its odd characters were read as Windows-1252", nums[0]))
+		} else {
+			w = append(w, fmt.Sprintf("rows %s%s are not valid UTF-8; their odd characters were read as Windows-1252", strings.Join(nums, ", "), more))
+		}
 	}
 	return w
 }

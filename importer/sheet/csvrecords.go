@@ -35,7 +35,8 @@ type recordReader struct {
 
 	line    int      // the file's line number of the last line read
 	pending [][]byte // lines to read again, after a broken quote
-	lines   [][]byte // the lines of the record being read
+	lines   [][]byte // the lines of the record being read, in store
+	store   []byte   // the bytes of lines; reused for each record
 	eof     bool
 
 	buf    []byte // the record's cells, one after the other
@@ -68,6 +69,7 @@ func (e *brokenQuote) Error() string {
 // end. After an *errRecordTooLong or a *brokenQuote, read goes on with the
 // next line.
 func (r *recordReader) read() ([]string, error) {
+	r.store = r.store[:0]
 	first, err := r.nextLine(0)
 	if err != nil {
 		return nil, err
@@ -188,7 +190,9 @@ func (r *recordReader) broken(start int) error {
 	e := &brokenQuote{line: start, lines: len(r.lines)}
 	if len(r.lines) > 1 {
 		back := make([][]byte, 0, len(r.lines)-1+len(r.pending))
-		back = append(back, r.lines[1:]...)
+		for _, l := range r.lines[1:] {
+			back = append(back, bytes.Clone(l)) // store is reused
+		}
 		r.pending = append(back, r.pending...)
 		r.line = start
 	}
@@ -196,8 +200,10 @@ func (r *recordReader) broken(start int) error {
 	return e
 }
 
-// nextLine returns the next line of the file with its line break, as a
-// slice of its own. A record that would be longer than maxBytes with the
+// nextLine returns the next line of the file with its line break, in
+// store; the lines of a record stay valid while it is read, since store is
+// only appended to until the next record (an append that moves it leaves
+// the earlier lines where they were). A record that would be longer than maxBytes with the
 // line (used bytes so far) is an *errRecordTooLong, and the rest of the line
 // is skipped without being held.
 func (r *recordReader) nextLine(used int) ([]byte, error) {
@@ -210,10 +216,10 @@ func (r *recordReader) nextLine(used int) ([]byte, error) {
 	if r.eof {
 		return nil, io.EOF
 	}
-	var line []byte
+	start := len(r.store)
 	for {
 		chunk, err := r.br.ReadSlice('\n')
-		if used+len(line)+len(chunk) > r.maxBytes {
+		if used+len(r.store)-start+len(chunk) > r.maxBytes {
 			r.line++
 			n := r.line
 			for errors.Is(err, bufio.ErrBufferFull) {
@@ -225,7 +231,8 @@ func (r *recordReader) nextLine(used int) ([]byte, error) {
 			r.eof = err != nil
 			return nil, &errRecordTooLong{line: n, max: r.maxBytes}
 		}
-		line = append(line, chunk...)
+		r.store = append(r.store, chunk...)
+		line := r.store[start:len(r.store):len(r.store)]
 		switch {
 		case err == nil:
 			r.line++

@@ -475,6 +475,20 @@ func TestOpen_Encodings(t *testing.T) {
 		_, err := Open(writeFile(t, "e.csv", []byte(text)), Options{Encoding: "ebcdic"})
 		wantInvalid(t, err, "--encoding")
 	})
+	t.Run("MixedInSniff", func(t *testing.T) {
+		// One row in Windows-1252 among UTF-8 ones, all in the first MiB:
+		// each cell is read in its own encoding.
+		data := "User Name,Display Name\na@contoso.com,Zoë Müller\nb@contoso.com,Zo\xEB M\xFCller\nc@contoso.com,Łukasz\n"
+		r, rows := readAll(t, writeFile(t, "mixed.csv", []byte(data)), Options{})
+		for i, want := range []string{"Zoë Müller", "Zoë Müller", "Łukasz"} {
+			if got := rows[i].Get(importer.ColDisplayName); got != want {
+				t.Errorf("row %d = %q, want %q", rows[i].Number, got, want)
+			}
+		}
+		if w := strings.Join(r.Warnings(), "|"); w != "row 3 is not valid UTF-8; its odd characters were read as Windows-1252" {
+			t.Errorf("warnings = %q", w)
+		}
+	})
 	t.Run("Windows1252AfterSniff", func(t *testing.T) {
 		// Valid UTF-8 for longer than the sniffed part, then one row in
 		// Windows-1252: that row's odd bytes are read as Windows-1252.
@@ -492,7 +506,7 @@ func TestOpen_Encodings(t *testing.T) {
 		if rows[0].Get(importer.ColDisplayName) != "Zoë" {
 			t.Errorf("first = %q", rows[0].Get(importer.ColDisplayName))
 		}
-		if w := strings.Join(r.Warnings(), "|"); !strings.Contains(w, "Windows-1252") || !strings.Contains(w, "rows "+strconv.Itoa(last.Number)) {
+		if w := strings.Join(r.Warnings(), "|"); !strings.Contains(w, "Windows-1252") || !strings.Contains(w, "row "+strconv.Itoa(last.Number)+" is not valid UTF-8") {
 			t.Errorf("warnings = %q", w)
 		}
 	})
