@@ -180,6 +180,9 @@ func (s *fastXLSXSource) next() ([]string, int, error) {
 		}
 		return nil, s.number, damagedRowError(s.number, err)
 	}
+	for i, c := range cells {
+		cells[i] = plainInteger(c)
+	}
 	return cells, s.number, nil
 }
 

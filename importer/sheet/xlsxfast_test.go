@@ -801,3 +801,95 @@ func TestMarkerReader(t *testing.T) {
 		}
 	}
 }
+
+// TestXLSX_GeneralNumbers checks the rule both readers follow for a number
+// in General or scientific style, or in no style: at most 15 significant
+// digits, and integers without an exponent (a 12-digit phone number read
+// as 4.917012346E+11 before).
+func TestXLSX_GeneralNumbers(t *testing.T) {
+	tests := []struct {
+		value any
+		want  string
+	}{
+		{491701234567, "491701234567"},
+		{4917012345678, "4917012345678"},
+		{14255550100, "14255550100"},
+		{123456789012345, "123456789012345"},
+		{1234567890123456789, "1234567890123460000"},
+		{1e16, "10000000000000000"},
+		{98052.00000000001, "98052"},
+		{0.1 + 0.2, "0.3"},
+		{12345678901.5, "12345678901.5"},
+		{-491701234567, "-491701234567"},
+		{1.5, "1.5"},
+		{1e21, "1E+21"},
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	sci := "0.00E+00"
+	general := "General"
+	var ids []int
+	for _, st := range []*excelize.Style{
+		{Font: &excelize.Font{Bold: true}}, {NumFmt: 11}, {NumFmt: 48}, {CustomNumFmt: &sci}, {CustomNumFmt: &general},
+	} {
+		id, err := f.NewStyle(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	ids = append(ids, 0)
+	f.SetSheetRow("Sheet1", "A1", &[]any{"User Name"})
+	for r, tt := range tests {
+		for c, id := range ids {
+			cell, _ := excelize.CoordinatesToCellName(c+1, r+2)
+			f.SetCellValue("Sheet1", cell, tt.value)
+			if id != 0 {
+				f.SetCellStyle("Sheet1", cell, cell, id)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	path := writeFile(t, "general.xlsx", buf.Bytes())
+	for name, src := range map[string]source{"fast": openFast(t, path, Options{}), "excelize": openExcelize(t, path, Options{})} {
+		t.Run(name, func(t *testing.T) {
+			defer src.close()
+			src.next() // the header
+			for _, tt := range tests {
+				cells, number, err := src.next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for c, got := range cells {
+					if got != tt.want {
+						t.Errorf("row %d, style %d: %v reads as %q, want %q", number, ids[c], tt.value, got, tt.want)
+					}
+				}
+				if len(cells) != len(ids) {
+					t.Errorf("row %d: %d cells", number, len(cells))
+				}
+			}
+		})
+	}
+}
+
+func TestPlainInteger(t *testing.T) {
+	for in, want := range map[string]string{
+		"1.23456789012346E+15":  "1234567890123460",
+		"-1E+16":                "-10000000000000000",
+		"1E+21":                 "1E+21",
+		"1.5E-05":               "1.5E-05",
+		"4.94065645841247E-324": "4.94065645841247E-324",
+		"Ebba":                  "Ebba",
+		"E+":                    "E+",
+		"12E+3x":                "12E+3x",
+		"98052":                 "98052",
+	} {
+		if got := plainInteger(in); got != want {
+			t.Errorf("plainInteger(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

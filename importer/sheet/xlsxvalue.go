@@ -221,7 +221,7 @@ type styleKind uint8
 
 const (
 	styleRaw     styleKind = iota // the value as stored (style 0)
-	styleGeneral                  // General
+	styleGeneral                  // General and scientific, after normalizeNumberFormats
 	styleText                     // @
 	styleDate                     // yyyy-mm-dd, what normalizeNumberFormats makes of dates
 	styleZeros                    // 0, 00000, …: a whole number padded with zeros
@@ -268,7 +268,7 @@ func newCellStyles(book *excelize.File) (*cellStyles, error) {
 		}
 		if !ok {
 			switch id {
-			case 0:
+			case 0, generalNumFmtID:
 				code = "General"
 			case 1:
 				code = "0"
@@ -302,19 +302,16 @@ func (st *cellStyles) format(v string, s int, numeric bool) string {
 		return v
 	}
 	k := st.kinds[s]
-	if k == styleRaw || k == styleText {
+	if k == styleRaw || k == styleText || k == styleGeneral {
+		// General: normalizeNumberFormats has excelize give the number as
+		// it reads it.
 		return v
 	}
-	ok, precision, number := isNumeric(v)
+	ok, _, number := isNumeric(v)
 	if !ok {
 		return v
 	}
 	switch k {
-	case styleGeneral:
-		if precision > 11 {
-			return strconv.FormatFloat(number, 'G', 10, 64)
-		}
-		return v
 	case styleDate:
 		return isoDate(v, number, st.date1904)
 	case styleZeros:
