@@ -15,7 +15,9 @@ type RowSource interface {
 	Has(c Column) bool
 	Header() []string
 	Warnings() []string
-	SHA256() string // of the whole file, known once it is open
+	// SHA256 returns the hex SHA-256 of the whole file; it may be asked
+	// before the rows are read.
+	SHA256() (string, error)
 	Close() error
 }
 
