@@ -3,12 +3,10 @@ package report
 import (
 	"archive/zip"
 	"bufio"
-	"crypto/rand"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -558,20 +556,13 @@ func (s resultStyles) cell(v string) any {
 	return excelize.Cell{StyleID: id, Value: EscapeFormula(v)}
 }
 
-// createTemp creates a hidden temporary file next to final, with mode 0666
-// before the umask, as the final file would have been created.
-// (os.CreateTemp would make it 0600, and the rename would keep that.)
+// createTemp creates a hidden temporary file next to final, with mode 0644
+// before the umask, the mode the final file gets, since a rename keeps it.
+// It first removes the temporary files of final that killed writers left.
 func createTemp(final string) (*os.File, error) {
 	dir, name := filepath.Split(final)
-	for range 100 {
-		tmp := filepath.Join(dir, "."+name+"."+rand.Text()[:10]+".tmp")
-		f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		return f, err
-	}
-	return nil, fmt.Errorf("create temporary file for %s: too many attempts", final)
+	removeStaleTemps(dir, "."+name+".")
+	return createTempFile(dir, "."+name, 0, outputMode)
 }
 
 // commit makes tmp durable and renames it to final. On failure tmp is
@@ -590,16 +581,4 @@ func commit(tmp *os.File, final string) error {
 	}
 	syncDir(filepath.Dir(final))
 	return nil
-}
-
-// syncDir makes a rename or a new file in dir durable. It is best effort:
-// some file systems cannot sync a directory, and the data itself is
-// already synced.
-func syncDir(dir string) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	_ = d.Sync()
-	_ = d.Close()
 }
