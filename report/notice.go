@@ -242,8 +242,11 @@ func OpenNotice(path string) (*Notice, []Entry, error) {
 // regular, where it means nothing anyway.
 func openOwnNotice(path string) (*os.File, error) {
 	fd, err := syscall.Open(path, syscall.O_RDWR|syscall.O_APPEND|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_NOCTTY|syscall.O_CLOEXEC, 0)
-	if errors.Is(err, syscall.ELOOP) {
+	switch {
+	case errors.Is(err, syscall.ELOOP):
 		return nil, fmt.Errorf("%s is a symbolic link: %w", path, ErrUnsafeNotice)
+	case errors.Is(err, syscall.EISDIR), errors.Is(err, syscall.ENXIO): // a directory, a socket
+		return nil, fmt.Errorf("%s is not a regular file: %w", path, ErrUnsafeNotice)
 	}
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
