@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // outputMode is the mode of the result workbook and CSV before the umask:
@@ -99,6 +100,9 @@ type ResultFiles struct {
 	// DryRun makes the workbook a dry run's: its Summary says that nothing
 	// was changed, and rows that would be created show no User ID.
 	DryRun bool
+	// Now dates the workbook's zip entries when the Summary has no Finished
+	// time (nil: time.Now).
+	Now func() time.Time
 }
 
 // maxResultsSuffix bounds the search for a free results name.
