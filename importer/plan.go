@@ -181,7 +181,7 @@ func (p *planner) create(row int, vu validate.User) *Planned {
 		ID: newUserID(), UserPrincipalName: vu.UPN, DisplayName: vu.DisplayName, FirstName: vu.FirstName,
 		LastName: vu.LastName, JobTitle: vu.JobTitle, Department: vu.Department, UsageLocation: vu.UsageLocation,
 		EmployeeID: vu.EmployeeID, AccountEnabled: !vu.BlockSignIn, MustChangePassword: vu.RequirePasswordChange,
-		Source: "import", OfficeNumber: vu.OfficeNumber, OfficePhone: vu.OfficePhone, MobilePhone: vu.MobilePhone,
+		Source: p.opts.Source, OfficeNumber: vu.OfficeNumber, OfficePhone: vu.OfficePhone, MobilePhone: vu.MobilePhone,
 		Fax: vu.Fax, AlternateEmail: vu.AlternateEmail, Address: vu.Address, City: vu.City, State: vu.State,
 		PostalCode: vu.PostalCode, Country: vu.Country,
 	}

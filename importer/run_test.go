@@ -74,10 +74,10 @@ func admin(tb testing.TB, db *sqldb.DB) importer.User {
 // hashing.
 func options(tb testing.TB, db *sqldb.DB, path string) importer.Options {
 	return importer.Options{
-		Path: path, Mode: importer.ModeCreate, OutDir: filepath.Dir(path), Workers: 4,
+		FileName: filepath.Base(path), Mode: importer.ModeCreate, OutDir: filepath.Dir(path), Workers: 4,
 		RequirePasswordChange: true, Actor: admin(tb, db),
-		Open: func() (importer.RowSource, error) { return sheet.Open(path, sheet.Options{}) },
-		Hash: func(pw string) (string, error) { return argon2id.Hash(pw, argon2id.InsecureTestParams()) },
+		Open:   func() (importer.RowSource, error) { return sheet.Open(path, sheet.Options{}) },
+		Hasher: argon2id.NewHasher(argon2id.InsecureTestParams(), 0),
 		Outputs: importer.Outputs{
 			Results: func(x, c string) (importer.ResultWriter, error) { return report.CreateResults(x, c) },
 			CreateNotice: func(dir, base string, h importer.NoticeHeader) (importer.Notice, error) {
@@ -225,7 +225,6 @@ func TestSeatsInRowOrder(t *testing.T) {
 // the middle of one, gets seats in row order across the chunks, on the
 // path without hashing and on the one with.
 func TestManyChunks(t *testing.T) {
-	defer importer.SetReadChunk(50)()
 	const rows, seats = 237, 120
 	for _, noPasswords := range []bool{true, false} {
 		t.Run(fmt.Sprintf("noPasswords=%v", noPasswords), func(t *testing.T) {
@@ -239,6 +238,7 @@ func TestManyChunks(t *testing.T) {
 				})
 				o := options(t, db, path)
 				o.NoPasswords = noPasswords
+				o.ChunkSize = 50
 				rep, err := importer.Run(ctx, db, o)
 				if err != nil {
 					t.Fatalf("Run: %v", err)
@@ -476,9 +476,10 @@ func helperImport() int {
 	return 0
 }
 
-// TestLiveBatchNotResumed: while another live process runs a file's batch,
-// a second import of the same file is refused instead of resuming it; once
-// that process is gone, the batch is resumed.
+// TestLiveBatchNotResumed: while another run holds a file's batch (its
+// lease renewed within 30 s), a second import of the same file is refused
+// instead of resuming it; once the lease is 30 s old, the batch is resumed
+// by the new run.
 func TestLiveBatchNotResumed(t *testing.T) {
 	ctx := context.Background()
 	db := mustDemo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
@@ -487,26 +488,21 @@ func TestLiveBatchNotResumed(t *testing.T) {
 	})
 	data, _ := os.ReadFile(path)
 	sum := sha256.Sum256(data)
-	other := exec.Command("sleep", "60")
-	if err := other.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer other.Process.Kill()
-	host, _ := os.Hostname()
 	b := &importer.Batch{ID: "live-batch", File: "live.csv", SHA256: hex.EncodeToString(sum[:]), Mode: importer.ModeCreate,
-		ActingAdmin: "admin@contoso.com", Started: time.Now(), Owner: fmt.Sprintf("%s:%d", host, other.Process.Pid)}
+		Source: importer.SourceCLI, ActingAdmin: "admin@contoso.com", Started: time.Now(), Owner: "another-run"}
 	if err := db.CreateBatch(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	_, err := importer.Run(ctx, db, options(t, db, path))
-	if importer.ErrorCode(err) != importer.ECONFLICT || !strings.Contains(err.Error(), "another process") {
+	o := options(t, db, path)
+	o.Now = func() time.Time { return time.Now().Add(29 * time.Second) }
+	_, err := importer.Run(ctx, db, o)
+	if importer.ErrorCode(err) != importer.ECONFLICT || !strings.Contains(err.Error(), "being imported right now by another run") {
 		t.Fatalf("second import of a live batch: %v, want ECONFLICT", err)
 	}
-	other.Process.Kill()
-	other.Wait()
-	rep, err := importer.Run(ctx, db, options(t, db, path))
+	o.Now = func() time.Time { return time.Now().Add(31 * time.Second) }
+	rep, err := importer.Run(ctx, db, o)
 	if err != nil || !rep.Resumed || rep.Summary.Created != 3 {
-		t.Fatalf("after the owner died: resumed %v, %+v, %v", rep.Resumed, rep.Summary, err)
+		t.Fatalf("after the other run's lease expired: resumed %v, %+v, %v", rep.Resumed, rep.Summary, err)
 	}
 }
 
@@ -520,12 +516,12 @@ func TestResumeWithoutNotice(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	o := options(t, db, path)
 	var hashes atomic.Int32
-	o.Hash = func(pw string) (string, error) {
+	o.Hasher = importer.HashFunc(func(_ context.Context, pw string) (string, error) {
 		if hashes.Add(1) == 10 {
 			cancel()
 		}
 		return argon2id.Hash(pw, argon2id.InsecureTestParams())
-	}
+	})
 	rep, err := importer.Run(ctx, db, o)
 	if !errors.Is(err, context.Canceled) || rep.NoticePath == "" {
 		t.Fatalf("interrupted run: %v, notice %q", err, rep.NoticePath)

@@ -55,9 +55,9 @@ func TestSamplesImport(t *testing.T) {
 			actor, _ := db.User(ctx, "admin@contoso.com")
 			path := filepath.Join(".", tt.file)
 			rep, err := importer.Run(ctx, db, importer.Options{
-				Path: path, Mode: importer.ModeCreate, OutDir: dir, RequirePasswordChange: true, Actor: actor,
-				Open: func() (importer.RowSource, error) { return sheet.Open(path, sheet.Options{}) },
-				Hash: func(pw string) (string, error) { return argon2id.Hash(pw, argon2id.InsecureTestParams()) },
+				FileName: filepath.Base(path), Mode: importer.ModeCreate, OutDir: dir, RequirePasswordChange: true, Actor: actor,
+				Open:   func() (importer.RowSource, error) { return sheet.Open(path, sheet.Options{}) },
+				Hasher: argon2id.NewHasher(argon2id.InsecureTestParams(), 0),
 				Outputs: importer.Outputs{
 					Results: func(x, c string) (importer.ResultWriter, error) { return report.CreateResults(x, c) },
 					CreateNotice: func(dir, base string, h importer.NoticeHeader) (importer.Notice, error) {

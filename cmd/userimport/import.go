@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"unicode/utf8"
@@ -12,7 +13,6 @@ import (
 	"go.uber.org/zap"
 
 	"userimport/importer"
-	"userimport/importer/argon2id"
 	"userimport/importer/sheet"
 	"userimport/importer/sqldb"
 	"userimport/report"
@@ -118,12 +118,12 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 	progress := importer.NewProgress()
 	stopProgress := g.showProgress(ctx, progress, log)
 	rep, err := importer.Run(ctx, db, importer.Options{
-		Path: path, Mode: o.mode, DryRun: o.dryRun, OutDir: o.out, Workers: o.workers,
+		FileName: filepath.Base(path), Mode: o.mode, DryRun: o.dryRun, OutDir: o.out, Workers: o.workers,
 		Domain: strings.ToLower(o.domain), Licenses: validate.List(o.license), DisabledApps: validate.List(o.disabledApps),
 		UsageLocation: o.usageLocation, RequirePasswordChange: o.requirePasswordChange, BlockSignIn: o.blockSignIn,
 		NoPasswords: o.noPasswords, ResultsCSV: o.resultsCSV, Actor: actor,
 		Open:    func() (importer.RowSource, error) { return sheet.Open(path, sheetOpts) },
-		Hash:    func(pw string) (string, error) { return argon2id.Hash(pw, argon2id.DefaultParams()) },
+		Hasher:  g.hasher,
 		Outputs: reportOutputs(), Progress: progress, Log: log,
 	})
 	stopProgress()
