@@ -15,16 +15,12 @@ import (
 )
 
 // progressCounter is what the progress display reads; *importer.Progress
-// is one. Total is -1 until the whole file has been read.
+// is one. Total is -1 until the whole file has been read. Resumed is how
+// many of Done's rows a resumed batch had done before this run: they count
+// towards the percentage, not towards the speed.
 type progressCounter interface {
 	Done() int64
 	Total() int64
-}
-
-// resumedCounter is the optional part of a progressCounter: how many of
-// Done's rows a resumed batch had done before this run. They count towards
-// the percentage, not towards the speed.
-type resumedCounter interface {
 	Resumed() int64
 }
 
@@ -72,20 +68,15 @@ func (g *globals) showProgress(ctx context.Context, p progressCounter, log *zap.
 // term, one line redrawn in place; else, with term nil, a log line. Its
 // clock is the ticks' times, so tests drive it with chosen ones.
 type progressDisplay struct {
-	src     progressCounter
-	term    io.Writer // nil: log instead
-	log     *zap.Logger
-	meter   progressMeter
-	drawn   bool
-	resumed bool // doneAtStart came from Resumed, not from the first sample
+	src   progressCounter
+	term  io.Writer // nil: log instead
+	log   *zap.Logger
+	meter progressMeter
+	drawn bool
 }
 
 func (d *progressDisplay) start(now time.Time) {
-	if r, ok := d.src.(resumedCounter); ok {
-		d.meter.doneAtStart, d.resumed = r.Resumed(), true
-	} else {
-		d.meter.doneAtStart = d.src.Done()
-	}
+	d.meter.doneAtStart = d.src.Resumed()
 	d.meter.sample(now, d.src.Done())
 }
 
@@ -104,9 +95,8 @@ func (d *progressDisplay) run(ctx context.Context, ticks <-chan time.Time) {
 }
 
 func (d *progressDisplay) tick(now time.Time) {
-	if r, ok := d.src.(resumedCounter); ok && d.resumed {
-		d.meter.doneAtStart = r.Resumed()
-	}
+	// A resumed run learns its figure after it started.
+	d.meter.doneAtStart = d.src.Resumed()
 	done, total := d.src.Done(), d.src.Total()
 	d.meter.sample(now, done)
 	if d.term != nil {
