@@ -530,3 +530,45 @@ func TestCreateNotice_FullDisk(t *testing.T) {
 		t.Errorf("a notice with a torn header stays: %v", err)
 	}
 }
+
+// TestNotice_MixedOnFullDisk: turning the notice mixed rewrites it; when
+// the disk is full the old notice stands, whole, and nothing is left.
+func TestNotice_MixedOnFullDisk(t *testing.T) {
+	dir := mountTmpfs(t, "64k")
+	n, err := CreateNotice(dir, "full", sampleHeader())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	for _, upn := range []string{"a@x.com", "b@x.com"} {
+		if err := n.AddUser(upn, "Pw-123456-Aa!", true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := n.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(n.Path())
+	filler := fill(t, dir)
+	if err := n.AddUser("c@x.com", "Pw-123456-Cc!", false); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("AddUser turning the notice mixed on a full disk: %v, want ENOSPC", err)
+	}
+	assertContent(t, n.Path(), string(before))
+	assertNoTempFiles(t, dir)
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.AddUser("c@x.com", "Pw-123456-Cc!", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, entries, err := ReadNotice(n.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 3 || !entries[0].MustChange || !entries[1].MustChange || entries[2].MustChange {
+		t.Errorf("entries = %+v", entries)
+	}
+}
