@@ -456,7 +456,8 @@ func (w *Results) writeSummary(s importer.Summary) error {
 		return err
 	}
 	row++
-	if s.DryRun || w.dryRun {
+	s.DryRun = s.DryRun || w.dryRun
+	if s.DryRun {
 		if err := add(DryRunItem, "This workbook shows what the import would do; no user or license was changed."); err != nil {
 			return err
 		}
