@@ -162,7 +162,17 @@ func (p *Planned) Result(o Outcome) Result {
 	for _, l := range p.Licenses {
 		r.Licenses = append(r.Licenses, LicenseResult{SKU: l.SKU, Status: l.Status})
 	}
-	r.LicenseStatus, r.Message = licenseStatus(r.Licenses, o)
+	var msg string
+	r.LicenseStatus, msg = licenseStatus(r.Licenses, o)
+	if o == Updated && len(p.Changed) > 0 {
+		// Say what changed, as the columns are named in the file's template.
+		r.Message = "Changed: " + strings.Join(p.Changed, ", ")
+		if msg != "" {
+			r.Message += "; " + msg
+		}
+		return r
+	}
+	r.Message = msg
 	return r
 }
 

@@ -154,6 +154,9 @@ func (p *planner) plan(r *Row, upnKey string, dupUPN, dupEmp int, existing *User
 		return result(Failed, validate.Message(denied))
 	}
 	if pl == nil {
+		if vu.DisplayName == "" {
+			vu.DisplayName = existing.DisplayName // the file gave none: show the directory's
+		}
 		jr := result(Unchanged, "")
 		jr.Result.Licenses = held(vu.Licenses, existing)
 		jr.Result.LicenseStatus, jr.Result.Message = licenseStatus(jr.Result.Licenses, Unchanged)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -231,6 +232,8 @@ type run struct {
 	results ResultWriter
 	follow  *follower
 	written int // results are written for rows up to this one
+
+	counted atomic.Int64 // data rows countRows found; 0 until it has
 }
 
 // countRows counts the file's data rows with a second reader and sets the
@@ -249,6 +252,7 @@ func (r *run) countRows(ctx context.Context) {
 		switch {
 		case errors.Is(err, io.EOF):
 			r.o.Progress.setTotal(n)
+			r.counted.Store(int64(n))
 			return
 		case err != nil:
 			if failing++; ErrorCode(err) != EINVALID || failing > maxUnreadable {

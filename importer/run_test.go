@@ -22,6 +22,7 @@ import (
 	"userimport/importer/argon2id"
 	"userimport/importer/sheet"
 	"userimport/importer/sqldb"
+	"userimport/internal/dirtest"
 	"userimport/internal/pgtest"
 	"userimport/report"
 )
@@ -33,37 +34,8 @@ func TestMain(m *testing.M) {
 	os.Exit(pgtest.Main(m))
 }
 
-// eachDB runs fn on a fresh demo directory on SQLite and on PostgreSQL.
-func eachDB(t *testing.T, fn func(t *testing.T, url string, db *sqldb.DB)) {
-	t.Run("sqlite", func(t *testing.T) {
-		url := "sqlite:" + filepath.Join(t.TempDir(), "userimport.db")
-		fn(t, url, mustDemo(t, url))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		url := pgtest.URL(t)
-		fn(t, url, mustDemo(t, url))
-	})
-}
-
-func mustDemo(tb testing.TB, url string) *sqldb.DB {
-	tb.Helper()
-	ctx := context.Background()
-	db, err := sqldb.Open(ctx, url)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	d := importer.DemoTenant()
-	h, _ := argon2id.Hash("Adm1n-password", argon2id.InsecureTestParams())
-	if err := db.Init(ctx, sqldb.InitParams{Settings: d.Settings, Domains: d.Domains, Products: d.Products,
-		AdminUPN: "admin@contoso.com", AdminPasswordHash: h}); err != nil {
-		tb.Fatal(err)
-	}
-	return db
-}
-
 func admin(tb testing.TB, db *sqldb.DB) importer.User {
-	u, err := db.User(context.Background(), "admin@contoso.com")
+	u, err := db.User(context.Background(), dirtest.Admin)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -155,7 +127,7 @@ const header = "User Name,First Name,Last Name,Licenses,Usage Location,Job Title
 // TestSeatsInRowOrder: 12 rows ask for a product with 10 free seats, with
 // 8 workers finishing in any order: rows 1–10 get seats, 11 and 12 wait.
 func TestSeatsInRowOrder(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		path := writeCSV(t, t.TempDir(), "hires.csv", header, 12, func(i int) string {
 			return fmt.Sprintf("u%02d@contoso.com,User,N%d,SPB,US,Clerk", i, i)
@@ -228,7 +200,7 @@ func TestManyChunks(t *testing.T) {
 	const rows, seats = 237, 120
 	for _, noPasswords := range []bool{true, false} {
 		t.Run(fmt.Sprintf("noPasswords=%v", noPasswords), func(t *testing.T) {
-			eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+			dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 				ctx := context.Background()
 				if err := db.SetSeats(ctx, "admin@contoso.com", "SPB", seats); err != nil {
 					t.Fatal(err)
@@ -283,7 +255,7 @@ func TestManyChunks(t *testing.T) {
 }
 
 func TestModes(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		dir := t.TempDir()
 		path := writeCSV(t, dir, "staff.csv", header, 3, func(i int) string {
@@ -356,7 +328,7 @@ func TestModes(t *testing.T) {
 // apps disabled in the licenses the user holds; the same file again is
 // Unchanged; a blank cell leaves them as they are.
 func TestUpsertDisabledApps(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		dir := t.TempDir()
 		const h = "User Name,First Name,Last Name,Licenses,Usage Location,Disabled Apps"
@@ -415,7 +387,7 @@ func TestUpsertDisabledApps(t *testing.T) {
 // PostgreSQL directory, each asking for more seats than are left.
 func TestConcurrentImports(t *testing.T) {
 	url := pgtest.URL(t)
-	db := mustDemo(t, url)
+	db := dirtest.Demo(t, url)
 	ctx := context.Background()
 	if err := db.SetSeats(ctx, "admin@contoso.com", "EXCHANGESTANDARD", 30); err != nil {
 		t.Fatal(err)
@@ -482,7 +454,7 @@ func helperImport() int {
 // by the new run.
 func TestLiveBatchNotResumed(t *testing.T) {
 	ctx := context.Background()
-	db := mustDemo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
+	db := dirtest.Demo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
 	path := writeCSV(t, t.TempDir(), "live.csv", header, 3, func(i int) string {
 		return fmt.Sprintf("l%d@contoso.com,Live,N%d,,,", i, i)
 	})
@@ -509,7 +481,7 @@ func TestLiveBatchNotResumed(t *testing.T) {
 // TestResumeWithoutNotice: an interrupted batch whose notice was then
 // deleted resumes, writing a new notice for the users still to come.
 func TestResumeWithoutNotice(t *testing.T) {
-	db := mustDemo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
+	db := dirtest.Demo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
 	path := writeCSV(t, t.TempDir(), "gone.csv", header, 40, func(i int) string {
 		return fmt.Sprintf("g%d@contoso.com,Gone,N%d,,,", i, i)
 	})
@@ -553,7 +525,7 @@ func TestResumeWithoutNotice(t *testing.T) {
 // user holds shows them, with their state, as every result row does.
 func TestUpsertShowsHeldLicenses(t *testing.T) {
 	ctx := context.Background()
-	db := mustDemo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
+	db := dirtest.Demo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
 	path := writeCSV(t, t.TempDir(), "held.csv", header, 2, func(i int) string {
 		return fmt.Sprintf("k%d@contoso.com,Kept,N%d,SPB,US,", i, i)
 	})

@@ -213,8 +213,15 @@ func printSummary(g *globals, rep importer.Report) {
 	if rep.Resumed {
 		what = "resumed batch " + s.BatchID + ": "
 	}
-	line := fmt.Sprintf("%s%d rows: %d created, %d updated, %d unchanged, %d failed; licenses %d assigned, %d pending; results %s",
-		what, s.Rows, s.Created, s.Updated, s.Unchanged, s.Failed, s.LicensesAssigned, s.LicensesPending, rep.ResultsPath)
+	rows := fmt.Sprintf("%d rows", s.Rows)
+	if rep.Total > s.Rows {
+		rows = fmt.Sprintf("%d of %d rows", s.Rows, rep.Total) // interrupted
+	}
+	line := fmt.Sprintf("%s%s: %d created, %d updated, %d unchanged, %d failed; licenses %d assigned, %d pending",
+		what, rows, s.Created, s.Updated, s.Unchanged, s.Failed, s.LicensesAssigned, s.LicensesPending)
+	if rep.ResultsPath != "" {
+		line += "; results " + rep.ResultsPath
+	}
 	if rep.CSVPath != "" {
 		line += ", " + rep.CSVPath
 	}

@@ -16,19 +16,19 @@ func (d *DB) Lookup(ctx context.Context, upnKeys, empKeys []string) (map[string]
 	users := map[string]*importer.User{}
 	owners := map[string]string{}
 	if len(upnKeys) > 0 {
-		q, args, err := d.inList(`SELECT `+userColumns+` FROM `+d.byKeys("upn_key")("users", "users"), upnKeys)
+		q, args, err := d.inList(`SELECT `+userColumns()+` FROM `+d.byKeys("upn_key")("users", "users"), upnKeys)
 		if err != nil {
 			return nil, nil, err
 		}
-		var rows []userRow
-		if err := d.db.SelectContext(ctx, &rows, q, args...); err != nil {
+		us, err := queryUsers(ctx, d.db, q, args...)
+		if err != nil {
 			return nil, nil, fmt.Errorf("look up users: %w", err)
 		}
-		byID := make(map[string]*importer.User, len(rows))
-		for i := range rows {
-			u := rows[i].user()
-			users[strings.ToLower(u.UserPrincipalName)] = &u
-			byID[u.ID] = &u
+		byID := make(map[string]*importer.User, len(us))
+		for i := range us {
+			u := &us[i]
+			users[strings.ToLower(u.UserPrincipalName)] = u
+			byID[u.ID] = u
 		}
 		if len(byID) > 0 {
 			if err := d.attachIDs(ctx, byID); err != nil {

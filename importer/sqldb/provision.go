@@ -12,11 +12,6 @@ import (
 	"userimport/importer"
 )
 
-var userCols = []string{"id", "upn", "upn_key", "display_name", "first_name", "last_name", "job_title", "department",
-	"office_number", "office_phone", "mobile_phone", "fax", "alternate_email", "address", "city", "state", "postal_code",
-	"country", "usage_location", "employee_id", "employee_id_key", "blocked", "password_hash", "password_set_at",
-	"must_change_password", "source", "created_at", "updated_at"}
-
 // Provision writes the work items. It tries them all in one transaction;
 // if that fails on a conflict (another importer took a user name or
 // employee ID meanwhile), it writes them one by one so that only the
@@ -82,47 +77,25 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 		products[sku] = id
 		return id, nil
 	}
+	var updates []*importer.Planned
+	var disables [][]any
 	for _, w := range work {
 		p := w.Plan
 		u := &p.User
 		rowNums = append(rowNums, p.Row)
-		var empID, empKey any
-		if u.EmployeeID != "" {
-			empID, empKey = u.EmployeeID, strings.ToLower(u.EmployeeID)
-		}
 		switch p.Action {
 		case importer.ActionCreate:
-			var hash, setAt any
-			if w.Hash != "" {
-				hash, setAt = w.Hash, now
-			}
-			users = append(users, []any{u.ID, u.UserPrincipalName, strings.ToLower(u.UserPrincipalName), u.DisplayName,
-				u.FirstName, u.LastName, u.JobTitle, u.Department, u.OfficeNumber, u.OfficePhone, u.MobilePhone, u.Fax,
-				u.AlternateEmail, u.Address, u.City, u.State, u.PostalCode, u.Country, u.UsageLocation, empID, empKey,
-				p.Blocked, hash, setAt, u.MustChangePassword && w.Hash != "", u.Source, now, now})
+			users = append(users, insertValues(u, p.Blocked, w.Hash, u.Source, now))
 			audits = append(audits, []any{now, actor, "user create", u.UserPrincipalName, "", batchID})
 		case importer.ActionUpdate:
-			// Only the columns the row changes: an edit made meanwhile to
-			// any other column stays.
-			set, args := updateSet(p, empID, empKey)
-			res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET `+set+`updated_at = ? WHERE id = ? AND deleted_at IS NULL`),
-				append(args, now, u.ID)...)
-			if err != nil {
-				return mapErr(fmt.Errorf("update user: %w", err))
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return importer.Errorf(importer.ECONFLICT, "User Name: the user was deleted while the import ran (%q)", u.UserPrincipalName)
-			}
+			updates = append(updates, p)
 			audits = append(audits, []any{now, actor, "user update", u.UserPrincipalName, strings.Join(p.Changed, ", "), batchID})
 			for _, l := range p.Disable {
 				id, err := productID(l.SKU)
 				if err != nil {
 					return err
 				}
-				if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE license_assignments SET disabled_plans = ? WHERE user_id = ? AND product_id = ?`),
-					strings.Join(l.DisabledPlans, ";"), u.ID, id); err != nil {
-					return mapErr(fmt.Errorf("update disabled apps: %w", err))
-				}
+				disables = append(disables, []any{u.ID, id, strings.Join(l.DisabledPlans, ";")})
 			}
 		}
 		for _, l := range p.Licenses {
@@ -140,7 +113,16 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 			roles = append(roles, []any{u.ID, string(r)})
 		}
 	}
-	if err := d.insertRows(ctx, tx, "users", userCols, users); err != nil {
+	if err := d.updateUsers(ctx, tx, updates, now); err != nil {
+		return err
+	}
+	if _, err := d.updateFrom(ctx, tx, "license_assignments",
+		[]column{{"user_id", "text"}, {"product_id", "bigint"}, {"disabled_plans", "text"}}, disables,
+		"disabled_plans = t.disabled_plans",
+		"license_assignments.user_id = t.user_id AND license_assignments.product_id = t.product_id"); err != nil {
+		return fmt.Errorf("update disabled apps: %w", err)
+	}
+	if err := d.insertRows(ctx, tx, "users", insertColumns(), users); err != nil {
 		return err
 	}
 	if err := d.insertRows(ctx, tx, "license_assignments",
@@ -173,58 +155,103 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 	return nil
 }
 
-// updateSet returns the SET clause (ending in ", ") and its arguments for
-// the columns an update plan changes.
-func updateSet(p *importer.Planned, empID, empKey any) (string, []any) {
-	u := &p.User
-	var b strings.Builder
-	var args []any
-	set := func(col string, v any) {
-		b.WriteString(col + " = ?, ")
-		args = append(args, v)
+// updatable is a users column that an update plan may change: the bit of
+// changedMask that says a plan changes it, its PostgreSQL type, the plan's
+// value for it, and the expression that SETs it from that value as t.NAME.
+type updatable struct {
+	name, pgType, expr string
+	bit                int64
+	value              func(p *importer.Planned) any
+}
+
+// Bits of changedMask: profile[i] is maskProfile << i.
+const (
+	maskEmployeeID int64 = 1 << iota
+	maskBlocked
+	maskProfile
+)
+
+// updatables returns every column an update plan may change.
+func updatables() []updatable {
+	us := make([]updatable, 0, len(profile)+3)
+	for i, c := range profile {
+		us = append(us, updatable{c.name, "text", "t." + c.name, maskProfile << i,
+			func(p *importer.Planned) any { return *c.field(&p.User) }})
 	}
+	return append(us,
+		updatable{"employee_id", "text", "NULLIF(t.employee_id, '')", maskEmployeeID,
+			func(p *importer.Planned) any { return p.User.EmployeeID }},
+		updatable{"employee_id_key", "text", "NULLIF(t.employee_id_key, '')", maskEmployeeID,
+			func(p *importer.Planned) any { return strings.ToLower(p.User.EmployeeID) }},
+		updatable{"blocked", "boolean", "t.blocked", maskBlocked,
+			func(p *importer.Planned) any { return p.Blocked }})
+}
+
+// changedMask returns the bits of the columns that p changes.
+func changedMask(p *importer.Planned) int64 {
+	var mask int64
 	for _, name := range p.Changed {
+		for i, c := range profile {
+			if name == c.col.String() {
+				mask |= maskProfile << i
+			}
+		}
 		switch name {
-		case importer.ColDisplayName.String():
-			set("display_name", u.DisplayName)
-		case importer.ColFirstName.String():
-			set("first_name", u.FirstName)
-		case importer.ColLastName.String():
-			set("last_name", u.LastName)
-		case importer.ColJobTitle.String():
-			set("job_title", u.JobTitle)
-		case importer.ColDepartment.String():
-			set("department", u.Department)
-		case importer.ColOfficeNumber.String():
-			set("office_number", u.OfficeNumber)
-		case importer.ColOfficePhone.String():
-			set("office_phone", u.OfficePhone)
-		case importer.ColMobilePhone.String():
-			set("mobile_phone", u.MobilePhone)
-		case importer.ColFax.String():
-			set("fax", u.Fax)
-		case importer.ColAlternateEmail.String():
-			set("alternate_email", u.AlternateEmail)
-		case importer.ColAddress.String():
-			set("address", u.Address)
-		case importer.ColCity.String():
-			set("city", u.City)
-		case importer.ColState.String():
-			set("state", u.State)
-		case importer.ColPostalCode.String():
-			set("postal_code", u.PostalCode)
-		case importer.ColCountry.String():
-			set("country", u.Country)
-		case importer.ColUsageLocation.String():
-			set("usage_location", u.UsageLocation)
 		case importer.ColEmployeeID.String():
-			set("employee_id", empID)
-			set("employee_id_key", empKey)
+			mask |= maskEmployeeID
 		case importer.ColBlockSignIn.String():
-			set("blocked", p.Blocked)
+			mask |= maskBlocked
 		}
 	}
-	return b.String(), args
+	return mask
+}
+
+// updateUsers writes the update plans in bulk: one statement that sends and
+// sets only the columns some plan changes. Of these, each row writes only
+// those its plan changes; any other keeps what the directory holds when the
+// statement runs, so that an edit made meanwhile to it stays. A user
+// deleted meanwhile is ECONFLICT.
+func (d *DB) updateUsers(ctx context.Context, tx *sqlx.Tx, plans []*importer.Planned, now int64) error {
+	if len(plans) == 0 {
+		return nil
+	}
+	masks := make([]int64, len(plans))
+	var union int64
+	for i, p := range plans {
+		masks[i] = changedMask(p)
+		union |= masks[i]
+	}
+	cols := []column{{"id", "text"}, {"mask", "bigint"}}
+	var set strings.Builder
+	var used []updatable
+	for _, u := range updatables() {
+		if union&u.bit == 0 {
+			continue
+		}
+		used = append(used, u)
+		cols = append(cols, column{u.name, u.pgType})
+		fmt.Fprintf(&set, "%s = CASE WHEN (t.mask & %d) <> 0 THEN %s ELSE users.%s END, ", u.name, u.bit, u.expr, u.name)
+	}
+	fmt.Fprintf(&set, "updated_at = %d", now)
+	rows := make([][]any, len(plans))
+	for i, p := range plans {
+		r := []any{p.User.ID, masks[i]}
+		for _, u := range used {
+			r = append(r, u.value(p))
+		}
+		rows[i] = r
+	}
+	n, err := d.updateFrom(ctx, tx, "users", cols, rows, set.String(), "users.id = t.id AND users.deleted_at IS NULL")
+	if err != nil {
+		return fmt.Errorf("update users: %w", err)
+	}
+	if n < int64(len(rows)) {
+		if len(plans) == 1 {
+			return importer.Errorf(importer.ECONFLICT, "User Name: the user was deleted while the import ran (%q)", plans[0].User.UserPrincipalName)
+		}
+		return importer.Errorf(importer.ECONFLICT, "User Name: %d of %d users were deleted while the import ran", int64(len(rows))-n, len(rows))
+	}
+	return nil
 }
 
 // failRow records a row that could not be written and releases the seats
