@@ -124,7 +124,7 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 		NoPasswords: o.noPasswords, ResultsCSV: o.resultsCSV, Actor: actor,
 		Open:    func() (importer.RowSource, error) { return sheet.Open(path, sheetOpts) },
 		Hasher:  g.hasher,
-		Outputs: reportOutputs(), Progress: progress, Log: log,
+		Outputs: report.Outputs(), Progress: progress, Log: log,
 	})
 	stopProgress()
 	if rep.Summary.Finished.IsZero() {
@@ -180,28 +180,6 @@ func (g *globals) openImportDB(ctx context.Context) (*sqldb.DB, error) {
 	_ = password // the demo admin's password: `userimport user set-password` gives a new one
 	fmt.Fprintf(g.stderr, "No directory yet: created %s with the demo tenant (Contoso; admin %s; `userimport user set-password %s` sets its password).\n", path, upn, upn)
 	return db, nil
-}
-
-func reportOutputs() importer.Outputs {
-	return importer.Outputs{
-		Results: func(xlsxPath, csvPath string) (importer.ResultWriter, error) {
-			return report.CreateResults(xlsxPath, csvPath)
-		},
-		CreateNotice: func(dir, base string, h importer.NoticeHeader) (importer.Notice, error) {
-			return report.CreateNotice(dir, base, report.NoticeHeader(h))
-		},
-		OpenNotice: func(path string) (importer.Notice, map[string]bool, error) {
-			n, entries, err := report.OpenNotice(path)
-			if err != nil {
-				return nil, nil, err
-			}
-			have := make(map[string]bool, len(entries))
-			for _, e := range entries {
-				have[strings.ToLower(e.UPN)] = true
-			}
-			return n, have, nil
-		},
-	}
 }
 
 func printSummary(g *globals, rep importer.Report) {
