@@ -742,7 +742,7 @@ func (r *run) write(ctx context.Context, in <-chan planned, work chan<- []Work) 
 
 func needsHashing(jrs []JournalRow) bool {
 	for _, jr := range jrs {
-		if jr.Plan != nil && jr.Plan.Action == ActionCreate && jr.Plan.NeedsPassword {
+		if jr.Plan != nil && jr.Plan.Action == ActionCreate && (jr.Plan.NeedsPassword || jr.Plan.ImportedHash != "") {
 			return true
 		}
 	}
@@ -773,6 +773,10 @@ func (r *run) hash(ctx context.Context, work <-chan []Work, hashed chan<- []Work
 		}
 		for i := range items {
 			it := &items[i]
+			if it.Plan.ImportedHash != "" {
+				it.Hash = it.Plan.ImportedHash // stored as given: its password is not ours to know
+				continue
+			}
 			if !it.Plan.NeedsPassword || it.Plan.Action != ActionCreate {
 				continue
 			}
@@ -819,7 +823,7 @@ func (r *run) provision(ctx context.Context, hashed <-chan []Work) error {
 			return err
 		}
 		for i, res := range results {
-			if res.Outcome == Created && items[i].Hash != "" {
+			if res.Outcome == Created && items[i].Hash != "" && items[i].Password != "" {
 				if err := r.addToNotice(wctx, res.UserName, items[i].Password); err != nil {
 					return err
 				}

@@ -19,12 +19,12 @@ func newRoleCmd(g *globals) *cobra.Command {
 			if !ok {
 				return importer.Errorf(importer.EINVALID, "no role %q: use \"Global admin\", \"User admin\" or \"License admin\"", args[1])
 			}
-			return g.inDirectory(cmd.Context(), allowed(validate.GiveRole), func(db *sqldb.DB, actor string) error {
+			return g.inDirectory(cmd.Context(), importer.Allows(validate.GiveRole), func(db *sqldb.DB, actor importer.User) error {
 				change, verb := db.AssignRole, "is now"
 				if !assign {
 					change, verb = db.RemoveRole, "is no longer"
 				}
-				if err := change(cmd.Context(), actor, args[0], importer.Role(name)); err != nil {
+				if err := change(cmd.Context(), actor.UserPrincipalName, args[0], importer.Role(name)); err != nil {
 					return err
 				}
 				fmt.Fprintf(g.stdout, "%s %s %s\n", args[0], verb, name)
