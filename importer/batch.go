@@ -59,7 +59,7 @@ type Planned struct {
 	// Function column) in the form SignIn verifies (see StoredHash): it is
 	// stored as given, instead of a password that is hashed.
 	ImportedHash string `json:"importedHash,omitempty"`
-	RequestedAt      int64            `json:"requestedAt"` // when the batch asked for the licenses (Unix µs)
+	RequestedAt  int64  `json:"requestedAt"` // when the batch asked for the licenses (Unix µs)
 }
 
 // JournalRow is one row as the plan step leaves it: either decided (Result

@@ -63,11 +63,15 @@ func newDomainCmd(g *globals) *cobra.Command {
 	list := g.listCommand("list", "List the domains", cobra.NoArgs,
 		func(ctx context.Context, db *sqldb.DB, _ []string) (table, error) {
 			ds, err := db.Domains(ctx)
-			t := table{header: []string{"Domain", "Verified"}, value: nonNil(ds)}
-			for _, d := range ds {
-				t.rows = append(t.rows, []string{d.Name, yesNo(d.Verified)})
+			type record struct {
+				Name     cell `csv:"Domain"`
+				Verified cell `csv:"Verified"`
 			}
-			return t, err
+			rs := []record{}
+			for _, d := range ds {
+				rs = append(rs, record{cell(d.Name), yesNo(d.Verified)})
+			}
+			return newTable(rs, nonNil(ds)), err
 		})
 	cmd.AddCommand(add, verify, list, remove)
 	return cmd

@@ -106,12 +106,20 @@ func newLicenseCmd(g *globals) *cobra.Command {
 	list := g.listCommand("list", "List products with their seats", cobra.NoArgs,
 		func(ctx context.Context, db *sqldb.DB, _ []string) (table, error) {
 			ps, err := db.Products(ctx)
-			t := table{header: []string{"SKU", "Name", "Seats", "Assigned", "Pending", "Plans"}, value: nonNil(ps)}
-			for _, p := range ps {
-				t.rows = append(t.rows, []string{p.SKU, p.Name, strconv.Itoa(p.Seats), strconv.Itoa(p.Assigned),
-					strconv.Itoa(p.Pending), strings.Join(p.Plans, ", ")})
+			type record struct {
+				SKU      cell `csv:"SKU"`
+				Name     cell `csv:"Name"`
+				Seats    cell `csv:"Seats"`
+				Assigned cell `csv:"Assigned"`
+				Pending  cell `csv:"Pending"`
+				Plans    cell `csv:"Plans"`
 			}
-			return t, err
+			rs := []record{}
+			for _, p := range ps {
+				rs = append(rs, record{cell(p.SKU), cell(p.Name), cell(strconv.Itoa(p.Seats)), cell(strconv.Itoa(p.Assigned)),
+					cell(strconv.Itoa(p.Pending)), cell(strings.Join(p.Plans, ", "))})
+			}
+			return newTable(rs, nonNil(ps)), err
 		})
 	cmd.AddCommand(add, setSeats, assign, remove, list)
 	return cmd

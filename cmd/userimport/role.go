@@ -37,11 +37,15 @@ func newRoleCmd(g *globals) *cobra.Command {
 	list := g.listCommand("list", "List who holds which admin role", cobra.NoArgs,
 		func(ctx context.Context, db *sqldb.DB, _ []string) (table, error) {
 			hs, err := db.RoleHolders(ctx)
-			t := table{header: []string{"Role", "User Name"}, value: nonNil(hs)}
-			for _, h := range hs {
-				t.rows = append(t.rows, []string{string(h.Role), h.UPN})
+			type record struct {
+				Role cell `csv:"Role"`
+				UPN  cell `csv:"User Name"`
 			}
-			return t, err
+			rs := []record{}
+			for _, h := range hs {
+				rs = append(rs, record{cell(h.Role), cell(h.UPN)})
+			}
+			return newTable(rs, nonNil(hs)), err
 		})
 	cmd.AddCommand(assign, remove, list)
 	return cmd

@@ -99,15 +99,21 @@ func newUserCmd(g *globals) *cobra.Command {
 }
 
 func usersTable(us []importer.User, value any) table {
-	t := table{
-		header: []string{"User Name", "Display Name", "Enabled", "Usage Location", "Licenses", "Roles", "Deleted"},
-		value:  value,
+	type record struct {
+		UPN           cell `csv:"User Name"`
+		DisplayName   cell `csv:"Display Name"`
+		Enabled       cell `csv:"Enabled"`
+		UsageLocation cell `csv:"Usage Location"`
+		Licenses      cell `csv:"Licenses"`
+		Roles         cell `csv:"Roles"`
+		Deleted       cell `csv:"Deleted"`
 	}
+	rs := []record{}
 	for _, u := range us {
-		t.rows = append(t.rows, []string{u.UserPrincipalName, u.DisplayName, yesNo(u.AccountEnabled), u.UsageLocation,
-			licensesText(u.Licenses), strings.Join(u.RoleNames(), ", "), yesNo(u.Deleted)})
+		rs = append(rs, record{cell(u.UserPrincipalName), cell(u.DisplayName), yesNo(u.AccountEnabled), cell(u.UsageLocation),
+			cell(licensesText(u.Licenses)), cell(strings.Join(u.RoleNames(), ", ")), yesNo(u.Deleted)})
 	}
-	return t
+	return newTable(rs, value)
 }
 
 func licensesText(ls []importer.License) string {
