@@ -474,3 +474,54 @@ func TestNotify(t *testing.T) {
 }
 
 var _ = validate.GlobalAdmin
+
+// TestAssignLicenseConcurrent: assignments at once, on separate
+// connections, never take more seats than there are; the rest wait.
+func TestAssignLicenseConcurrent(t *testing.T) {
+	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		_, la := staff(t, db)
+		if err := db.SetSeats(ctx, "admin@contoso.com", "SPB", 3); err != nil {
+			t.Fatal(err)
+		}
+		// A second store for half of them: another process's connections.
+		other, err := sqldb.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		upns := []string{"p1", "p2", "p3", "p4", "p5", "p6", "ua", "la"}
+		statuses := make(chan string, len(upns))
+		errs := make(chan error, len(upns))
+		start := make(chan struct{})
+		for i, upn := range upns {
+			store := db
+			if i%2 == 1 {
+				store = other
+			}
+			go func() {
+				<-start
+				_, s, err := importer.AssignLicense(ctx, store, la, upn+"@contoso.com", "SPB", nil)
+				statuses <- s
+				errs <- err
+			}()
+		}
+		close(start)
+		n := map[string]int{}
+		for range upns {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+			n[<-statuses]++
+		}
+		if n[importer.LicenseAssigned] != 3 || n[importer.LicensePending] != 5 {
+			t.Errorf("statuses %v, want 3 assigned, 5 pending", n)
+		}
+		ps, _ := db.Products(ctx)
+		for _, p := range ps {
+			if p.SKU == "SPB" && (p.Assigned != 3 || p.Pending != 5) {
+				t.Errorf("SPB: %d assigned, %d pending; want 3, 5", p.Assigned, p.Pending)
+			}
+		}
+	})
+}

@@ -61,7 +61,7 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		return exitInternal
 	case importer.EINTERNAL:
 		if sqldb.ConnectionLost(err) {
-			fmt.Fprintf(stderr, "error: %s; what was done is kept, and the same command goes on once the database is back\n", dbGone)
+			fmt.Fprintf(stderr, "error: %s; what was done is kept: run the same command again once the database is back, and it goes on\n", dbGone)
 			return exitInternal
 		}
 		fmt.Fprintf(stderr, "internal error: %v\n", err)
