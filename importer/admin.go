@@ -36,10 +36,10 @@ func Authorize(actor User, p Permission) error {
 		}
 	case p.globalOnly != "":
 		if !actor.HasRole(GlobalAdmin) {
-			return Errorf(EFORBIDDEN, "only a Global admin may %s (%s is %s)", p.globalOnly, actor.UserPrincipalName, roleList(actor))
+			return Errorf(EFORBIDDEN, "only a Global admin may %s (%s is %s)", p.globalOnly, actor.UserPrincipalName, rolesOf(actor))
 		}
 	case !validate.Allowed(actor.RoleNames(), p.action):
-		return Errorf(EFORBIDDEN, "%s (%s) may not %s", actor.UserPrincipalName, roleList(actor), p.action)
+		return Errorf(EFORBIDDEN, "%s (%s) may not %s", actor.UserPrincipalName, rolesOf(actor), p.action)
 	}
 	return nil
 }
@@ -54,7 +54,7 @@ func MayChange(actor, target User, a validate.Action) error {
 	}
 	if rule := validate.ActOn(actor.RoleNames(), target.RoleNames(), a); rule != "" {
 		return Errorf(EFORBIDDEN, "%s may not %s %s: %s (%s is %s)", actor.UserPrincipalName, a,
-			target.UserPrincipalName, rule, target.UserPrincipalName, roleList(target))
+			target.UserPrincipalName, rule, target.UserPrincipalName, rolesOf(target))
 	}
 	return nil
 }
@@ -90,7 +90,7 @@ func targetRule(actor []string, ex *User, col Column) string {
 		return ""
 	}
 	if rule := validate.ActOn(actor, ex.RoleNames(), a); rule != "" {
-		return rule + " (" + ex.UserPrincipalName + " is " + roleList(*ex) + ")"
+		return rule + " (" + ex.UserPrincipalName + " is " + rolesOf(*ex) + ")"
 	}
 	return ""
 }
@@ -128,8 +128,8 @@ func ActingAdmin(ctx context.Context, s ActorStore, upn string) (User, error) {
 	return u, nil
 }
 
-// roleList names u's roles for a message.
-func roleList(u User) string {
+// rolesOf names u's roles for a message.
+func rolesOf(u User) string {
 	if len(u.Roles) == 0 {
 		return "no admin"
 	}

@@ -14,11 +14,12 @@ import (
 	"userimport/importer"
 	"userimport/importer/argon2id"
 	"userimport/importer/sqldb"
+	"userimport/internal/dirtest"
 	"userimport/validate"
 )
 
 // cheap hashes with the test-only parameters.
-func cheap(pw string) (string, error) { return argon2id.Hash(pw, argon2id.InsecureTestParams()) }
+var cheap = argon2id.NewHasher(argon2id.InsecureTestParams(), 0)
 
 // importCSV runs a real import of content (a CSV) as actor and returns the
 // report and error.
@@ -69,7 +70,7 @@ func wantCode(t *testing.T, what string, err error, code, text string) {
 // restores or sets the password of a Global admin (SPEC §2), in the core
 // functions the commands call.
 func TestGlobalAdminProtected(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		ua, la := staff(t, db)
 		const rule = "only a Global admin may change, block, delete, restore or set the password of a Global admin"
@@ -82,7 +83,7 @@ func TestGlobalAdminProtected(t *testing.T) {
 		if a := mustUser(t, db, "admin@contoso.com"); a.Deleted || !a.AccountEnabled {
 			t.Errorf("the Global admin is deleted %v, enabled %v after refused changes", a.Deleted, a.AccountEnabled)
 		}
-		if r, _ := importer.SignIn(ctx, db, cheap, time.Now(), "admin@contoso.com", "Adm1n-password"); r == importer.SignInFailed {
+		if r, _ := importer.SignIn(ctx, db, cheap, time.Now(), "admin@contoso.com", dirtest.AdminPassword); r == importer.SignInFailed {
 			t.Error("the Global admin's password changed after a refused set-password")
 		}
 		// A License admin sets no one's password, and changes no admin.
@@ -112,7 +113,7 @@ func TestGlobalAdminProtected(t *testing.T) {
 // when the store writes: an actor whose role was taken after it was read
 // is refused.
 func TestGuardAtWrite(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		ua, _ := staff(t, db)
 		if err := db.RemoveRole(ctx, "admin@contoso.com", "ua@contoso.com", importer.UserAdmin); err != nil {
@@ -130,7 +131,7 @@ func TestGuardAtWrite(t *testing.T) {
 // admin, as a User admin, fails with the rule; the same row for a plain
 // user is updated.
 func TestUpsertGlobalAdminByUserAdmin(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ua, _ := staff(t, db)
 		rep, err := importCSV(t, db, ua, importer.ModeUpsert,
 			"User Name,Alternate email address\nadmin@contoso.com,evil@example.com\np1@contoso.com,p1@example.com\n")
@@ -164,7 +165,7 @@ func TestUpsertGlobalAdminByUserAdmin(t *testing.T) {
 // and has its hash replaced by ours at that first sign-in; Suspended
 // blocks sign-in.
 func TestImportedHashes(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		rep, err := importCSV(t, db, admin(t, db), importer.ModeCreate,
 			"User Name,Display Name,Password,Password Hash Function,Status,Require Password Change\n"+
@@ -222,7 +223,7 @@ func TestImportedHashes(t *testing.T) {
 // TestSignInRules: must change, expiry by the clock passed in, blocked,
 // wrong and unknown users.
 func TestSignInRules(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		staff(t, db)
 		const pw = "Given-Pa55word"
@@ -280,7 +281,7 @@ func (s *sessions) EndSessions(_ context.Context, upn string) error {
 // TestBlockEndsSessions: blocking hands the user to the session store;
 // unblocking does not.
 func TestBlockEndsSessions(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		ua, _ := staff(t, db)
 		var s sessions
@@ -301,7 +302,7 @@ func TestBlockEndsSessions(t *testing.T) {
 // to the oldest pending assignment; a License admin may do both; apps must
 // be plans of the product.
 func TestLicenseAssignRemove(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		_, la := staff(t, db)
 		// EXCHANGESTANDARD has 5 seats.
@@ -396,7 +397,7 @@ func TestInitTenant(t *testing.T) {
 
 // TestSetSettings: the rules of org set, Global admin only.
 func TestSetSettings(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		ua, _ := staff(t, db)
 		p := func(s string) *string { return &s }
@@ -478,7 +479,7 @@ var _ = validate.GlobalAdmin
 // TestAssignLicenseConcurrent: assignments at once, on separate
 // connections, never take more seats than there are; the rest wait.
 func TestAssignLicenseConcurrent(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		_, la := staff(t, db)
 		if err := db.SetSeats(ctx, "admin@contoso.com", "SPB", 3); err != nil {

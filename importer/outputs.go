@@ -1,6 +1,9 @@
 package importer
 
 import (
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -12,6 +15,7 @@ type RowSource interface {
 	Has(c Column) bool
 	Header() []string
 	Warnings() []string
+	SHA256() string // of the whole file, known once it is open
 	Close() error
 }
 
@@ -43,6 +47,8 @@ type Notice interface {
 
 // Outputs make the files a batch writes; cmd wires them to package report.
 type Outputs struct {
+	// Results creates the results writer of the workbook at xlsxPath (and
+	// the CSV at csvPath, unless it is "").
 	Results      func(xlsxPath, csvPath string) (ResultWriter, error)
 	CreateNotice func(dir, base string, h NoticeHeader) (Notice, error)
 	// OpenNotice reopens a notice for appending and returns the lower-cased
@@ -50,11 +56,63 @@ type Outputs struct {
 	OpenNotice func(path string) (Notice, map[string]bool, error)
 }
 
+// createResults opens the results writer of a batch (SPEC §6): a dry run
+// writes <base>.dry-run.xlsx, replacing the last dry run's; a batch that
+// chose its name before (resume) rewrites its own; any other takes the
+// first free name of <base>.results.xlsx, <base>.results.2.xlsx, …, so that
+// no batch overwrites another's results. The CSV goes along under the same
+// name. It returns the writer and the paths it writes.
+func createResults(o *Options, base, name string) (w ResultWriter, xlsx, csv string, err error) {
+	paths := func(stem string) (string, string) {
+		x, c := filepath.Join(o.OutDir, stem+".xlsx"), ""
+		if o.ResultsCSV {
+			c = filepath.Join(o.OutDir, stem+".csv")
+		}
+		return x, c
+	}
+	switch {
+	case o.DryRun:
+		xlsx, csv = paths(base + ".dry-run")
+	case name != "":
+		xlsx, csv = paths(strings.TrimSuffix(filepath.Base(name), ".xlsx"))
+	default:
+		for n := 1; ; n++ {
+			stem := base + ".results"
+			if n > 1 {
+				stem += "." + strconv.Itoa(n)
+			}
+			xlsx, csv = paths(stem)
+			if !exists(xlsx) && (csv == "" || !exists(csv)) && !exists(filepath.Join(o.OutDir, stem+".csv")) {
+				break
+			}
+		}
+	}
+	w, err = o.Outputs.Results(xlsx, csv)
+	return w, xlsx, csv, err
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
 // Progress counts rows as a batch goes; cmd shows it. Safe for concurrent
 // use.
 type Progress struct {
-	done  atomic.Int64
-	total atomic.Int64 // -1 until the whole file has been read
+	done    atomic.Int64
+	total   atomic.Int64 // -1 until known
+	resumed atomic.Int64 // rows done before this run started
+}
+
+// Resumed returns how many of Done's rows an earlier run of the batch did.
+func (p *Progress) Resumed() int64 { return p.resumed.Load() }
+
+// resume says that n rows were done by an earlier run.
+func (p *Progress) resume(n int) {
+	if p != nil {
+		p.resumed.Store(int64(n))
+		p.done.Add(int64(n))
+	}
 }
 
 // NewProgress returns a Progress with an unknown total.
@@ -104,7 +162,17 @@ func (p *Planned) Result(o Outcome) Result {
 	for _, l := range p.Licenses {
 		r.Licenses = append(r.Licenses, LicenseResult{SKU: l.SKU, Status: l.Status})
 	}
-	r.LicenseStatus, r.Message = licenseStatus(r.Licenses, o)
+	var msg string
+	r.LicenseStatus, msg = licenseStatus(r.Licenses, o)
+	if o == Updated && len(p.Changed) > 0 {
+		// Say what changed, as the columns are named in the file's template.
+		r.Message = "Changed: " + strings.Join(p.Changed, ", ")
+		if msg != "" {
+			r.Message += "; " + msg
+		}
+		return r
+	}
+	r.Message = msg
 	return r
 }
 

@@ -37,10 +37,6 @@ const (
 	SignInChangeRequired                     // right, but it must be changed now: first sign-in, or expired
 )
 
-// Hasher hashes a password (argon2id with the production parameters,
-// except in tests that say otherwise).
-type Hasher func(password string) (string, error)
-
 // SignIn checks upn's password pw at time now. Every failure is the same
 // SignInFailed, so that the answer tells nothing of which. A password past
 // the organization's expiry, or one the user must change, is
@@ -53,7 +49,7 @@ func SignIn(ctx context.Context, s SignInStore, hash Hasher, now time.Time, upn,
 		return SignInFailed, err
 	}
 	if _, replace, _ := verifyPassword(pw, c.PasswordHash); replace {
-		h, err := hash(pw)
+		h, err := hash.Hash(ctx, pw)
 		if err != nil {
 			return SignInFailed, err
 		}
@@ -131,7 +127,7 @@ func ChangePassword(ctx context.Context, s PasswordStore, hash Hasher, upn, curr
 	if next == current {
 		return Errorf(EINVALID, "new password: must differ from the current one")
 	}
-	h, err := hash(next)
+	h, err := hash.Hash(ctx, next)
 	if err != nil {
 		return err
 	}
@@ -163,7 +159,7 @@ func SetPassword(ctx context.Context, s PasswordStore, hash Hasher, actor User, 
 	} else if pw, err = validate.GeneratePasswordFor(alias); err != nil {
 		return "", err
 	}
-	h, err := hash(pw)
+	h, err := hash.Hash(ctx, pw)
 	if err != nil {
 		return "", err
 	}

@@ -58,7 +58,7 @@ func InitTenant(ctx context.Context, s TenantStore, hash Hasher, d Demo) (upn, p
 	if err != nil {
 		return "", "", err
 	}
-	h, err := hash(password)
+	h, err := hash.Hash(ctx, password)
 	if err != nil {
 		return "", "", err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -15,7 +16,6 @@ import (
 	"golang.org/x/term"
 
 	"userimport/importer"
-	"userimport/importer/argon2id"
 	"userimport/importer/sheet"
 	"userimport/importer/sqldb"
 	"userimport/report"
@@ -117,12 +117,12 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 	progress := importer.NewProgress()
 	stopProgress := g.showProgress(ctx, progress, log)
 	rep, err := importer.Run(ctx, db, importer.Options{
-		Path: path, Mode: o.mode, DryRun: o.dryRun, OutDir: o.out, Workers: o.workers,
+		FileName: filepath.Base(path), Mode: o.mode, DryRun: o.dryRun, OutDir: o.out, Workers: o.workers,
 		Domain: strings.ToLower(o.domain), Licenses: validate.List(o.license), DisabledApps: validate.List(o.disabledApps),
 		UsageLocation: o.usageLocation, RequirePasswordChange: o.requirePasswordChange, BlockSignIn: o.blockSignIn,
 		NoPasswords: o.noPasswords, ResultsCSV: o.resultsCSV, Actor: actor,
 		Open:    func() (importer.RowSource, error) { return sheet.Open(path, sheetOpts) },
-		Hash:    func(pw string) (string, error) { return argon2id.Hash(pw, argon2id.DefaultParams()) },
+		Hasher:  g.hasher,
 		Outputs: reportOutputs(), Progress: progress, Log: log,
 	})
 	stopProgress()
@@ -169,7 +169,7 @@ func (g *globals) openImportDB(ctx context.Context) (*sqldb.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	upn, password, err := importer.InitTenant(ctx, db, g.hasher(), importer.DemoTenant())
+	upn, password, err := importer.InitTenant(ctx, db, g.hasher, importer.DemoTenant())
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -255,8 +255,15 @@ func printSummary(g *globals, rep importer.Report) {
 	if rep.Resumed {
 		what = "resumed batch " + s.BatchID + ": "
 	}
-	line := fmt.Sprintf("%s%d rows: %d created, %d updated, %d unchanged, %d failed; licenses %d assigned, %d pending; results %s",
-		what, s.Rows, s.Created, s.Updated, s.Unchanged, s.Failed, s.LicensesAssigned, s.LicensesPending, rep.ResultsPath)
+	rows := fmt.Sprintf("%d rows", s.Rows)
+	if rep.Total > s.Rows {
+		rows = fmt.Sprintf("%d of %d rows", s.Rows, rep.Total) // interrupted
+	}
+	line := fmt.Sprintf("%s%s: %d created, %d updated, %d unchanged, %d failed; licenses %d assigned, %d pending",
+		what, rows, s.Created, s.Updated, s.Unchanged, s.Failed, s.LicensesAssigned, s.LicensesPending)
+	if rep.ResultsPath != "" {
+		line += "; results " + rep.ResultsPath
+	}
 	if rep.CSVPath != "" {
 		line += ", " + rep.CSVPath
 	}

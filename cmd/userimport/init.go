@@ -56,7 +56,7 @@ func runInit(ctx context.Context, g *globals, o initOptions) error {
 		return err
 	}
 	defer db.Close()
-	upn, password, err := importer.InitTenant(ctx, db, g.hasher(), demo)
+	upn, password, err := importer.InitTenant(ctx, db, g.hasher, demo)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"golang.org/x/term"
 
 	"userimport/importer"
-	"userimport/importer/argon2id"
 )
 
 func newSignInCmd(g *globals) *cobra.Command {
@@ -35,7 +34,7 @@ func runSignIn(ctx context.Context, g *globals, upn string) error {
 	if err != nil {
 		return err
 	}
-	res, err := importer.SignIn(ctx, db, g.hasher(), db.Now(), upn, pw)
+	res, err := importer.SignIn(ctx, db, g.hasher, db.Now(), upn, pw)
 	if err != nil {
 		return err
 	}
@@ -49,11 +48,6 @@ func runSignIn(ctx context.Context, g *globals, upn string) error {
 		return &silentExit{code: exitRowsFailed}
 	}
 	return nil
-}
-
-// hasher hashes passwords with argon2id's production parameters.
-func (g *globals) hasher() importer.Hasher {
-	return func(pw string) (string, error) { return argon2id.Hash(pw, argon2id.DefaultParams()) }
 }
 
 func newPasswdCmd(g *globals) *cobra.Command {
@@ -81,7 +75,7 @@ func runPasswd(ctx context.Context, g *globals, upn string) error {
 	if err != nil {
 		return err
 	}
-	if err := importer.ChangePassword(ctx, db, g.hasher(), upn, current, next); err != nil {
+	if err := importer.ChangePassword(ctx, db, g.hasher, upn, current, next); err != nil {
 		return err
 	}
 	fmt.Fprintln(g.stdout, "password changed")

@@ -63,7 +63,7 @@ func newUserCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				generated, err := importer.SetPassword(cmd.Context(), db, g.hasher(), actor, args[0], pw)
+				generated, err := importer.SetPassword(cmd.Context(), db, g.hasher, actor, args[0], pw)
 				if err != nil {
 					return err
 				}

@@ -6,6 +6,8 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +44,7 @@ type source interface {
 // Reader streams the data rows of a file. It is not safe for concurrent use.
 type Reader struct {
 	src      source
+	sha256   string
 	header   []string
 	index    [importer.NumColumns]int
 	warnings []string
@@ -56,11 +59,11 @@ type Reader struct {
 // zips and binary files are to be saved as .xlsx or .csv; a header without
 // a User Name column is named with the headers found.
 func Open(path string, opts Options) (*Reader, error) {
-	src, err := openSource(path, opts)
+	src, sum, err := openSource(path, opts)
 	if err != nil {
 		return nil, err
 	}
-	r := &Reader{src: src}
+	r := &Reader{src: src, sha256: sum}
 	if err := r.readHeader(); err != nil {
 		src.close()
 		return nil, err
@@ -68,20 +71,37 @@ func Open(path string, opts Options) (*Reader, error) {
 	return r, nil
 }
 
-func openSource(path string, opts Options) (source, error) {
+func openSource(path string, opts Options) (source, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, importer.Errorf(importer.EINVALID, "cannot open the file: %v", err)
+		return nil, "", importer.Errorf(importer.EINVALID, "cannot open the file: %v", err)
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, importer.Errorf(importer.EINVALID, "cannot open the file: %v", err)
+		return nil, "", importer.Errorf(importer.EINVALID, "cannot open the file: %v", err)
 	}
 	if st.IsDir() {
 		f.Close()
-		return nil, importer.Errorf(importer.EINVALID, "%s is a directory, not a .xlsx or .csv file", path)
+		return nil, "", importer.Errorf(importer.EINVALID, "%s is a directory, not a .xlsx or .csv file", path)
 	}
+	// The file's SHA-256, read through the file opened here: the batch is
+	// known by it (resume), so it must be that of the bytes read.
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		f.Close()
+		return nil, "", importer.Errorf(importer.EINVALID, "cannot read the file: %v", err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, "", fmt.Errorf("sheet: rewind: %w", err)
+	}
+	src, err := openSourceFile(f, st.Size(), path, opts)
+	return src, sum, err
+}
+
+func openSourceFile(f *os.File, size int64, path string, opts Options) (source, error) {
 	head := make([]byte, 8)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
@@ -91,7 +111,7 @@ func openSource(path string, opts Options) (source, error) {
 		return nil, importer.Errorf(importer.EINVALID,
 			"the file is a legacy Excel 97-2003 workbook (.xls) or a password-protected workbook, which cannot be read: open it in Excel, remove any password, and save it as .xlsx or .csv")
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")):
-		err := checkZip(f, st.Size())
+		err := checkZip(f, size)
 		f.Close()
 		if err != nil {
 			return nil, err
@@ -215,6 +235,10 @@ func (r *Reader) Has(c importer.Column) bool {
 
 // Header returns the header row's cells as found, trimmed.
 func (r *Reader) Header() []string { return r.header }
+
+// SHA256 returns the hex SHA-256 of the whole file, as read when it was
+// opened.
+func (r *Reader) SHA256() string { return r.sha256 }
 
 // Warnings returns what the admin should know about how the file was read:
 // ignored or duplicate columns, the encoding guessed, rows read as
