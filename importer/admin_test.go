@@ -106,6 +106,14 @@ func TestGlobalAdminProtected(t *testing.T) {
 		if err := importer.BlockSignIn(ctx, db, nil, admin(t, db), "p3@contoso.com", true); err != nil {
 			t.Errorf("Global admin blocks another Global admin: %v", err)
 		}
+		if err := importer.DeleteUser(ctx, db, admin(t, db), "p3@contoso.com"); err != nil {
+			t.Fatalf("Global admin deletes another Global admin: %v", err)
+		}
+		err = importer.RestoreUser(ctx, db, ua, "p3@contoso.com")
+		wantCode(t, "User admin restores a Global admin", err, importer.EFORBIDDEN, rule)
+		if !mustUser(t, db, "p3@contoso.com").Deleted {
+			t.Error("a User admin restored a Global admin")
+		}
 	})
 }
 
@@ -474,7 +482,42 @@ func TestNotify(t *testing.T) {
 	}
 }
 
-var _ = validate.GlobalAdmin
+// TestActingAdminAndAuthorize: who acts (--as, else init's Global admin),
+// and the permissions the commands ask for.
+func TestActingAdminAndAuthorize(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		ua, la := staff(t, db)
+		if u, err := importer.ActingAdmin(ctx, db, ""); err != nil || u.UserPrincipalName != dirtest.Admin {
+			t.Errorf("default actor: %q, %v", u.UserPrincipalName, err)
+		}
+		if u, err := importer.ActingAdmin(ctx, db, "UA@contoso.com"); err != nil || u.UserPrincipalName != "ua@contoso.com" {
+			t.Errorf("--as UA@contoso.com: %q, %v", u.UserPrincipalName, err)
+		}
+		_, err := importer.ActingAdmin(ctx, db, "p1@contoso.com")
+		wantCode(t, "--as a plain user", err, importer.EFORBIDDEN, "is no admin")
+		_, err = importer.ActingAdmin(ctx, db, "ghost@contoso.com")
+		wantCode(t, "--as nobody", err, importer.EFORBIDDEN, "no such user")
+		for _, tt := range []struct {
+			actor importer.User
+			p     importer.Permission
+			text  string // "" allowed
+		}{
+			{admin(t, db), importer.GlobalAdminOnly("add domains"), ""},
+			{ua, importer.GlobalAdminOnly("add domains"), "only a Global admin may add domains (ua@contoso.com is User admin)"},
+			{ua, importer.Allows(validate.CreateUser), ""},
+			{la, importer.Allows(validate.CreateUser), "la@contoso.com (License admin) may not create users"},
+			{la, importer.Allows(validate.AssignLicense), ""},
+			{la, importer.AnyAdmin(), ""},
+			{mustUser(t, db, "p1@contoso.com"), importer.AnyAdmin(), "is no admin"},
+		} {
+			err := importer.Authorize(tt.actor, tt.p)
+			if tt.text == "" && err != nil || tt.text != "" && (importer.ErrorCode(err) != importer.EFORBIDDEN || !strings.Contains(err.Error(), tt.text)) {
+				t.Errorf("Authorize(%s, %+v) = %v, want %q", tt.actor.UserPrincipalName, tt.p, err, tt.text)
+			}
+		}
+	})
+}
 
 // TestAssignLicenseConcurrent: assignments at once, on separate
 // connections, never take more seats than there are; the rest wait.
