@@ -53,8 +53,8 @@ func MayChange(actor, target User, a validate.Action) error {
 		return err
 	}
 	if rule := validate.ActOn(actor.RoleNames(), target.RoleNames(), a); rule != "" {
-		return Errorf(EFORBIDDEN, "%s may not %s %s: %s (%s is %s)", actor.UserPrincipalName, a,
-			target.UserPrincipalName, rule, target.UserPrincipalName, rolesOf(target))
+		return Errorf(EFORBIDDEN, "%s (%s) may not act on %s (%s): %s", actor.UserPrincipalName, rolesOf(actor),
+			target.UserPrincipalName, rolesOf(target), rule)
 	}
 	return nil
 }
