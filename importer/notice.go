@@ -2,9 +2,7 @@ package importer
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -32,10 +30,7 @@ func (r *run) addToNotice(ctx context.Context, lines []noticeLine) error {
 	r.noticeMu.Lock()
 	defer r.noticeMu.Unlock()
 	if r.notice == nil {
-		n, err := r.o.Outputs.CreateNotice(r.o.OutDir, r.base, NoticeHeader{
-			Organization: r.settings.Name, BatchID: r.batchID, Time: r.o.Now(), SignInURL: r.settings.SignInURL,
-			MustChange: r.o.RequirePasswordChange,
-		})
+		n, err := r.o.Outputs.CreateNotice(r.o.OutDir, r.base, r.noticeHeader())
 		if err != nil {
 			return fmt.Errorf("create the credentials notice: %w", err)
 		}
@@ -48,7 +43,7 @@ func (r *run) addToNotice(ctx context.Context, lines []noticeLine) error {
 	}
 	rows := make([]int, len(lines))
 	for i, l := range lines {
-		if err := r.notice.Add(l.upn, l.password); err != nil {
+		if err := r.notice.AddUser(l.upn, l.password, l.mustChange); err != nil {
 			return fmt.Errorf("write the credentials notice: %w", err)
 		}
 		rows[i] = l.row
@@ -65,18 +60,22 @@ func (r *run) addToNotice(ctx context.Context, lines []noticeLine) error {
 func (r *run) reconcileNotice(ctx context.Context) error {
 	have := map[string]bool{}
 	if r.rep.NoticePath != "" {
-		n, upns, err := r.o.Outputs.OpenNotice(r.rep.NoticePath)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			// Moved or deleted: a new notice takes the passwords still to give.
-			r.o.Log.Warn("the batch's credentials notice is gone; a new one is written for the users still to get a password",
-				zap.String("notice", r.rep.NoticePath))
-			r.rep.NoticePath = ""
-		case err != nil:
+		n, upns, refused, err := r.o.Outputs.ReopenNotice(r.rep.NoticePath, r.o.OutDir, r.base, r.noticeHeader())
+		if err != nil {
 			return fmt.Errorf("reopen the credentials notice: %w", err)
-		default:
-			r.notice, have = n, upns
 		}
+		if refused != nil {
+			// Moved, deleted, or not safe to write to (a symlink, another
+			// user's, readable by others): a new notice takes the
+			// passwords still to give.
+			r.o.Log.Warn("the batch's credentials notice cannot be used; a new one is written for the users still to get a password",
+				zap.String("notice", r.rep.NoticePath), zap.String("why", refused.Error()))
+			if err := r.dir.SetOutputNames(ctx, r.batchID, "", filepath.Base(n.Path())); err != nil {
+				n.Close()
+				return err
+			}
+		}
+		r.notice, have, r.rep.NoticePath = n, upns, n.Path()
 	}
 	var missing, there []noticeLine
 	err := r.dir.Unnoticed(ctx, r.batchID, func(row int, upn string, mustChange bool) error {
@@ -167,4 +166,9 @@ func (r *run) mayResetPasswords(ctx context.Context, lost []noticeLine) (may []n
 		may = append(may, l)
 	}
 	return may, denied, nil
+}
+
+func (r *run) noticeHeader() NoticeHeader {
+	return NoticeHeader{Organization: r.settings.Name, BatchID: r.batchID, Time: r.o.Now(),
+		SignInURL: r.settings.SignInURL, MustChange: r.o.RequirePasswordChange}
 }

@@ -296,7 +296,7 @@ func (p *planner) update(row int, vu validate.User, ex *User) (*Planned, []valid
 	}
 	names := make([]string, len(changed))
 	for i, c := range changed {
-		names[i] = c.String()
+		names[i] = c.Key()
 	}
 	return &Planned{
 		Row: row, Action: ActionUpdate, User: u, Changed: names, Licenses: p.licenses(newSKUs, vu.DisabledApps),

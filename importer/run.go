@@ -147,10 +147,14 @@ func Run(ctx context.Context, dir Directory, o Options) (Report, error) {
 		return Report{}, err
 	}
 
+	sum, err := src.SHA256()
+	if err != nil {
+		return Report{}, Errorf(EINVALID, "cannot read %s: %v", o.FileName, err)
+	}
 	base := strings.TrimSuffix(o.FileName, filepath.Ext(o.FileName))
 	rep := Report{Total: -1}
 	rep.Summary = Summary{
-		File: o.FileName, SHA256: src.SHA256(), Mode: o.Mode, DryRun: o.DryRun,
+		File: o.FileName, SHA256: sum, Mode: o.Mode, DryRun: o.DryRun,
 		ActingAdmin: o.Actor.UserPrincipalName, Started: started,
 		Warnings: len(src.Warnings()), WarningLines: src.Warnings(),
 	}

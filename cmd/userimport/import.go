@@ -7,13 +7,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"time"
 	"unicode/utf8"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
-	"golang.org/x/term"
 
 	"userimport/importer"
 	"userimport/importer/sheet"
@@ -123,7 +120,7 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 		NoPasswords: o.noPasswords, ResultsCSV: o.resultsCSV, Actor: actor,
 		Open:    func() (importer.RowSource, error) { return sheet.Open(path, sheetOpts) },
 		Hasher:  g.hasher,
-		Outputs: reportOutputs(), Progress: progress, Log: log,
+		Outputs: report.Outputs(), Progress: progress, Log: log,
 	})
 	stopProgress()
 	if rep.Summary.Finished.IsZero() {
@@ -177,73 +174,6 @@ func (g *globals) openImportDB(ctx context.Context) (*sqldb.DB, error) {
 	_ = password // the demo admin's password: `userimport user set-password` gives a new one
 	fmt.Fprintf(g.stderr, "No directory yet: created %s with the demo tenant (Contoso; admin %s; `userimport user set-password %s` sets its password).\n", path, upn, upn)
 	return db, nil
-}
-
-func reportOutputs() importer.Outputs {
-	return importer.Outputs{
-		Results: func(xlsxPath, csvPath string) (importer.ResultWriter, error) {
-			return report.CreateResults(xlsxPath, csvPath)
-		},
-		CreateNotice: func(dir, base string, h importer.NoticeHeader) (importer.Notice, error) {
-			return report.CreateNotice(dir, base, report.NoticeHeader(h))
-		},
-		OpenNotice: func(path string) (importer.Notice, map[string]bool, error) {
-			n, entries, err := report.OpenNotice(path)
-			if err != nil {
-				return nil, nil, err
-			}
-			have := make(map[string]bool, len(entries))
-			for _, e := range entries {
-				have[strings.ToLower(e.UPN)] = true
-			}
-			return n, have, nil
-		},
-	}
-}
-
-// showProgress draws a progress bar on a terminal, else logs a line every
-// 5 seconds. The returned func stops it.
-func (g *globals) showProgress(ctx context.Context, p *importer.Progress, log *zap.Logger) func() {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	f, tty := g.stderr.(*os.File)
-	tty = tty && term.IsTerminal(int(f.Fd()))
-	go func() {
-		defer close(done)
-		start := time.Now()
-		every := 5 * time.Second
-		var bar *progressbar.ProgressBar
-		if tty {
-			every = 200 * time.Millisecond
-			bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(g.stderr), progressbar.OptionSetDescription("rows"),
-				progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"),
-				progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-		}
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				if bar != nil {
-					bar.Finish()
-				}
-				return
-			case <-t.C:
-				doneRows, total := p.Done(), p.Total()
-				if bar != nil {
-					if total >= 0 && bar.GetMax64() != total {
-						bar.ChangeMax64(total)
-					}
-					bar.Set64(doneRows)
-					continue
-				}
-				secs := time.Since(start).Seconds()
-				log.Info("importing", zap.Int64("done", doneRows), zap.Int64("total", total),
-					zap.Float64("rowsPerSecond", float64(int(float64(doneRows)/secs*10))/10))
-			}
-		}
-	}()
-	return func() { cancel(); <-done }
 }
 
 func printSummary(g *globals, rep importer.Report) {
