@@ -1,0 +1,157 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"userimport/importer"
+)
+
+type batchData struct {
+	B        *record
+	Rows     rowsPage
+	Live     liveProgress
+	Mine     bool // the viewer started the batch: the notice is theirs to download
+	Running  bool
+	Finished bool
+	Options  formOptions
+}
+
+// liveProgress is the progress of a running batch as the page shows it.
+type liveProgress struct {
+	Done, Total int64
+	Percent     int
+	RowsPerSec  int
+	Left        string
+}
+
+// batch is the page of one batch: the preview, the progress, or the
+// results, as its state is; GET /batches/{id}.json is its JSON.
+func (h *Handler) batch(w http.ResponseWriter, r *http.Request, rq *request) {
+	id := r.PathValue("id")
+	if jid, ok := strings.CutSuffix(id, ".json"); ok {
+		h.batchJSON(w, r, rq, jid)
+		return
+	}
+	rec, err := h.load(id)
+	if err != nil {
+		h.fail(w, r, rq, err)
+		return
+	}
+	h.showBatch(w, r, rq, rec, http.StatusOK, "")
+}
+
+func (h *Handler) showBatch(w http.ResponseWriter, r *http.Request, rq *request, rec *record, status int, msg string) {
+	q := r.URL.Query()
+	show := q.Get("show")
+	if show != "all" {
+		show = "problems"
+	}
+	d := batchData{B: rec, Options: rec.Options, Mine: strings.EqualFold(rec.StartedBy, rq.user.UserPrincipalName),
+		Running: rec.State == stateRunning, Finished: rec.State == stateDone || rec.State == stateCancelled || rec.State == stateFailed}
+	if rec.State == statePreview {
+		rows, err := readRows(h.batchDir(rec.ID), show, strings.TrimSpace(q.Get("q")), pageNumber(q.Get("page")))
+		if err != nil {
+			h.fail(w, r, rq, err)
+			return
+		}
+		d.Rows = rows
+	}
+	p := page{Title: "Batch " + rec.File, Error: msg, Data: &d}
+	if d.Running {
+		d.Live = h.live(rec)
+		p.Refresh, p.Script = 3, "progress.js"
+	}
+	h.render(w, r, rq, status, "batch", p)
+}
+
+// live returns the progress of rec's run in this process.
+func (h *Handler) live(rec *record) liveProgress {
+	h.mu.Lock()
+	pr := h.progress[rec.ID]
+	h.mu.Unlock()
+	var l liveProgress
+	if pr == nil {
+		return l
+	}
+	l.Done, l.Total = pr.Done(), pr.Total()
+	if l.Total > 0 {
+		l.Percent = int(l.Done * 100 / l.Total)
+	}
+	if el := h.now().Sub(rec.StartedAt).Seconds(); el > 0 && l.Done > pr.Resumed() {
+		rate := float64(l.Done-pr.Resumed()) / el
+		l.RowsPerSec = int(rate)
+		if l.Total > 0 && rate > 0 {
+			l.Left = (time.Duration(float64(l.Total-l.Done)/rate) * time.Second).Round(time.Second).String()
+		}
+	}
+	return l
+}
+
+// batchJSON is the batch JSON of SPEC §10.
+type batchJSON struct {
+	ID               string     `json:"id"`
+	File             string     `json:"file"`
+	SHA256           string     `json:"sha256"`
+	Mode             string     `json:"mode"`
+	DryRun           bool       `json:"dryRun"`
+	Source           string     `json:"source"`
+	ActingAdmin      string     `json:"actingAdmin"`
+	State            string     `json:"state"`
+	Rows             int64      `json:"rows"`
+	Done             int64      `json:"done"`
+	Created          int        `json:"created"`
+	Updated          int        `json:"updated"`
+	Unchanged        int        `json:"unchanged"`
+	Failed           int        `json:"failed"`
+	Disabled         int        `json:"disabled"`
+	Deleted          int        `json:"deleted"`
+	Restored         int        `json:"restored"`
+	LicensesAssigned int        `json:"licensesAssigned"`
+	LicensesPending  int        `json:"licensesPending"`
+	StartedAt        *time.Time `json:"startedAt"`
+	FinishedAt       *time.Time `json:"finishedAt"`
+}
+
+func (h *Handler) batchJSON(w http.ResponseWriter, r *http.Request, rq *request, id string) {
+	rec, err := h.load(id)
+	if err != nil {
+		h.fail(w, r, rq, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, h.jsonOf(rec))
+}
+
+func (h *Handler) jsonOf(rec *record) batchJSON {
+	j := batchJSON{ID: rec.ID, File: rec.File, SHA256: rec.SHA256, Mode: rec.Options.Mode, Source: importer.SourceWeb,
+		ActingAdmin: rec.UploadedBy, State: rec.State}
+	s := rec.Preview.Summary
+	j.DryRun = rec.State == statePreview
+	j.Rows, j.Done = int64(rec.Preview.Total), 0
+	if rec.Result != nil {
+		s = *rec.Result
+		j.Rows, j.Done = int64(rec.Total), int64(s.Rows)
+	}
+	if rec.StartedBy != "" {
+		j.ActingAdmin = rec.StartedBy
+	}
+	if rec.State == stateRunning {
+		l := h.live(rec)
+		j.Done = l.Done
+		if l.Total >= 0 {
+			j.Rows = l.Total
+		}
+	}
+	j.Created, j.Updated, j.Unchanged, j.Failed = s.Created, s.Updated, s.Unchanged, s.Failed
+	j.LicensesAssigned, j.LicensesPending = s.LicensesAssigned, s.LicensesPending
+	if !rec.StartedAt.IsZero() {
+		t := rec.StartedAt.UTC()
+		j.StartedAt = &t
+	}
+	if !rec.FinishedAt.IsZero() {
+		t := rec.FinishedAt.UTC()
+		j.FinishedAt = &t
+	}
+	return j
+}
