@@ -67,6 +67,8 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newRoleCmd(g),
 		newSignInCmd(g),
 		newPasswdCmd(g),
+		newServeCmd(g),
+		newWorkerCmd(g),
 	)
 	usageArgs(root)
 	return root
