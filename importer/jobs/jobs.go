@@ -86,11 +86,22 @@ type Engine struct {
 // start working: see Run. The directory must have been migrated by
 // sqldb.Open first.
 func Open(ctx context.Context, dbURL string, cfg Config) (*Engine, error) {
+	return open(ctx, dbURL, cfg, sqlitePool{conns: 1, immediate: true})
+}
+
+// sqlitePool is how River's pool on SQLite is set up; the benchmark
+// compares the choices.
+type sqlitePool struct {
+	conns     int  // most open connections
+	immediate bool // transactions take the write lock at BEGIN
+}
+
+func open(ctx context.Context, dbURL string, cfg Config, sp sqlitePool) (*Engine, error) {
 	dialect, dsn, err := sqldb.ParseURL(dbURL)
 	if err != nil {
 		return nil, err
 	}
-	pool, driver, err := openPool(dialect, dsn)
+	pool, driver, err := openPool(dialect, dsn, sp)
 	if err != nil {
 		return nil, err
 	}
@@ -136,15 +147,18 @@ func Open(ctx context.Context, dbURL string, cfg Config) (*Engine, error) {
 // BEGIN (_txlock=immediate), so that River's read-then-write transactions
 // queue on the busy timeout behind the application's writers instead of
 // failing with SQLITE_BUSY on the upgrade.
-func openPool(dialect, dsn string) (*sql.DB, riverdriver.Driver[*sql.Tx], error) {
+func openPool(dialect, dsn string, sp sqlitePool) (*sql.DB, riverdriver.Driver[*sql.Tx], error) {
 	switch dialect {
 	case sqldb.SQLite:
-		pool, err := sql.Open("sqlite", "file:"+dsn+
-			"?_txlock=immediate&_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+		q := "?_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+		if sp.immediate {
+			q += "&_txlock=immediate"
+		}
+		pool, err := sql.Open("sqlite", "file:"+dsn+q)
 		if err != nil {
 			return nil, nil, fmt.Errorf("job engine: %w", err)
 		}
-		pool.SetMaxOpenConns(1)
+		pool.SetMaxOpenConns(sp.conns)
 		return pool, riversqlite.New(pool), nil
 	case sqldb.Postgres:
 		pool, err := sql.Open("postgres", dsn)

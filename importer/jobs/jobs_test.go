@@ -177,3 +177,101 @@ func TestInsertManyTx(t *testing.T) {
 		}
 	})
 }
+
+// slow is a job whose worker says it started, then waits for release or
+// for its context to end.
+type slow struct{}
+
+func (slow) Kind() string { return "test.slow" }
+
+type slowWorker struct {
+	river.WorkerDefaults[slow]
+	started chan struct{}
+	release chan struct{}
+}
+
+func (w *slowWorker) Work(ctx context.Context, j *river.Job[slow]) error {
+	w.started <- struct{}{}
+	select {
+	case <-w.release:
+		// A graceful stop must not have cancelled the job meanwhile.
+		return ctx.Err()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// startSlow runs an engine with a slowWorker and one slow job in flight;
+// it returns the worker, the job's ID, the engine, the cancel of Run's
+// context and Run's result.
+func startSlow(t *testing.T, url string, stopTimeout time.Duration) (*slowWorker, int64, *jobs.Engine, context.CancelFunc, chan error) {
+	t.Helper()
+	w := &slowWorker{started: make(chan struct{}, 1), release: make(chan struct{})}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, w)
+	e, err := jobs.Open(t.Context(), url, jobs.Config{Workers: workers, StopTimeout: stopTimeout, PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	id, err := e.Insert(t.Context(), slow{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-w.started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the slow job did not start within 30 s")
+	}
+	return w, id, e, cancel, done
+}
+
+// TestStopLetsJobsFinish: when Run's context ends, a job in flight runs on
+// to its end, Run returns nil only after it, and the job is completed.
+func TestStopLetsJobsFinish(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url string, app *sql.DB) {
+		w, id, e, cancel, done := startSlow(t, url, time.Minute)
+		cancel()
+		select {
+		case err := <-done:
+			t.Fatalf("Run returned %v while a job was in flight", err)
+		case w.release <- struct{}{}:
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("Run did not return within 30 s of the job's end")
+		}
+		if state, err := e.JobState(t.Context(), id); err != nil || state != "completed" {
+			t.Fatalf("job after a graceful stop: %s, %v; want completed", state, err)
+		}
+	})
+}
+
+// TestStopTimeout: a job still running when the stop timeout has passed
+// has its context cancelled; Run returns nil, and the job is left to be
+// retried, not lost.
+func TestStopTimeout(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url string, app *sql.DB) {
+		_, id, e, cancel, done := startSlow(t, url, 100*time.Millisecond)
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("Run did not return within 30 s")
+		}
+		if state, err := e.JobState(t.Context(), id); err != nil || (state != "retryable" && state != "available") {
+			t.Fatalf("job cancelled by the stop timeout: %s, %v; want retryable", state, err)
+		}
+	})
+}
