@@ -88,7 +88,7 @@ func inputOf(r *Row) validate.Input {
 		Address: c[ColAddress], City: c[ColCity], State: c[ColState], PostalCode: c[ColPostalCode], Country: c[ColCountry],
 		UsageLocation: c[ColUsageLocation], Licenses: c[ColLicenses], DisabledApps: c[ColDisabledApps], Roles: c[ColRoles],
 		Password: c[ColPassword], RequirePasswordChange: c[ColRequirePasswordChange], BlockSignIn: c[ColBlockSignIn],
-		EmployeeID: c[ColEmployeeID],
+		EmployeeID: c[ColEmployeeID], PasswordHashFunction: c[ColPasswordHashFunction], Status: c[ColStatus],
 	}
 }
 
@@ -154,6 +154,9 @@ func (p *planner) plan(r *Row, upnKey string, dupUPN, dupEmp int, existing *User
 		return result(Failed, validate.Message(denied))
 	}
 	if pl == nil {
+		if vu.DisplayName == "" {
+			vu.DisplayName = existing.DisplayName // the file gave none: show the directory's
+		}
 		jr := result(Unchanged, "")
 		jr.Result.Licenses = held(vu.Licenses, existing)
 		jr.Result.LicenseStatus, jr.Result.Message = licenseStatus(jr.Result.Licenses, Unchanged)
@@ -181,7 +184,7 @@ func (p *planner) create(row int, vu validate.User) *Planned {
 		ID: newUserID(), UserPrincipalName: vu.UPN, DisplayName: vu.DisplayName, FirstName: vu.FirstName,
 		LastName: vu.LastName, JobTitle: vu.JobTitle, Department: vu.Department, UsageLocation: vu.UsageLocation,
 		EmployeeID: vu.EmployeeID, AccountEnabled: !vu.BlockSignIn, MustChangePassword: vu.RequirePasswordChange,
-		Source: "import", OfficeNumber: vu.OfficeNumber, OfficePhone: vu.OfficePhone, MobilePhone: vu.MobilePhone,
+		Source: p.opts.Source, OfficeNumber: vu.OfficeNumber, OfficePhone: vu.OfficePhone, MobilePhone: vu.MobilePhone,
 		Fax: vu.Fax, AlternateEmail: vu.AlternateEmail, Address: vu.Address, City: vu.City, State: vu.State,
 		PostalCode: vu.PostalCode, Country: vu.Country,
 	}
@@ -193,8 +196,8 @@ func (p *planner) create(row int, vu validate.User) *Planned {
 	}
 	return &Planned{
 		Row: row, Action: ActionCreate, User: u, Licenses: p.licenses(vu.Licenses, vu.DisabledApps),
-		Roles: u.Roles, Blocked: vu.BlockSignIn, NeedsPassword: !p.opts.NoPasswords,
-		PasswordFromFile: vu.Password != "", RequestedAt: p.now,
+		Roles: u.Roles, Blocked: vu.BlockSignIn, NeedsPassword: !p.opts.NoPasswords && vu.PasswordHash == "",
+		PasswordFromFile: vu.Password != "", ImportedHash: StoredHash(vu.PasswordHashFunction, vu.PasswordHash), RequestedAt: p.now,
 	}
 }
 
@@ -276,6 +279,10 @@ func (p *planner) update(row int, vu validate.User, ex *User) (*Planned, []valid
 	}
 	var denied []validate.Problem
 	for _, col := range changed {
+		if rule := targetRule(p.actor, ex, col); rule != "" {
+			denied = append(denied, validate.Problem{Column: col.String(), Value: cellOf(vu, col), Rule: rule})
+			continue
+		}
 		if col == ColLicenses || col == ColUsageLocation || col == ColDisabledApps || col == ColRoles {
 			continue // validate.Row checked those against the role matrix
 		}
@@ -289,7 +296,7 @@ func (p *planner) update(row int, vu validate.User, ex *User) (*Planned, []valid
 	}
 	names := make([]string, len(changed))
 	for i, c := range changed {
-		names[i] = c.String()
+		names[i] = c.Key()
 	}
 	return &Planned{
 		Row: row, Action: ActionUpdate, User: u, Changed: names, Licenses: p.licenses(newSKUs, vu.DisabledApps),

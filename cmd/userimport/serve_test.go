@@ -131,22 +131,6 @@ func serviceEnv() []string {
 	return env
 }
 
-// runBinary runs the built binary to its end and returns its output and
-// exit code.
-func runBinary(t *testing.T, dir, db string, args ...string) result {
-	t.Helper()
-	c := exec.Command(binary(t), append([]string{"--db", db}, args...)...)
-	c.Dir = dir
-	c.Env = serviceEnv()
-	var out, errb strings.Builder
-	c.Stdout, c.Stderr = &out, &errb
-	err := c.Run()
-	if _, ok := err.(*exec.ExitError); err != nil && !ok {
-		t.Fatal(err)
-	}
-	return result{stdout: out.String(), stderr: errb.String(), code: c.ProcessState.ExitCode()}
-}
-
 // demoDirectory makes a demo directory on backend ("sqlite" in dir, or a
 // fresh PostgreSQL database) and returns its --db URL.
 func demoDirectory(t *testing.T, backend, dir string) string {
@@ -155,7 +139,7 @@ func demoDirectory(t *testing.T, backend, dir string) string {
 	if backend == "postgres" {
 		db = pgtest.URL(t)
 	}
-	if r := runBinary(t, dir, db, "init", "--demo"); r.code != 0 {
+	if r := runBinary(t, dir, db, "", "init", "--demo"); r.code != 0 {
 		t.Fatalf("init --demo: exit %d\n%s", r.code, r.stderr)
 	}
 	return db
@@ -257,7 +241,7 @@ func TestServeEnv(t *testing.T) {
 func TestServeRefusesPlainHTTP(t *testing.T) {
 	dir := t.TempDir()
 	db := demoDirectory(t, "sqlite", dir)
-	r := runBinary(t, dir, db, "serve", "--listen", "0.0.0.0:0")
+	r := runBinary(t, dir, db, "", "serve", "--listen", "0.0.0.0:0")
 	if r.code != 2 {
 		t.Fatalf("serve --listen 0.0.0.0:0: exit %d, want 2\n%s", r.code, r.stderr)
 	}
@@ -342,7 +326,7 @@ func TestServeTLS(t *testing.T) {
 		t.Fatalf("exit %d, want 0", code)
 	}
 
-	r := runBinary(t, dir, db, "serve", "--listen", "127.0.0.1:0", "--tls-cert", cert)
+	r := runBinary(t, dir, db, "", "serve", "--listen", "127.0.0.1:0", "--tls-cert", cert)
 	if r.code != 2 || !strings.Contains(r.stderr, "--tls-key") {
 		t.Fatalf("--tls-cert without --tls-key: exit %d, want 2 and a message naming --tls-key\n%s", r.code, r.stderr)
 	}

@@ -43,7 +43,8 @@ type Directory interface {
 // batchStates are the states of SPEC §10; each is shown, with 0 when no
 // batch is in it, so that a dashboard's series do not come and go. A state
 // the directory holds that is not listed here is shown as well.
-var batchStates = []string{"preview", "queued", "running", "interrupted", "held", "done", "cancelled", "failed"}
+var batchStates = []string{importer.BatchPreview, importer.BatchQueued, importer.BatchRunning, importer.BatchInterrupted,
+	importer.BatchHeld, importer.BatchDone, importer.BatchCancelled, importer.BatchFailed}
 
 // outcomes are the row outcomes, shown from the start with 0.
 var outcomes = []importer.Outcome{importer.Created, importer.Updated, importer.Unchanged, importer.Failed}

@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -12,12 +13,11 @@ import (
 	"userimport/importer"
 	"userimport/importer/metrics"
 	"userimport/importer/sqldb"
+	"userimport/internal/dirtest"
 	"userimport/internal/pgtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
-
-const admin = "admin@contoso.com"
 
 // scrape returns the text /metrics serves.
 func scrape(t *testing.T, m *metrics.Metrics) string {
@@ -44,44 +44,26 @@ func hasLine(t *testing.T, text, line string) {
 // TestGauges reads seats, batches and jobs from a real directory at scrape
 // time, on SQLite and PostgreSQL.
 func TestGauges(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			url := "sqlite:" + filepath.Join(t.TempDir(), "userimport.db")
-			if backend == "postgres" {
-				url = pgtest.URL(t)
-			}
-			ctx := t.Context()
-			db, err := sqldb.Open(ctx, url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			err = db.Init(ctx, sqldb.InitParams{
-				Settings: importer.Settings{Name: "Contoso", PasswordExpiryDays: 90},
-				Domains:  []importer.Domain{{Name: "contoso.com", Verified: true}},
-				Products: []importer.Product{{SKU: "SPB", Name: "Business Premium", Seats: 1, Plans: []string{"TEAMS1"}}},
-				AdminUPN: admin, AdminDisplayName: "Admin", AdminPasswordHash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			m := metrics.New(db, nil)
-			hasLine(t, scrape(t, m), `userimport_seats_assigned{sku="SPB"} 0`)
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
+		m := metrics.New(db, nil)
+		text := scrape(t, m)
+		hasLine(t, text, `userimport_seats_assigned{sku="EXCHANGESTANDARD"} 0`)
+		hasLine(t, text, `userimport_batches{state="done"} 0`)
 
-			for _, alias := range []string{"ann", "bob", "cy"} {
-				u := sqldb.NewUser{User: importer.User{UserPrincipalName: alias + "@contoso.com", DisplayName: alias},
-					Requests: []sqldb.LicenseRequest{{SKU: "SPB"}}}
-				if _, err := db.AddUser(ctx, admin, u); err != nil {
-					t.Fatal(err)
-				}
-			}
-			text := scrape(t, m)
-			hasLine(t, text, `userimport_seats_assigned{sku="SPB"} 1`)
-			hasLine(t, text, `userimport_seats_pending{sku="SPB"} 2`)
-			hasLine(t, text, `userimport_batches{state="running"} 0`)
-			hasLine(t, text, `userimport_jobs{state="available"} 0`)
-		})
-	}
+		// EXCHANGESTANDARD has 5 seats: the sixth user waits.
+		var plans []*importer.Planned
+		for i := range 6 {
+			plans = append(plans, dirtest.NewUser(fmt.Sprintf("u%d@contoso.com", i), "EXCHANGESTANDARD"))
+		}
+		dirtest.MustProvision(t, db, dirtest.Admin, plans...)
+		text = scrape(t, m)
+		hasLine(t, text, `userimport_seats_assigned{sku="EXCHANGESTANDARD"} 5`)
+		hasLine(t, text, `userimport_seats_pending{sku="EXCHANGESTANDARD"} 1`)
+		hasLine(t, text, `userimport_seats_assigned{sku="SPB"} 0`)
+		hasLine(t, text, `userimport_batches{state="done"} 1`)
+		hasLine(t, text, `userimport_batches{state="running"} 0`)
+		hasLine(t, text, `userimport_jobs{state="available"} 0`)
+	})
 }
 
 // TestCounters: what the pipeline reports shows at the next scrape.

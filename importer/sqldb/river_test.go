@@ -4,12 +4,13 @@ import (
 	"testing"
 
 	"userimport/importer/sqldb"
+	"userimport/internal/dirtest"
 )
 
 // TestRiverTables: opening a directory creates the job engine's tables,
 // and opening it again (migrations already applied) works too.
 func TestRiverTables(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
 		if err := db.Ping(t.Context()); err != nil {
 			t.Fatal(err)
 		}
@@ -20,7 +21,7 @@ func TestRiverTables(t *testing.T) {
 		if len(jobs) != 0 {
 			t.Fatalf("a new directory has jobs: %v", jobs)
 		}
-		again := MustOpen(t, url)
+		again := dirtest.Open(t, url)
 		if _, err := again.JobStates(t.Context()); err != nil {
 			t.Fatalf("river_job after a second Open: %v", err)
 		}
