@@ -48,9 +48,6 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := makeDataDir(g, opts.data); err != nil {
-		return err
-	}
 	db, err := g.openDB(ctx, true)
 	if err != nil {
 		return err
@@ -68,6 +65,12 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 	})
 	srv, err := httpapi.NewServer(opts.listen, h, g.log)
 	if err != nil {
+		return err
+	}
+	// The folder is made once everything else has said yes, so that a
+	// refused start leaves nothing behind.
+	if err := makeDataDir(g, opts.data); err != nil {
+		srv.Close()
 		return err
 	}
 	if warning != "" {

@@ -326,7 +326,15 @@ func TestServeTLS(t *testing.T) {
 		t.Fatalf("exit %d, want 0", code)
 	}
 
-	r := runBinary(t, dir, db, "", "serve", "--listen", "127.0.0.1:0", "--tls-cert", cert)
+	unused := filepath.Join(dir, "unused")
+	r := runBinary(t, dir, db, "", "serve", "--listen", "127.0.0.1:0", "--tls-cert", "missing.pem", "--tls-key", key, "--data", unused)
+	if r.code != 2 || !strings.Contains(r.stderr, "missing.pem") {
+		t.Fatalf("a missing certificate: exit %d, want 2 and a message naming the file\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(unused); err == nil {
+		t.Error("the refused serve created its --data folder")
+	}
+	r = runBinary(t, dir, db, "", "serve", "--listen", "127.0.0.1:0", "--tls-cert", cert)
 	if r.code != 2 || !strings.Contains(r.stderr, "--tls-key") {
 		t.Fatalf("--tls-cert without --tls-key: exit %d, want 2 and a message naming --tls-key\n%s", r.code, r.stderr)
 	}

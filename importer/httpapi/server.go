@@ -115,6 +115,9 @@ func NewServer(l Listen, h http.Handler, log *zap.Logger) (*Server, error) {
 // URL is the server's base URL, with the port it was given.
 func (s *Server) URL() string { return s.scheme + "://" + s.ln.Addr().String() }
 
+// Close closes the listener of a server that will not Serve.
+func (s *Server) Close() error { return s.ln.Close() }
+
 // Serve answers requests until ctx is done, then closes the listener, lets
 // requests in flight finish (for up to ten seconds), and returns nil. It
 // returns an error when serving fails for another reason.
