@@ -71,6 +71,8 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newBatchCmd(g),
 		newSignInCmd(g),
 		newPasswdCmd(g),
+		newServeCmd(g),
+		newWorkerCmd(g),
 	)
 	usageArgs(root)
 	return root
