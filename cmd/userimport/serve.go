@@ -26,7 +26,7 @@ func newServeCmd(g *globals) *cobra.Command {
 	var opts serveOptions
 	cmd := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--tls-cert FILE --tls-key FILE] [--insecure-http] [--data DIR]",
-		Short: "Run the service: the job workers, GET /healthz and GET /metrics",
+		Short: "Run the service: the web page, the job workers, GET /healthz and GET /metrics",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return asStopped(cmd.Context(), runServe(cmd.Context(), g, opts))
 		},
@@ -48,7 +48,7 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 	if err != nil {
 		return err
 	}
-	db, err := g.openDB(ctx, true)
+	db, firstAdmin, err := g.openServeDB(ctx)
 	if err != nil {
 		return err
 	}
@@ -58,10 +58,16 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 		return err
 	}
 	defer engine.Close()
+	page, starter, err := g.webPage(ctx, db, opts)
+	if err != nil {
+		return err
+	}
+	defer starter.Wait() // runs end with ctx: rows in flight finish or roll back
 	h := httpapi.New(httpapi.Config{
 		Health:  []httpapi.Pinger{db, engine},
 		Metrics: metrics.New(db, g.log).Handler(),
 		Log:     g.log,
+		Web:     page,
 	})
 	srv, err := httpapi.NewServer(opts.listen, h, g.log)
 	if err != nil {
@@ -77,6 +83,7 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 		g.log.Warn(warning)
 	}
 	g.log.Info("serving", zap.String("url", srv.URL()), zap.String("data", opts.data))
+	g.sayWhereToSignIn(srv.URL(), firstAdmin)
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.Go(func() error { return engine.Run(ctx) })
 	eg.Go(func() error { return srv.Serve(ctx) })

@@ -31,6 +31,9 @@ type Config struct {
 	Metrics http.Handler
 	// Log receives why /healthz said 503; nil discards it.
 	Log *zap.Logger
+	// Web serves every other path: the web page (package web), which
+	// sets its own, less strict, Content-Security-Policy. Nil means 404.
+	Web http.Handler
 }
 
 // New returns the service's handler.
@@ -58,6 +61,9 @@ func New(cfg Config) http.Handler {
 	})
 	if cfg.Metrics != nil {
 		mux.Handle("GET /metrics", cfg.Metrics)
+	}
+	if cfg.Web != nil {
+		mux.Handle("/", cfg.Web)
 	}
 	return securityHeaders(mux)
 }

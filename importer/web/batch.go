@@ -35,6 +35,16 @@ func (h *Handler) batch(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	rec, err := h.load(id)
+	if importer.ErrorCode(err) == importer.ENOTFOUND && h.batchDir(id) != "" {
+		// A batch of the command line or a feed: what the directory says.
+		info, ierr := h.cfg.Store.Batch(r.Context(), id)
+		if ierr != nil {
+			h.fail(w, r, rq, ierr)
+			return
+		}
+		h.render(w, r, rq, http.StatusOK, "batchinfo", page{Title: "Batch " + info.File, Data: info})
+		return
+	}
 	if err != nil {
 		h.fail(w, r, rq, err)
 		return
@@ -114,13 +124,28 @@ type batchJSON struct {
 	FinishedAt       *time.Time `json:"finishedAt"`
 }
 
+// batchJSON answers the directory's batch JSON (importer.BatchInfo), of
+// any batch: the command line's and the feeds' too. A preview discarded on
+// the page says cancelled.
 func (h *Handler) batchJSON(w http.ResponseWriter, r *http.Request, rq *request, id string) {
-	rec, err := h.load(id)
+	if h.batchDir(id) == "" {
+		h.errorPage(w, r, rq, http.StatusNotFound, "no such batch")
+		return
+	}
+	rec, rerr := h.load(id)
+	info, err := h.cfg.Store.Batch(r.Context(), id)
+	if importer.ErrorCode(err) == importer.ENOTFOUND && rerr == nil {
+		writeJSON(w, http.StatusOK, h.jsonOf(rec)) // a preview the directory never recorded
+		return
+	}
 	if err != nil {
 		h.fail(w, r, rq, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, h.jsonOf(rec))
+	if rerr == nil && rec.State == stateCancelled && info.State == importer.BatchPreview {
+		info.State = stateCancelled
+	}
+	writeJSON(w, http.StatusOK, info)
 }
 
 func (h *Handler) jsonOf(rec *record) batchJSON {

@@ -41,7 +41,7 @@ func (h *Handler) runPreview(ctx context.Context, actor importer.User, rec *reco
 		return tee, x, c, err
 	}
 	o := rec.Options.importOptions(filepath.Join(dir, uploadName))
-	o.FileName, o.DryRun, o.OutDir, o.Actor = rec.File, true, filepath.Join(dir, outDirName), actor
+	o.FileName, o.DryRun, o.OutDir, o.Actor, o.BatchID = rec.File, true, filepath.Join(dir, outDirName), actor, rec.ID
 	o.Outputs, o.Log, o.Now = outputs, h.cfg.Log, h.cfg.Now
 	rep, err := importer.Run(ctx, h.cfg.Store, o)
 	var failed *importer.RowsFailedError

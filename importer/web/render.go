@@ -34,7 +34,16 @@ type page struct {
 
 var funcs = template.FuncMap{
 	"join": strings.Join,
-	"when": func(t time.Time) string {
+	"when": func(v any) string {
+		var t time.Time
+		switch v := v.(type) {
+		case time.Time:
+			t = v
+		case *time.Time:
+			if v != nil {
+				t = *v
+			}
+		}
 		if t.IsZero() {
 			return ""
 		}

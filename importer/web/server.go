@@ -13,12 +13,9 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +46,7 @@ type Store interface {
 	importer.ActorStore
 	RecordAudit(ctx context.Context, actor, action, target, detail, batchID string) error
 	importer.AdminPagesStore
+	importer.BatchStore
 }
 
 // Config is what New needs.
@@ -82,8 +80,8 @@ type Handler struct {
 	progress map[string]*importer.Progress
 }
 
-// New returns the web page's handler. It creates DataDir (mode 0700) when
-// missing.
+// New returns the web page's handler. DataDir is created (mode 0700) at
+// the first upload.
 func New(cfg Config) (*Handler, error) {
 	if cfg.Store == nil || cfg.Starter == nil || cfg.DataDir == "" {
 		return nil, errors.New("web: New needs a Store, a Starter and a DataDir")
@@ -96,9 +94,6 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = MaxUpload
-	}
-	if err := os.MkdirAll(filepath.Join(cfg.DataDir, "batches"), 0o700); err != nil {
-		return nil, fmt.Errorf("web: data folder: %w", err)
 	}
 	h := &Handler{cfg: cfg, mux: http.NewServeMux(), cop: http.NewCrossOriginProtection(),
 		progress: map[string]*importer.Progress{}}

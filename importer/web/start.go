@@ -37,7 +37,7 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request, rq *request) {
 	}
 	dir := h.batchDir(id)
 	o := opts.importOptions(filepath.Join(dir, uploadName))
-	o.FileName, o.OutDir, o.Actor = rec.File, filepath.Join(dir, outDirName), rq.user
+	o.FileName, o.OutDir, o.Actor, o.BatchID = rec.File, filepath.Join(dir, outDirName), rq.user, id
 	o.Hasher, o.Outputs, o.Log, o.Now = h.cfg.Hasher, report.Outputs(), h.cfg.Log.With(zap.String("batch", id)), h.cfg.Now
 	h.mu.Lock()
 	o.Progress = h.progress[id]
@@ -58,8 +58,10 @@ func (h *Handler) finished(id string, opts formOptions, rep importer.Report, run
 	if to := validate.List(opts.Notify); len(to) > 0 && h.cfg.Mailer != nil && rep.NoticePath != "" {
 		emailed = importer.MailNotice(context.Background(), h.cfg.Mailer, log, to, rep)
 	}
-	_, err := h.update(id, func(rec *record) error {
+	cancelledBy := ""
+	rec, err := h.update(id, func(rec *record) error {
 		delete(h.progress, id)
+		cancelledBy = rec.CancelledBy
 		var failed *importer.RowsFailedError
 		switch {
 		case runErr == nil || errors.As(runErr, &failed):
@@ -87,6 +89,9 @@ func (h *Handler) finished(id string, opts formOptions, rep importer.Report, run
 	if err != nil {
 		log.Error("cannot record the end of the batch", zap.Error(err))
 	}
+	if cancelledBy != "" && rec != nil && rec.State == stateCancelled {
+		h.cancelRest(id, cancelledBy)
+	}
 	if emailed {
 		h.removeNotice(id, rep.NoticePath)
 	}
@@ -109,8 +114,24 @@ func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, rq *request) {
 	}
 	switch rec.State {
 	case stateRunning:
+		if _, err := h.update(id, func(rec *record) error { rec.CancelledBy = rq.user.UserPrincipalName; return nil }); err != nil {
+			h.fail(w, r, rq, err)
+			return
+		}
 		h.cfg.Starter.Cancel(id)
-	case statePreview, stateInterrupted:
+	case stateInterrupted:
+		if _, err := importer.CancelBatch(r.Context(), h.cfg.Store, rq.user, id, h.now()); err != nil {
+			h.fail(w, r, rq, err)
+			return
+		}
+		if _, err := h.update(id, func(rec *record) error {
+			rec.State, rec.FinishedAt = stateCancelled, h.now()
+			return nil
+		}); err != nil {
+			h.fail(w, r, rq, err)
+			return
+		}
+	case statePreview:
 		if _, err := h.update(id, func(rec *record) error {
 			rec.State, rec.FinishedAt = stateCancelled, h.now()
 			return nil
@@ -123,4 +144,19 @@ func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	http.Redirect(w, r, "/batches/"+id, http.StatusSeeOther)
+}
+
+// cancelRest fails the rows of a stopped batch that were not written, as
+// `batch cancel` does, with the admin who pressed Cancel as actor: their
+// reserved seats go to pending assignments at once.
+func (h *Handler) cancelRest(id, by string) {
+	ctx := context.Background()
+	log := h.cfg.Log.With(zap.String("batch", id))
+	actor, err := h.cfg.Store.User(ctx, by)
+	if err == nil {
+		_, err = importer.CancelBatch(ctx, h.cfg.Store, actor, id, h.now())
+	}
+	if err != nil && importer.ErrorCode(err) != importer.ECONFLICT {
+		log.Error("cannot cancel the rest of the batch", zap.Error(err))
+	}
 }
