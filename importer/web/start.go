@@ -39,6 +39,7 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request, rq *request) {
 	o := opts.importOptions(filepath.Join(dir, uploadName))
 	o.FileName, o.OutDir, o.Actor, o.BatchID = rec.File, filepath.Join(dir, outDirName), rq.user, id
 	o.Hasher, o.Outputs, o.Log, o.Now = h.cfg.Hasher, report.Outputs(), h.cfg.Log.With(zap.String("batch", id)), h.cfg.Now
+	o.ResultsCSV = true // GET /batches/{id}/results.csv
 	h.mu.Lock()
 	o.Progress = h.progress[id]
 	h.mu.Unlock()
@@ -66,8 +67,10 @@ func (h *Handler) finished(id string, opts formOptions, rep importer.Report, run
 		switch {
 		case runErr == nil || errors.As(runErr, &failed):
 			rec.State = stateDone
-		case errors.Is(runErr, context.Canceled):
+		case errors.Is(runErr, context.Canceled) && rec.CancelledBy != "":
 			rec.State = stateCancelled
+		case errors.Is(runErr, context.Canceled):
+			rec.State = stateInterrupted // serve stopped: Start resumes it
 		default:
 			rec.State, rec.Error = stateFailed, importer.ErrorMessage(runErr)
 			if rep.Summary.Finished.IsZero() {

@@ -45,6 +45,7 @@ func (c *clock) Add(d time.Duration) {
 // directory, its clock and the starter whose runs the tests wait for.
 type site struct {
 	t       *testing.T
+	stop    func() // stops the runs, as serve's SIGTERM does
 	db      *sqldb.DB
 	srv     *httptest.Server
 	clock   *clock
@@ -62,14 +63,15 @@ func newSite(t *testing.T, db *sqldb.DB, edit ...func(*web.Config)) *site {
 	for _, e := range edit {
 		e(&cfg)
 	}
+	s.data = cfg.DataDir
 	h, err := web.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.srv = httptest.NewServer(h)
+	s.stop = func() { cancel(); s.starter.Wait() }
 	t.Cleanup(func() {
-		cancel()
-		s.starter.Wait()
+		s.stop()
 		s.srv.Close()
 	})
 	return s
