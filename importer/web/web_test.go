@@ -175,7 +175,9 @@ func (c *client) upload(name string, content []byte, fields map[string]string) a
 func (s *site) user(upn, pw string, roles ...importer.Role) {
 	s.t.Helper()
 	ctx := context.Background()
-	dirtest.MustProvision(s.t, s.db, dirtest.Admin, dirtest.NewUser(upn))
+	p := dirtest.NewUser(upn)
+	p.User.UsageLocation = "US"
+	dirtest.MustProvision(s.t, s.db, dirtest.Admin, p)
 	h, err := argon2id.Hash(pw, argon2id.InsecureTestParams())
 	if err != nil {
 		s.t.Fatal(err)
