@@ -66,12 +66,13 @@ func (g *globals) webPage(ctx context.Context, db *sqldb.DB, opts serveOptions) 
 	return h, starter, nil
 }
 
-// sayWhereToSignIn tells on stderr where the page is and how to sign in.
+// sayWhereToSignIn tells on stdout where the page is and how to sign in.
+// A password goes to stdout, as init prints it, never to the log.
 func (g *globals) sayWhereToSignIn(url string, first *firstAdmin) {
-	fmt.Fprintf(g.stderr, "Open %s/ in a browser and sign in with an account of the directory.\n", url)
+	fmt.Fprintf(g.stdout, "Open %s/ in a browser and sign in with an account of the directory.\n", url)
 	if first != nil {
-		fmt.Fprintf(g.stderr, "user name: %s\npassword: %s\n(this password is shown once; you must change it at first sign-in)\n", first.upn, first.password)
+		fmt.Fprintf(g.stdout, "user name: %s\npassword: %s\n(this password is shown once; you must change it at first sign-in)\n", first.upn, first.password)
 		return
 	}
-	fmt.Fprintln(g.stderr, "The first Global admin's password is the one `userimport init` printed; `userimport user set-password UPN` gives a new one.")
+	fmt.Fprintln(g.stdout, "The first Global admin's password is the one `userimport init` printed; `userimport user set-password UPN` gives a new one.")
 }
