@@ -58,14 +58,15 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 		return err
 	}
 	defer engine.Close()
-	page, starter, err := g.webPage(ctx, db, opts)
+	figures := metrics.New(db, g.log)
+	page, starter, err := g.webPage(ctx, db, opts, figures)
 	if err != nil {
 		return err
 	}
 	defer starter.Wait() // runs end with ctx: rows in flight finish or roll back
 	h := httpapi.New(httpapi.Config{
 		Health:  []httpapi.Pinger{db, engine},
-		Metrics: metrics.New(db, g.log).Handler(),
+		Metrics: figures.Handler(),
 		Log:     g.log,
 		Web:     page,
 	})

@@ -47,9 +47,9 @@ func (g *globals) openServeDB(ctx context.Context) (*sqldb.DB, *firstAdmin, erro
 
 // webPage builds the web page's handler (SPEC §11) on db, keeping uploads
 // under --data. Batches started on it run in this process (LocalStarter).
-func (g *globals) webPage(ctx context.Context, db *sqldb.DB, opts serveOptions) (*web.Handler, *web.LocalStarter, error) {
+func (g *globals) webPage(ctx context.Context, db *sqldb.DB, opts serveOptions, m web.Metrics) (*web.Handler, *web.LocalStarter, error) {
 	cfg := web.Config{Store: db, Hasher: g.hasher, DataDir: filepath.Join(opts.data, "web"),
-		Secure: opts.listen.CertFile != "", Log: g.log.Named("web")}
+		Secure: opts.listen.CertFile != "", Metrics: m, Log: g.log.Named("web")}
 	if url := strings.TrimSpace(os.Getenv("USERIMPORT_SMTP_URL")); url != "" {
 		smtp, err := report.ParseSMTPURL(url)
 		if err != nil {

@@ -64,8 +64,15 @@ type Config struct {
 	// Mailer sends credentials notices for the notify option; nil
 	// refuses notify.
 	Mailer importer.Mailer
-	Log    *zap.Logger
-	Now    func() time.Time // the clock; nil means time.Now
+	// Metrics counts failed sign-ins (metrics.Metrics); nil counts none.
+	Metrics Metrics
+	Log     *zap.Logger
+	Now     func() time.Time // the clock; nil means time.Now
+}
+
+// Metrics is what the page reports to the service's figures.
+type Metrics interface {
+	SignInFailed()
 }
 
 // Handler serves the web page.

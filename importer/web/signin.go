@@ -53,9 +53,11 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, nil, err)
 		return
 	case res.Locked:
+		h.signInFailed()
 		h.showSignIn(w, r, http.StatusTooManyRequests, d, "too many failed sign-ins for this user name: wait a minute and try again")
 		return
 	case res.Result == importer.SignInFailed:
+		h.signInFailed()
 		h.showSignIn(w, r, http.StatusUnauthorized, d, "the user name or the password is wrong, or this account may not sign in")
 		return
 	}
@@ -76,4 +78,10 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, rq *request) {
 	}
 	h.setCookie(w, sessionCookie, "", "/", -1)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+func (h *Handler) signInFailed() {
+	if h.cfg.Metrics != nil {
+		h.cfg.Metrics.SignInFailed()
+	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"userimport/importer"
 	"userimport/importer/argon2id"
+	"userimport/importer/metrics"
 	"userimport/importer/sqldb"
 	"userimport/importer/web"
 	"userimport/internal/dirtest"
@@ -46,6 +47,7 @@ func (c *clock) Add(d time.Duration) {
 type site struct {
 	t       *testing.T
 	stop    func() // stops the runs, as serve's SIGTERM does
+	metrics *metrics.Metrics
 	db      *sqldb.DB
 	srv     *httptest.Server
 	clock   *clock
@@ -58,8 +60,9 @@ func hasher() importer.Hasher { return argon2id.NewHasher(argon2id.InsecureTestP
 func newSite(t *testing.T, db *sqldb.DB, edit ...func(*web.Config)) *site {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &site{t: t, db: db, clock: &clock{t: time.Now()}, starter: web.NewLocalStarter(ctx, db), data: t.TempDir()}
-	cfg := web.Config{Store: db, Hasher: hasher(), Starter: s.starter, DataDir: s.data, Now: s.clock.Now}
+	s := &site{t: t, db: db, clock: &clock{t: time.Now()}, starter: web.NewLocalStarter(ctx, db), data: t.TempDir(),
+		metrics: metrics.New(db, nil)}
+	cfg := web.Config{Store: db, Hasher: hasher(), Starter: s.starter, DataDir: s.data, Now: s.clock.Now, Metrics: s.metrics}
 	for _, e := range edit {
 		e(&cfg)
 	}
@@ -75,6 +78,14 @@ func newSite(t *testing.T, db *sqldb.DB, edit ...func(*web.Config)) *site {
 		s.srv.Close()
 	})
 	return s
+}
+
+// metricsText is the site's /metrics, as serve serves it.
+func metricsText(t *testing.T, s *site) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	s.metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return rec.Body.String()
 }
 
 // client is one browser: its own cookies, redirects not followed.
@@ -303,6 +314,9 @@ func TestLockout(t *testing.T) {
 					t.Errorf("the right password while locked: %d, want 429", a.status)
 				}
 			}
+		}
+		if body := metricsText(t, s); !strings.Contains(body, "userimport_signin_failures_total 23") {
+			t.Errorf("sign-in failures in /metrics: want 23 (10 wrong and the locked ones: 12 for the admin, 11 for nobody):\n%s", body)
 		}
 		// Another process (another handler on the same directory) agrees.
 		other := newSite(t, db)
