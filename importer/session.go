@@ -48,7 +48,14 @@ type SessionStore interface {
 	RecordSignInFailure(ctx context.Context, account string, at time.Time) error
 	// SignInFailures counts account's failed sign-ins after since.
 	SignInFailures(ctx context.Context, account string, since time.Time) (int, error)
+	// EndStaleSessions deletes the sessions last used before idleBefore
+	// or created before createdBefore.
+	EndStaleSessions(ctx context.Context, idleBefore, createdBefore time.Time) error
 }
+
+// maxAccountName bounds the user name a failure is recorded under: a UPN
+// is 113 characters at most, and a longer one is no account.
+const maxAccountName = 256
 
 // SessionSignIn is the outcome of StartSession.
 type SessionSignIn struct {
@@ -66,6 +73,9 @@ type SessionSignIn struct {
 // for that alone (MustChange). The error is the directory's only.
 func StartSession(ctx context.Context, s SessionStore, signin SignInStore, hash Hasher, now time.Time, upn, pw string) (SessionSignIn, error) {
 	account := strings.ToLower(strings.TrimSpace(upn))
+	if len(account) > maxAccountName {
+		account = account[:maxAccountName]
+	}
 	n, err := s.SignInFailures(ctx, account, now.Add(-LockoutWindow))
 	if err != nil {
 		return SessionSignIn{}, err
@@ -90,6 +100,11 @@ func StartSession(ctx context.Context, s SessionStore, signin SignInStore, hash 
 	}
 	sess := Session{TokenHash: TokenHash(token), UPN: account, CSRF: csrf,
 		MustChange: res == SignInChangeRequired, CreatedAt: now, LastSeenAt: now}
+	// Sessions that ended unused are swept at each sign-in, so the table
+	// holds only live ones (and the daily housekeeping finds little).
+	if err := s.EndStaleSessions(ctx, now.Add(-SessionIdle), now.Add(-SessionAbsolute)); err != nil {
+		return SessionSignIn{}, err
+	}
 	if err := s.CreateSession(ctx, sess); err != nil {
 		return SessionSignIn{}, err
 	}

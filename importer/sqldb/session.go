@@ -60,6 +60,17 @@ func (d *DB) ClearMustChange(ctx context.Context, hash string) error {
 	return nil
 }
 
+// EndStaleSessions deletes the sessions last used before idleBefore or
+// created before createdBefore: those that have ended without a sign-out.
+func (d *DB) EndStaleSessions(ctx context.Context, idleBefore, createdBefore time.Time) error {
+	_, err := d.db.ExecContext(ctx, d.db.Rebind(`DELETE FROM web_sessions WHERE last_seen_at < ? OR created_at < ?`),
+		idleBefore.UnixMicro(), createdBefore.UnixMicro())
+	if err != nil {
+		return fmt.Errorf("end stale sessions: %w", err)
+	}
+	return nil
+}
+
 // EndSession deletes the session whose token hash is hash.
 func (d *DB) EndSession(ctx context.Context, hash string) error {
 	_, err := d.db.ExecContext(ctx, d.db.Rebind(`DELETE FROM web_sessions WHERE token_hash = ?`), hash)
@@ -86,11 +97,12 @@ func (d *DB) EndSessionsExcept(ctx context.Context, upn, keep string) error {
 }
 
 // RecordSignInFailure notes a failed sign-in of account at at, and forgets
-// that account's failures older than the lockout window.
+// the failures older than the lockout window, of every account: the table
+// holds a minute's failures at most.
 func (d *DB) RecordSignInFailure(ctx context.Context, account string, at time.Time) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM signin_failures WHERE account = ? AND at <= ?`),
-			account, at.Add(-importer.LockoutWindow).UnixMicro()); err != nil {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM signin_failures WHERE at <= ?`),
+			at.Add(-importer.LockoutWindow).UnixMicro()); err != nil {
 			return fmt.Errorf("forget old sign-in failures: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO signin_failures (account, at) VALUES (?, ?)`),

@@ -27,7 +27,7 @@ func (h *Handler) runPreview(ctx context.Context, actor importer.User, rec *reco
 	if err != nil {
 		return err
 	}
-	rows, err := os.Create(filepath.Join(dir, rowsName+".tmp"))
+	rows, err := os.OpenFile(filepath.Join(dir, rowsName+".tmp"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ func (c *clock) Add(d time.Duration) {
 // site is a web page under test: the handler on a test server, its
 // directory, its clock and the starter whose runs the tests wait for.
 type site struct {
-	t       *testing.T
+	t       testing.TB
 	stop    func() // stops the runs, as serve's SIGTERM does
 	metrics *metrics.Metrics
 	db      *sqldb.DB
@@ -57,7 +57,7 @@ type site struct {
 
 func hasher() importer.Hasher { return argon2id.NewHasher(argon2id.InsecureTestParams(), 2) }
 
-func newSite(t *testing.T, db *sqldb.DB, edit ...func(*web.Config)) *site {
+func newSite(t testing.TB, db *sqldb.DB, edit ...func(*web.Config)) *site {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &site{t: t, db: db, clock: &clock{t: time.Now()}, starter: web.NewLocalStarter(ctx, db), data: t.TempDir(),
@@ -541,6 +541,30 @@ func TestNamesInTheFileAreEscaped(t *testing.T) {
 		dl := c.get(a.header.Get("Location") + "/dry-run.xlsx")
 		if cd := dl.header.Get("Content-Disposition"); dl.status != http.StatusOK || strings.ContainsAny(strings.TrimPrefix(cd, "attachment; filename="), "<>\"/\\") && !strings.Contains(cd, "filename*=") {
 			t.Errorf("the dry-run workbook: %d, Content-Disposition %q", dl.status, cd)
+		}
+	})
+}
+
+func TestStaticFiles(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, _ string, db *sqldb.DB) {
+		c := newSite(t, db).client()
+		for path, want := range map[string]int{"/static/app.css": 200, "/static/progress.js": 200, "/static/": 404, "/static/..%2Fweb_test.go": 404} {
+			if a := c.get(path); a.status != want {
+				t.Errorf("%s: %d, want %d", path, a.status, want)
+			}
+		}
+	})
+}
+
+func TestEndedSessionsAreSwept(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, _ string, db *sqldb.DB) {
+		s := newSite(t, db)
+		old := s.client()
+		old.mustSignIn(dirtest.Admin, dirtest.AdminPassword)
+		s.clock.Add(2 * time.Hour) // never used again, never signed out
+		s.client().mustSignIn(dirtest.Admin, dirtest.AdminPassword)
+		if _, err := db.Session(context.Background(), importer.TokenHash(old.sessionToken())); importer.ErrorCode(err) != importer.ENOTFOUND {
+			t.Errorf("a session idle for 2 h is still in the directory after another sign-in (%v)", err)
 		}
 	})
 }
