@@ -92,7 +92,6 @@ func BenchmarkUsersPage(b *testing.B) {
 	}
 }
 
-
 // onePercent is the prefix of the numbers 0…n-1 (7 digits) that 1% of
 // them start with: "001" for 1,000,000.
 func onePercent(n int) string {
