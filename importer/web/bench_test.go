@@ -2,12 +2,14 @@ package web_test
 
 import (
 	"bytes"
+	"io"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -98,4 +100,63 @@ func onePercent(n int) string {
 	s := fmt.Sprintf("%07d", n/100)
 	i := strings.IndexFunc(s, func(r rune) bool { return r != '0' })
 	return s[:i+1]
+}
+
+// BenchmarkFollowers measures how much 50 clients polling a batch's JSON
+// (each every 250 ms, four times what the page's script does) slow the
+// batch: the same 5,000-row import, in two fresh directories, without and
+// with them. Target: less than 10%.
+func BenchmarkFollowers(b *testing.B) {
+	var csv bytes.Buffer
+	if err := sheet.Generate(&csv, "csv", 5000, "contoso.com", 7); err != nil {
+		b.Fatal(err)
+	}
+	runBatch := func(followers int) time.Duration {
+		db := dirtest.Demo(b, "sqlite:"+b.TempDir()+"/userimport.db")
+		s := newSite(b, db)
+		c := s.client()
+		c.mustSignIn(dirtest.Admin, dirtest.AdminPassword)
+		c.get("/import")
+		loc := c.upload("roster.csv", csv.Bytes(), nil).header.Get("Location")
+		c.get(loc)
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := 0; i < followers; i++ {
+			f := s.client()
+			f.hc.Jar = c.hc.Jar
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				tick := time.NewTicker(250 * time.Millisecond)
+				defer tick.Stop()
+				for {
+					select {
+					case <-stop:
+						return
+					case <-tick.C:
+						resp, err := f.hc.Get(s.srv.URL + loc + ".json")
+						if err == nil {
+							io.Copy(io.Discard, resp.Body)
+							resp.Body.Close()
+						}
+					}
+				}
+			}()
+		}
+		start := time.Now()
+		if a := c.post(loc+"/start", nil); a.status != http.StatusSeeOther {
+			b.Fatalf("start: %d", a.status)
+		}
+		s.starter.Wait()
+		d := time.Since(start)
+		close(stop)
+		wg.Wait()
+		return d
+	}
+	for i := 0; i < b.N; i++ {
+		alone, followed := runBatch(0), runBatch(50)
+		slow := 100 * (followed.Seconds() - alone.Seconds()) / alone.Seconds()
+		b.ReportMetric(slow, "%slower")
+		fmt.Fprintf(os.Stderr, "5,000-row batch: %.2f s alone, %.2f s with 50 followers: %+.1f%% (target < 10%%)\n", alone.Seconds(), followed.Seconds(), slow)
+	}
 }
