@@ -67,8 +67,8 @@ type PlannedLicense struct {
 type Planned struct {
 	Row              int              `json:"row"`
 	Action           string           `json:"action"`
-	User             User             `json:"user"` // create: the new user; update: the user as it will be
-	Changed          []string         `json:"changed,omitempty"`
+	User             User             `json:"user"`               // create: the new user; update: the user as it will be
+	Changed          []string         `json:"changed,omitempty"`  // the changed columns' keys (Column.Key)
 	Licenses         []PlannedLicense `json:"licenses,omitempty"` // new assignments
 	Held             []LicenseResult  `json:"held,omitempty"`     // asked for and held already (update)
 	Disable          []PlannedLicense `json:"disable,omitempty"`  // held licenses whose disabled apps change (update)

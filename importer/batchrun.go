@@ -177,6 +177,9 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 		r.rep.ResultsPath, r.rep.CSVPath = "", ""
 		r.rep.Summary.Finished = time.Time{}
 	}
+	if n := int(r.counted.Load()); r.rep.Total < 0 && n > 0 {
+		r.rep.Total = n
+	}
 	counts, err := r.dir.FinishBatch(ctx, r.batchID, r.runID, state)
 	if err == nil {
 		r.rep.Summary.Rows = counts.Rows

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 	"userimport/validate"
 
@@ -99,6 +100,14 @@ func (r *run) reconcileNotice(ctx context.Context) error {
 			return err
 		}
 	}
+	missing, denied, err := r.mayResetPasswords(ctx, missing)
+	if err != nil {
+		return err
+	}
+	if len(denied) > 0 {
+		r.o.Log.Warn("users the interrupted run created have no password in the notice, and your role may not set theirs: a Global admin (or, for users who are no Global admin, a User admin) must run `userimport user set-password` for each",
+			zap.Strings("users", denied))
+	}
 	for _, m := range missing {
 		alias, _, _ := strings.Cut(m.upn, "@")
 		pw, err := validate.GeneratePasswordFor(alias)
@@ -122,4 +131,40 @@ func (r *run) reconcileNotice(ctx context.Context) error {
 			zap.Int("users", len(missing)))
 	}
 	return nil
+}
+
+// mayResetPasswords splits the users whose passwords were lost into those
+// the acting admin may give a new password (SPEC §2: set passwords, and
+// only a Global admin sets a Global admin's) and the names of the others.
+func (r *run) mayResetPasswords(ctx context.Context, lost []noticeLine) (may []noticeLine, denied []string, err error) {
+	if len(lost) == 0 {
+		return nil, nil, nil
+	}
+	roles := r.o.Actor.RoleNames()
+	keys := make([]string, len(lost))
+	for i, l := range lost {
+		keys[i] = strings.ToLower(l.upn)
+	}
+	users := map[string]*User{}
+	for len(keys) > 0 {
+		n := min(len(keys), r.o.ChunkSize)
+		us, _, err := r.dir.Lookup(ctx, keys[:n], nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		for k, u := range us {
+			users[k] = u
+		}
+		keys = keys[n:]
+	}
+	global := slices.ContainsFunc(roles, isGlobalAdmin)
+	for _, l := range lost {
+		u := users[strings.ToLower(l.upn)]
+		if !validate.Allowed(roles, validate.SetPassword) || (u != nil && u.HasRole(GlobalAdmin) && !global) {
+			denied = append(denied, l.upn)
+			continue
+		}
+		may = append(may, l)
+	}
+	return may, denied, nil
 }

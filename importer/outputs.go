@@ -15,7 +15,9 @@ type RowSource interface {
 	Has(c Column) bool
 	Header() []string
 	Warnings() []string
-	SHA256() string // of the whole file, known once it is open
+	// SHA256 returns the hex SHA-256 of the whole file; it may be asked
+	// before the rows are read.
+	SHA256() (string, error)
 	Close() error
 }
 
@@ -162,7 +164,17 @@ func (p *Planned) Result(o Outcome) Result {
 	for _, l := range p.Licenses {
 		r.Licenses = append(r.Licenses, LicenseResult{SKU: l.SKU, Status: l.Status})
 	}
-	r.LicenseStatus, r.Message = licenseStatus(r.Licenses, o)
+	var msg string
+	r.LicenseStatus, msg = licenseStatus(r.Licenses, o)
+	if o == Updated && len(p.Changed) > 0 {
+		// Say what changed, as the columns are named in the file's template.
+		r.Message = "Changed: " + strings.Join(p.ChangedNames(), ", ")
+		if msg != "" {
+			r.Message += "; " + msg
+		}
+		return r
+	}
+	r.Message = msg
 	return r
 }
 

@@ -154,6 +154,9 @@ func (p *planner) plan(r *Row, upnKey string, dupUPN, dupEmp int, existing *User
 		return result(Failed, validate.Message(denied))
 	}
 	if pl == nil {
+		if vu.DisplayName == "" {
+			vu.DisplayName = existing.DisplayName // the file gave none: show the directory's
+		}
 		jr := result(Unchanged, "")
 		jr.Result.Licenses = held(vu.Licenses, existing)
 		jr.Result.LicenseStatus, jr.Result.Message = licenseStatus(jr.Result.Licenses, Unchanged)
@@ -289,7 +292,7 @@ func (p *planner) update(row int, vu validate.User, ex *User) (*Planned, []valid
 	}
 	names := make([]string, len(changed))
 	for i, c := range changed {
-		names[i] = c.String()
+		names[i] = c.Key()
 	}
 	return &Planned{
 		Row: row, Action: ActionUpdate, User: u, Changed: names, Licenses: p.licenses(newSKUs, vu.DisabledApps),

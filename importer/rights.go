@@ -49,14 +49,14 @@ func planRights(roles []string, p *Planned, target *User) []validate.Problem {
 			out = append(out, validate.Problem{Column: ColUserName.String(), Value: p.User.UserPrincipalName,
 				Rule: "is a Global admin, whom only a Global admin may change"})
 		}
-		for _, name := range p.Changed {
-			switch name {
-			case ColLicenses.String(), ColDisabledApps.String(), ColRoles.String():
+		for _, c := range p.ChangedColumns() {
+			switch c {
+			case ColLicenses, ColDisabledApps, ColRoles:
 				// below, from what the plan gives
-			case ColUsageLocation.String():
+			case ColUsageLocation:
 				deny(ColUsageLocation, p.User.UsageLocation, validate.SetUsageLocation)
 			default:
-				deny(columnNamed(name), "", validate.UpdateUser)
+				deny(c, "", validate.UpdateUser)
 			}
 		}
 		if len(p.Disable) > 0 {
@@ -85,16 +85,6 @@ func roleList(roles []string) string {
 		return "no admin"
 	}
 	return strings.Join(roles, ", ")
-}
-
-// columnNamed returns the column whose name is s (ColUserName if none is).
-func columnNamed(s string) Column {
-	for c := range Column(NumColumns) {
-		if c.String() == s {
-			return c
-		}
-	}
-	return ColUserName
 }
 
 // recheck applies the resuming admin's rights to the rows another run

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -146,10 +147,14 @@ func Run(ctx context.Context, dir Directory, o Options) (Report, error) {
 		return Report{}, err
 	}
 
+	sum, err := src.SHA256()
+	if err != nil {
+		return Report{}, Errorf(EINVALID, "cannot read %s: %v", o.FileName, err)
+	}
 	base := strings.TrimSuffix(o.FileName, filepath.Ext(o.FileName))
 	rep := Report{Total: -1}
 	rep.Summary = Summary{
-		File: o.FileName, SHA256: src.SHA256(), Mode: o.Mode, DryRun: o.DryRun,
+		File: o.FileName, SHA256: sum, Mode: o.Mode, DryRun: o.DryRun,
 		ActingAdmin: o.Actor.UserPrincipalName, Started: started,
 		Warnings: len(src.Warnings()), WarningLines: src.Warnings(),
 	}
@@ -231,6 +236,8 @@ type run struct {
 	results ResultWriter
 	follow  *follower
 	written int // results are written for rows up to this one
+
+	counted atomic.Int64 // data rows countRows found; 0 until it has
 }
 
 // countRows counts the file's data rows with a second reader and sets the
@@ -249,6 +256,7 @@ func (r *run) countRows(ctx context.Context) {
 		switch {
 		case errors.Is(err, io.EOF):
 			r.o.Progress.setTotal(n)
+			r.counted.Store(int64(n))
 			return
 		case err != nil:
 			if failing++; ErrorCode(err) != EINVALID || failing > maxUnreadable {

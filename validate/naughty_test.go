@@ -2,14 +2,13 @@ package validate
 
 import (
 	"encoding/json"
-	"errors"
-	"io/fs"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"userimport/internal/corpustest"
 )
 
 // blnsPath is the Big List of Naughty Strings, from the package directory.
@@ -19,13 +18,7 @@ const blnsPath = "../../shared/corpora/blns/blns.json"
 // our own: huge cells, invalid UTF-8, every control character.
 func naughtyStrings(t *testing.T) []string {
 	t.Helper()
-	data, err := os.ReadFile(blnsPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("%s is absent: skipping the naughty strings", blnsPath)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := corpustest.ReadFile(t, blnsPath)
 	var ss []string
 	if err := json.Unmarshal(data, &ss); err != nil {
 		t.Fatalf("%s: %v", blnsPath, err)

@@ -3,11 +3,9 @@ package sheet
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -20,13 +18,23 @@ import (
 )
 
 // sniffSize is how much of a CSV file decides its encoding. A file that is
-// valid UTF-8 this far is read as UTF-8; see csvSource.fixUTF8 for invalid
-// bytes that come later.
+// valid UTF-8 this far, or that holds UTF-8 letters among invalid bytes,
+// is read as UTF-8 cell by cell (see csvSource.fixUTF8); one with no UTF-8
+// letters at all is read as Windows-1252.
 const sniffSize = 1 << 20
 
 // maxRecordLines is the most lines one row may span. A longer row is taken
 // for a quote that is never closed, which swallows the rows after it.
 const maxRecordLines = 100
+
+// maxHeaderBytes is the most bytes the lines up to the header row may hold;
+// maxRowBytes the most a row may hold. A longer header is not a
+// spreadsheet's (a file without line breaks, or not a CSV file at all);
+// holding it would cost many times its size.
+const (
+	maxHeaderBytes = 1 << 20
+	maxRowBytes    = 16 << 20
+)
 
 // delimiters are the delimiters sniffed from the header line, best first
 // when they tie.
@@ -34,13 +42,10 @@ var delimiters = []rune{',', ';', '\t', '|'}
 
 // csvSource reads CSV text as records.
 type csvSource struct {
-	file *os.File
-	cr   *csv.Reader
+	rr *recordReader
 
-	// number is the row number of the last record; endLine the text line
-	// it ended on. encoding/csv skips empty lines, which a spreadsheet
-	// shows as blank rows, so numbers count them back in.
-	number, endLine int
+	number int  // the row number of the last record
+	header bool // the header row has been read
 
 	// checkUTF8 is set when the text is read as UTF-8 without conversion:
 	// each record is checked, and fields that are not valid UTF-8 are read
@@ -53,17 +58,16 @@ type csvSource struct {
 	encodingNote string
 }
 
-func openCSV(f *os.File, opts Options) (source, error) {
-	s := &csvSource{file: f}
-	br := bufio.NewReaderSize(f, 64<<10)
+// openCSV reads the text of r as CSV records.
+func openCSV(r io.Reader, opts Options) (source, error) {
+	s := &csvSource{}
+	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(sniffSize)
 	if opts.Delimiter != 0 && !validDelimiter(opts.Delimiter) {
-		f.Close()
 		return nil, importer.Errorf(importer.EINVALID, "--delimiter %q cannot separate cells: use , ; | or TAB", opts.Delimiter)
 	}
 	text, err := s.decoder(br, head, opts.Encoding)
 	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	tr := bufio.NewReaderSize(text, 64<<10)
@@ -72,15 +76,7 @@ func openCSV(f *os.File, opts Options) (source, error) {
 		peek, _ := tr.Peek(64 << 10)
 		comma = sniffDelimiter(peek)
 	}
-	s.cr = csv.NewReader(tr)
-	s.cr.Comma = comma
-	s.cr.FieldsPerRecord = -1
-	s.cr.ReuseRecord = true
-	// Lazy quoting reads a quote inside an unquoted cell as itself
-	// (5'10", Bo "the" Builder), as Excel does. Its risk, a quote that is
-	// never closed turning the rest of the file into one cell, is caught by
-	// maxRecordLines in next.
-	s.cr.LazyQuotes = true
+	s.rr = &recordReader{br: tr, comma: []byte(string(comma)), maxBytes: maxHeaderBytes}
 	return s, nil
 }
 
@@ -135,7 +131,9 @@ func (s *csvSource) decoder(br *bufio.Reader, head []byte, name string) (io.Read
 		return nil, importer.Errorf(importer.EINVALID,
 			"the file is neither a spreadsheet nor text: save it as .xlsx or .csv")
 	}
-	if validUTF8Prefix(head, len(head) == sniffSize) {
+	if validUTF8Prefix(head, len(head) == sniffSize) || hasUTF8Letters(head) {
+		// UTF-8 text, perhaps with rows pasted in Windows-1252: fixUTF8
+		// reads each cell that is not UTF-8 as Windows-1252.
 		return utf8Text(), nil
 	}
 	s.encodingNote = "the file is not valid UTF-8; read as Windows-1252 (use --encoding to say otherwise)"
@@ -155,6 +153,24 @@ func validUTF8Prefix(b []byte, cut bool) bool {
 		if utf8.RuneStart(b[len(b)-i]) {
 			return utf8.Valid(b[:len(b)-i])
 		}
+	}
+	return false
+}
+
+// hasUTF8Letters reports whether b holds a character of more than one
+// byte in valid UTF-8, which Windows-1252 text almost never does (it would
+// take a capital such as Ã followed by a symbol such as ©).
+func hasUTF8Letters(b []byte) bool {
+	for len(b) > 0 {
+		if b[0] < utf8.RuneSelf {
+			b = b[1:]
+			continue
+		}
+		r, n := utf8.DecodeRune(b)
+		if r != utf8.RuneError && n > 1 {
+			return true
+		}
+		b = b[n:]
 	}
 	return false
 }
@@ -257,32 +273,45 @@ func countOutsideQuotes(line []byte, d rune) int {
 }
 
 func (s *csvSource) next() ([]string, int, error) {
-	rec, err := s.cr.Read()
-	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			s.number += max(pe.StartLine-s.endLine, 1)
-			s.endLine = pe.Line
-			return nil, s.number, importer.Errorf(importer.EINVALID, "row %d: %s", s.number, describeParseError(pe))
-		}
-		if errors.Is(err, io.EOF) {
-			return nil, s.number, io.EOF
-		}
-		// The file itself failed (I/O, or text that cannot be decoded).
-		return nil, s.number, importer.Errorf(importer.EINVALID, "row %d: the file cannot be read: %v", s.number+1, err)
+	rec, err := s.rr.read()
+	if errors.Is(err, io.EOF) {
+		return nil, s.number, io.EOF
 	}
-	start, _ := s.cr.FieldPos(0)
-	s.number += max(start-s.endLine, 1)
-	last, _ := s.cr.FieldPos(len(rec) - 1)
-	s.endLine = last + strings.Count(rec[len(rec)-1], "\n")
-	if lines := s.endLine - start + 1; lines > maxRecordLines {
-		return nil, s.number, importer.Errorf(importer.EINVALID,
-			"row %d: broken quoting: a quoted cell starting on line %d of the file runs over %d lines, so a \" is probably never closed; the rows in those lines were not read", s.number, start, lines)
+	s.number++
+	if err != nil {
+		return nil, s.number, s.readError(err)
 	}
 	if s.checkUTF8 {
 		s.fixUTF8(rec)
 	}
 	return rec, s.number, nil
+}
+
+// readError is what the admin is told of a record that cannot be read.
+func (s *csvSource) readError(err error) error {
+	var long *errRecordTooLong
+	var broken *brokenQuote
+	switch {
+	case errors.As(err, &long) && !s.header:
+		return importer.Errorf(importer.EINVALID,
+			"%v before the header row ends: the first line must name the columns, e.g. %q; is this a CSV file?", long, importer.ColUserName.String())
+	case errors.As(err, &long):
+		return importer.Errorf(importer.EINVALID, "row %d: %v, too long for a row; the row was not read", s.number, long)
+	case errors.As(err, &broken):
+		return importer.Errorf(importer.EINVALID, "row %d: %v; the lines after line %d are read as rows", s.number, broken, broken.line)
+	}
+	// The file itself failed (I/O, or text that cannot be decoded).
+	return importer.Errorf(importer.EINVALID, "row %d: the file cannot be read: %v", s.number, err)
+}
+
+// headerRead tells the source that the header row was the last record and
+// how many cells it has up to its last named column: a quoted cell that
+// takes in a line with as many delimiters is taken for broken quoting, and
+// rows may be longer than a header.
+func (s *csvSource) headerRead(width int) {
+	s.header = true
+	s.rr.width = max(width-1, 0)
+	s.rr.maxBytes = maxRowBytes
 }
 
 // fixUTF8 reads each field of a record that is not valid UTF-8 as
@@ -322,19 +351,15 @@ func (s *csvSource) warnings() []string {
 		if s.badCount > len(s.badRows) {
 			more = fmt.Sprintf(" and %d more", s.badCount-len(s.badRows))
 		}
-		w = append(w, fmt.Sprintf("rows %s%s are not valid UTF-8; their odd characters were read as Windows-1252", strings.Join(nums, ", "), more))
+		if s.badCount == 1 {
+			w = append(w, fmt.Sprintf("row %s is not valid UTF-8; its odd characters were read as Windows-1252", nums[0]))
+		} else {
+			w = append(w, fmt.Sprintf("rows %s%s are not valid UTF-8; their odd characters were read as Windows-1252", strings.Join(nums, ", "), more))
+		}
 	}
 	return w
 }
 
-func (s *csvSource) close() error { return s.file.Close() }
+func (s *csvSource) sheet() string { return "" }
 
-func describeParseError(pe *csv.ParseError) string {
-	switch {
-	case errors.Is(pe.Err, csv.ErrQuote):
-		return fmt.Sprintf("broken quoting (line %d of the file): a quoted cell must end with \" and a \" inside it must be doubled (\"\")", pe.Line)
-	case errors.Is(pe.Err, csv.ErrBareQuote):
-		return fmt.Sprintf("broken quoting (line %d of the file): a cell that contains \" must be quoted, with each \" inside doubled (\"\")", pe.Line)
-	}
-	return fmt.Sprintf("cannot read line %d of the file: %v", pe.Line, pe.Err)
-}
+func (s *csvSource) close() error { return nil }

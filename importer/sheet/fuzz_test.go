@@ -49,6 +49,10 @@ func FuzzCSV(f *testing.F) {
 	f.Add([]byte("\xFF\xFEU\x00P\x00N\x00\t\x00x\x00\n\x00a\x00\t\x00b\x00"), uint8(2))
 	f.Add([]byte("UPN|City\na@x.com|K\xF6ln\n\"unclosed|x\n"), uint8(3))
 	f.Add([]byte("\xEF\xBB\xBFUPN\n\n\n  \n\u00a0a@x.com\u00a0\n"), uint8(0))
+	f.Add([]byte("User Name,Display Name,City\na@x.com,\"Bob\" Smith,Bonn\nc@x.com,Cy,Ulm\n"), uint8(0))
+	f.Add([]byte("User Name,Display Name,City\na@x.com,\"Bob,Bonn\nc@x.com,Cy,Ulm\nd@x.com,\"D\"x,\"\"\n"), uint8(0))
+	f.Add([]byte("User Name;Display Name\r\na@x.com;\"Line\r\n1;2\"\r\nb@x.com;Zo\xEB\r\nc@x.com;Zo\xC3\xAB\r\n"), uint8(1))
+	f.Add([]byte("User Name,Display Name\na@x.com,Ana\n\"\n\"\"\n\"\n"), uint8(0))
 	f.Fuzz(func(t *testing.T, data []byte, mode uint8) {
 		opts := Options{}
 		switch mode % 4 {
@@ -114,11 +118,11 @@ func FuzzXLSXFast(f *testing.F) {
 		}
 		path := writeFile(t, "fuzz.xlsx", rawWorkbook(t, sheetPart, sstPart, flags&fuzz1904 != 0))
 		opts := Options{MaxUnzipSize: 8 << 20}
-		fast, err := openFastXLSX(path, opts)
+		fast, err := openFastPath(path, opts)
 		if errors.Is(err, errNoFastPath) {
 			return
 		}
-		slow, slowErr := openExcelizeXLSX(path, opts)
+		slow, slowErr := openExcelizePath(path, opts)
 		if slowErr == nil {
 			defer slow.close()
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"userimport/importer"
 )
@@ -28,7 +29,7 @@ var aliases = [importer.NumColumns][]string{
 	importer.ColPostalCode:            {"ZIP or postal code [postalCode]"},
 	importer.ColCountry:               {"Country or region [country]"},
 	importer.ColUsageLocation:         {"Usage location [usageLocation]"},
-	importer.ColLicenses:              {"License", "New Licenses [Upload Only]"},
+	importer.ColLicenses:              {"License", "Licence", "Licences", "New Licenses [Upload Only]"},
 	importer.ColPassword:              {"Initial password [passwordProfile] Required", "Password [Required]"},
 	importer.ColRequirePasswordChange: {"Change Password at Next Sign-In"},
 	importer.ColBlockSignIn:           {"Block sign in (Yes/No) [accountEnabled] Required"},
@@ -98,13 +99,20 @@ func lookupHeader(name string) (importer.Column, bool) {
 	return c, ok
 }
 
+// maxNamed is how many columns a warning names; the rest are counted.
+const maxNamed = 20
+
 // mapHeader places the header's cells: index[c] is the cell index of column
-// c, or -1. It returns the warnings about ignored and duplicate columns.
+// c, or -1. It returns the warnings about ignored and duplicate columns: an
+// ignored column one edit away from a name we know gets a warning of its
+// own that suggests the name; the others are named in one warning, at
+// most maxNamed of them and a count of the rest.
 func mapHeader(header []string) (index [importer.NumColumns]int, warnings []string) {
 	for i := range index {
 		index[i] = -1
 	}
-	var ignored, dups []string
+	var ignored, dups namedList
+	var suggestions []string
 	for i, h := range header {
 		if h == "" {
 			continue
@@ -112,42 +120,139 @@ func mapHeader(header []string) (index [importer.NumColumns]int, warnings []stri
 		c, ok := lookupHeader(h)
 		switch {
 		case !ok:
-			ignored = append(ignored, fmt.Sprintf("%q", h))
+			if name, ok := nearHeader(h); ok && len(suggestions) < maxNamed {
+				suggestions = append(suggestions, fmt.Sprintf("column %s %s is ignored: did you mean %q?", columnLetters(i), quoteName(h), name))
+				continue
+			}
+			ignored.add(quoteName(h))
 		case index[c] >= 0:
-			dups = append(dups, fmt.Sprintf("%q (column %s)", h, columnLetters(i)))
+			dups.add(fmt.Sprintf("%s (column %s)", quoteName(h), columnLetters(i)))
 		default:
 			index[c] = i
 		}
 	}
-	if len(ignored) > 0 {
-		warnings = append(warnings, "ignored columns: "+strings.Join(ignored, ", "))
+	warnings = append(warnings, suggestions...)
+	if ignored.n > 0 {
+		warnings = append(warnings, "ignored columns: "+ignored.String())
 	}
-	if len(dups) > 0 {
-		warnings = append(warnings, "duplicate columns ignored, the first of each is used: "+strings.Join(dups, ", "))
+	if dups.n > 0 {
+		warnings = append(warnings, "duplicate columns ignored, the first of each is used: "+dups.String())
 	}
 	return index, warnings
 }
 
-// missingColumnError says which required column the header lacks and what it
-// has instead.
-func missingColumnError(c importer.Column, header []string) error {
+// maxNameRunes is how much of a header cell a message quotes.
+const maxNameRunes = 64
+
+// quoteName quotes a header cell for a message, cut short past
+// maxNameRunes.
+func quoteName(h string) string {
+	if utf8.RuneCountInString(h) <= maxNameRunes {
+		return fmt.Sprintf("%q", h)
+	}
+	r := []rune(h)
+	return fmt.Sprintf("%q…", string(r[:maxNameRunes]))
+}
+
+// namedList is a list of names for a warning: the first maxNamed, and a
+// count of the others.
+type namedList struct {
+	names []string
+	n     int
+}
+
+func (l *namedList) add(name string) {
+	if len(l.names) < maxNamed {
+		l.names = append(l.names, name)
+	}
+	l.n++
+}
+
+func (l *namedList) String() string {
+	s := strings.Join(l.names, ", ")
+	if more := l.n - len(l.names); more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s
+}
+
+// knownNames are the names of our columns and their aliases by key, for
+// suggestions.
+var knownNames = func() []struct{ key, name string } {
+	var known []struct{ key, name string }
+	for _, c := range importer.Columns() {
+		for _, n := range append([]string{c.String()}, aliases[c]...) {
+			known = append(known, struct{ key, name string }{headerKey(n), n})
+		}
+	}
+	return known
+}()
+
+// nearHeader returns the name we know that header h is one edit (a letter
+// added, dropped or changed) away from, when there is one: "Licnse" is
+// "License", "Deparment" is "Department". Names of fewer than four letters
+// are too short to guess from.
+func nearHeader(h string) (string, bool) {
+	keys := []string{headerKey(h), looseKey(h)}
+	for _, k := range knownNames {
+		if len(k.key) < 4 {
+			continue
+		}
+		for _, key := range keys {
+			if oneEdit(key, k.key) {
+				return k.name, true
+			}
+		}
+	}
+	return "", false
+}
+
+// oneEdit reports whether a and b differ by exactly one rune inserted,
+// deleted or replaced.
+func oneEdit(a, b string) bool {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) > len(rb) {
+		ra, rb = rb, ra
+	}
+	if len(rb)-len(ra) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(ra) && ra[i] == rb[i] {
+		i++
+	}
+	if len(ra) == len(rb) {
+		return i < len(ra) && string(ra[i+1:]) == string(rb[i+1:])
+	}
+	return string(ra[i:]) == string(rb[i+1:])
+}
+
+// missingColumnError says which required column the header lacks, what it
+// has instead and, for a workbook, which worksheet was read.
+func missingColumnError(c importer.Column, header []string, sheet string) error {
 	accepted := make([]string, 0, len(aliases[c]))
 	for _, a := range aliases[c] {
 		accepted = append(accepted, fmt.Sprintf("%q", a))
 	}
-	found := make([]string, 0, len(header))
+	var found namedList
 	for _, h := range header {
 		if h != "" {
-			found = append(found, fmt.Sprintf("%q", h))
+			found.add(quoteName(h))
 		}
 	}
 	foundText := "none"
-	if len(found) > 0 {
-		foundText = strings.Join(found, ", ")
+	if found.n > 0 {
+		foundText = found.String()
+	}
+	where := "the file has"
+	hint := ""
+	if sheet != "" {
+		where = fmt.Sprintf("worksheet %q has", sheet)
+		hint = "; if the users are on another worksheet, name it with --sheet"
 	}
 	return importer.Errorf(importer.EINVALID,
-		"the file has no %q column (also accepted: %s); the header row's columns are: %s",
-		c.String(), strings.Join(accepted, ", "), foundText)
+		"%s no %q column (also accepted: %s); the header row's columns are: %s%s",
+		where, c.String(), strings.Join(accepted, ", "), foundText, hint)
 }
 
 // columnLetters returns the spreadsheet letters of the zero-based column i

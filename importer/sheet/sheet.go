@@ -6,13 +6,12 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
+	"syscall"
 
 	"userimport/importer"
 )
@@ -38,13 +37,15 @@ type source interface {
 	// the next call.
 	next() (cells []string, number int, err error)
 	warnings() []string
+	// sheet is the name of the worksheet read, "" for CSV.
+	sheet() string
 	close() error
 }
 
 // Reader streams the data rows of a file. It is not safe for concurrent use.
 type Reader struct {
+	in       *input
 	src      source
-	sha256   string
 	header   []string
 	index    [importer.NumColumns]int
 	warnings []string
@@ -54,75 +55,86 @@ type Reader struct {
 // workbook part; otherwise CSV text), reads it up to and including the
 // header row and maps the header to our columns.
 //
+// Only a regular file is read (a symlink is followed to one): a directory,
+// a device such as /dev/zero or a FIFO is refused without reading from it.
+// The file is read through the one descriptor Open opens, up to the size it
+// had then.
+//
 // A file that cannot be read as asked returns an *importer.Error with code
 // importer.EINVALID whose message says what to do: legacy .xls, .ods, other
 // zips and binary files are to be saved as .xlsx or .csv; a header without
 // a User Name column is named with the headers found.
 func Open(path string, opts Options) (*Reader, error) {
-	src, sum, err := openSource(path, opts)
+	in, err := openInput(path)
 	if err != nil {
 		return nil, err
 	}
-	r := &Reader{src: src, sha256: sum}
+	src, err := openSource(in, opts)
+	if err != nil {
+		in.close()
+		return nil, err
+	}
+	r := &Reader{in: in, src: src}
 	if err := r.readHeader(); err != nil {
-		src.close()
+		r.Close()
 		return nil, err
 	}
 	return r, nil
 }
 
-func openSource(path string, opts Options) (source, string, error) {
-	f, err := os.Open(path)
+// openInput opens the regular file at path. It opens without blocking, so
+// that a FIFO with no writer does not hang the open, and asks the opened
+// descriptor what it is, so that the file checked is the file read.
+func openInput(path string) (*input, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, "", importer.Errorf(importer.EINVALID, "cannot open the file: %v", err)
+		return nil, importer.Errorf(importer.EINVALID, "cannot open the file: %v", err)
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, "", importer.Errorf(importer.EINVALID, "cannot open the file: %v", err)
+		return nil, importer.Errorf(importer.EINVALID, "cannot open the file: %v", err)
 	}
-	if st.IsDir() {
+	if !st.Mode().IsRegular() {
 		f.Close()
-		return nil, "", importer.Errorf(importer.EINVALID, "%s is a directory, not a .xlsx or .csv file", path)
+		return nil, importer.Errorf(importer.EINVALID, "%s is %s, not a .xlsx or .csv file: give the path of a regular file", path, fileKind(st.Mode()))
 	}
-	// The file's SHA-256, read through the file opened here: the batch is
-	// known by it (resume), so it must be that of the bytes read.
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		f.Close()
-		return nil, "", importer.Errorf(importer.EINVALID, "cannot read the file: %v", err)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		f.Close()
-		return nil, "", fmt.Errorf("sheet: rewind: %w", err)
-	}
-	src, err := openSourceFile(f, st.Size(), path, opts)
-	return src, sum, err
+	return newInput(f, st.Size()), nil
 }
 
-func openSourceFile(f *os.File, size int64, path string, opts Options) (source, error) {
+// fileKind names what a file that is not a regular file is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	}
+	return "not a regular file"
+}
+
+func openSource(in *input, opts Options) (source, error) {
 	head := make([]byte, 8)
-	n, _ := io.ReadFull(f, head)
+	n, _ := in.f.ReadAt(head, 0)
 	head = head[:n]
 	switch {
 	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}):
-		f.Close()
 		return nil, importer.Errorf(importer.EINVALID,
 			"the file is a legacy Excel 97-2003 workbook (.xls) or a password-protected workbook, which cannot be read: open it in Excel, remove any password, and save it as .xlsx or .csv")
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")):
-		err := checkZip(f, size)
-		f.Close()
-		if err != nil {
+		ra := in.readerAt()
+		if err := checkZip(ra, in.size); err != nil {
 			return nil, err
 		}
-		return openXLSX(path, opts)
+		return openXLSX(ra, in.size, opts)
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("sheet: rewind: %w", err)
-	}
-	return openCSV(f, opts)
+	return openCSV(in, opts)
 }
 
 // checkZip tells a workbook from the other zips: OpenDocument spreadsheets,
@@ -191,9 +203,18 @@ func (r *Reader) readHeader() error {
 		var warnings []string
 		r.index, warnings = mapHeader(r.header)
 		if r.index[importer.ColUserName] < 0 {
-			return missingColumnError(importer.ColUserName, r.header)
+			return missingColumnError(importer.ColUserName, r.header, r.src.sheet())
 		}
 		r.warnings = append(r.warnings, warnings...)
+		if h, ok := r.src.(interface{ headerRead(width int) }); ok {
+			width := 0
+			for i, c := range r.header {
+				if c != "" {
+					width = i + 1
+				}
+			}
+			h.headerRead(width)
+		}
 		return nil
 	}
 }
@@ -236,10 +257,6 @@ func (r *Reader) Has(c importer.Column) bool {
 // Header returns the header row's cells as found, trimmed.
 func (r *Reader) Header() []string { return r.header }
 
-// SHA256 returns the hex SHA-256 of the whole file, as read when it was
-// opened.
-func (r *Reader) SHA256() string { return r.sha256 }
-
 // Warnings returns what the admin should know about how the file was read:
 // ignored or duplicate columns, the encoding guessed, rows read as
 // Windows-1252. Warnings about rows grow while rows are read: ask again
@@ -248,5 +265,23 @@ func (r *Reader) Warnings() []string {
 	return append(append([]string(nil), r.warnings...), r.src.warnings()...)
 }
 
+// Size returns the size of the file in bytes, as it was when Open opened
+// it; no more than that is read.
+func (r *Reader) Size() int64 { return r.in.size }
+
+// SHA256 returns the SHA-256 of the file's bytes (its first Size bytes), in
+// lower-case hex. A CSV file is hashed as its bytes are read, so after the
+// last Next it costs nothing; an XLSX file, which is read out of order, is
+// hashed in one pass over the open file when SHA256 is first called. Called
+// before the end, SHA256 hashes the rest of the file without disturbing
+// the reading. The error is a read error of the file.
+func (r *Reader) SHA256() (string, error) { return r.in.sum() }
+
 // Close releases the file and any temporary files.
-func (r *Reader) Close() error { return r.src.close() }
+func (r *Reader) Close() error {
+	err := r.src.close()
+	if cerr := r.in.close(); err == nil {
+		err = cerr
+	}
+	return err
+}

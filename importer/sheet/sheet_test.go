@@ -3,9 +3,11 @@ package sheet
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -148,11 +150,29 @@ func TestOpen_CSV(t *testing.T) {
 			t.Errorf("rows = %+v", rows)
 		}
 	})
-	t.Run("ErrBrokenQuoting", func(t *testing.T) {
+	t.Run("StrayQuote", func(t *testing.T) {
+		// A quote that opens a cell with text after its closing quote is
+		// read as Excel reads it: "Bob" Smith is Bob Smith, and the rows
+		// after it are rows.
+		_, rows := readAll(t, writeFile(t, "q.csv", []byte("User Name,Display Name,City\n"+
+			"a@x.com,Ana,Köln\n"+
+			"b@x.com,\"Bob\" Smith,Bonn\n"+
+			"c@x.com,Cy,Berlin\n"+
+			"d@x.com,\"Di\"\"\" \"x\",\"Ulm\"\n")), Options{})
+		got := make([]string, len(rows))
+		for i, row := range rows {
+			got[i] = fmt.Sprintf("%d %s|%s|%s", row.Number, row.Get(importer.ColUserName), row.Get(importer.ColDisplayName), row.Get(importer.ColCity))
+		}
+		want := []string{"2 a@x.com|Ana|Köln", "3 b@x.com|Bob Smith|Bonn", "4 c@x.com|Cy|Berlin", `5 d@x.com|Di" "x"|Ulm`}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	})
+	brokenQuoting := func(t *testing.T, after int) {
 		var b strings.Builder
-		b.WriteString("User Name,Display Name\na@x.com,Ana\nb@x.com,\"Bo\nc@x.com,Cy\n")
-		for i := 0; i < 150; i++ {
-			b.WriteString("x@x.com,X\n")
+		b.WriteString("User Name,Display Name,City\na@x.com,Ana,Köln\nb@x.com,\"Bo,Bonn\nc@x.com,Cy,Berlin\n")
+		for i := 0; i < after; i++ {
+			fmt.Fprintf(&b, "x%d@x.com,X,\"Ulm\"\n", i)
 		}
 		r, err := Open(writeFile(t, "q.csv", []byte(b.String())), Options{})
 		if err != nil {
@@ -166,14 +186,29 @@ func TestOpen_CSV(t *testing.T) {
 				break
 			}
 			if err != nil {
-				wantInvalid(t, err, "row 3: broken quoting")
+				wantInvalid(t, err, "row 3: broken quoting", "starting on line 3 of the file")
 				got = append(got, "error")
 				continue
 			}
-			got = append(got, row.Get(importer.ColUserName))
+			got = append(got, fmt.Sprintf("%d %s", row.Number, row.Get(importer.ColUserName)))
 		}
-		if g := strings.Join(got, ","); g != "a@x.com,error" {
-			t.Errorf("got %s", g)
+		want := []string{"2 a@x.com", "error", "4 c@x.com"}
+		for i := 0; i < after; i++ {
+			want = append(want, fmt.Sprintf("%d x%d@x.com", 5+i, i))
+		}
+		if g, w := strings.Join(got, ","), strings.Join(want, ","); g != w {
+			t.Errorf("got  %.300s\nwant %.300s", g, w)
+		}
+	}
+	t.Run("ErrBrokenQuotingSmall", func(t *testing.T) { brokenQuoting(t, 0) })
+	t.Run("ErrBrokenQuotingLong", func(t *testing.T) { brokenQuoting(t, 5000) })
+	t.Run("MultiLineCellWithDelimiters", func(t *testing.T) {
+		// A quoted cell over lines that look like rows, closed as a cell
+		// is closed, is a cell.
+		_, rows := readAll(t, writeFile(t, "q.csv", []byte("User Name,Display Name,Address\n"+
+			"a@x.com,Ana,\"1 Main St\nSpringfield, IL, 62701\"\nb@x.com,Bo,x\n")), Options{})
+		if len(rows) != 2 || rows[0].Get(importer.ColAddress) != "1 Main St\nSpringfield, IL, 62701" || rows[1].Get(importer.ColUserName) != "b@x.com" {
+			t.Errorf("rows = %+v", rows)
 		}
 	})
 	t.Run("ErrNoFile", func(t *testing.T) {
@@ -227,6 +262,9 @@ func TestHeaderAliases(t *testing.T) {
 		{"Work Address", importer.ColAddress},
 		{"New Licenses [Upload Only]", importer.ColLicenses},
 		{"License", importer.ColLicenses},
+		{"Licence", importer.ColLicenses},
+		{"Licences", importer.ColLicenses},
+		{"licences [upload only]", importer.ColLicenses},
 		{"Change Password at Next Sign-In", importer.ColRequirePasswordChange},
 		{"Block sign in (Yes/No) [accountEnabled] Required", importer.ColBlockSignIn},
 		{"Employee ID", importer.ColEmployeeID},
@@ -247,6 +285,137 @@ func TestHeaderAliases(t *testing.T) {
 	for _, c := range importer.Columns() {
 		if got, ok := lookupHeader(c.String()); !ok || got != c {
 			t.Errorf("own name %q not matched", c)
+		}
+	}
+}
+
+// TestOpen_LongLines checks that a header line over 1 MiB is refused
+// without being held (an unterminated 100 MB line cost 1.48 GB), and that
+// a row over 16 MiB fails alone.
+func TestOpen_LongLines(t *testing.T) {
+	t.Run("ErrHeader", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "long.csv")
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString("User Name,Display Name")
+		chunk := []byte(strings.Repeat(",Column", 1<<14))
+		for i := 0; i < (100<<20)/len(chunk); i++ {
+			f.Write(chunk)
+		}
+		f.Close()
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err = Open(path, Options{})
+		runtime.ReadMemStats(&after)
+		wantInvalid(t, err, "line 1 of the file is longer than 1 MiB before the header row ends", "User Name")
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
+			t.Errorf("refusing a 100 MB header line allocated %d MB", alloc>>20)
+		}
+	})
+	t.Run("HeaderUnderLimit", func(t *testing.T) {
+		header := "User Name,Display Name," + strings.Repeat("x", maxHeaderBytes-100)
+		_, rows := readAll(t, writeFile(t, "h.csv", []byte(header+"\na@x.com,Ana\n")), Options{})
+		if len(rows) != 1 {
+			t.Errorf("rows = %d", len(rows))
+		}
+	})
+	t.Run("ErrRow", func(t *testing.T) {
+		data := "User Name,Display Name\na@x.com,Ana\nb@x.com," + strings.Repeat("B", maxRowBytes) + "\nc@x.com,Cy\n"
+		r, err := Open(writeFile(t, "r.csv", []byte(data)), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		var got []string
+		for {
+			row, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				wantInvalid(t, err, "row 3: line 3 of the file is longer than 16 MiB")
+				got = append(got, "error")
+				continue
+			}
+			got = append(got, fmt.Sprintf("%d %s", row.Number, row.Get(importer.ColUserName)))
+		}
+		if g := strings.Join(got, ","); g != "2 a@x.com,error,4 c@x.com" {
+			t.Errorf("got %s", g)
+		}
+	})
+}
+
+func TestHeaderWarnings(t *testing.T) {
+	t.Run("DidYouMean", func(t *testing.T) {
+		r, _ := readAll(t, writeFile(t, "h.csv", []byte("User Name,Licnse,Deparment,Notes,Cost Centre\na@x.com,SPB,Sales,x,y\n")), Options{})
+		w := r.Warnings()
+		want := []string{
+			`column B "Licnse" is ignored: did you mean "License"?`,
+			`column C "Deparment" is ignored: did you mean "Department"?`,
+			`ignored columns: "Notes", "Cost Centre"`,
+		}
+		if strings.Join(w, "|") != strings.Join(want, "|") {
+			t.Errorf("warnings = %q, want %q", w, want)
+		}
+	})
+	t.Run("ManyIgnored", func(t *testing.T) {
+		var h strings.Builder
+		h.WriteString("User Name")
+		for i := 1; i <= 5000; i++ {
+			fmt.Fprintf(&h, ",Extra %d", i)
+		}
+		r, _ := readAll(t, writeFile(t, "h.csv", []byte(h.String()+"\na@x.com\n")), Options{})
+		w := strings.Join(r.Warnings(), "|")
+		if !strings.Contains(w, `"Extra 20" and 4980 more`) || strings.Contains(w, `"Extra 21"`) {
+			t.Errorf("warnings = %.300q…", w)
+		}
+	})
+	t.Run("LongNamesCut", func(t *testing.T) {
+		long := strings.Repeat("x", 500_000)
+		r, _ := readAll(t, writeFile(t, "h.csv", []byte("User Name,"+long+"\na@x.com\n")), Options{})
+		if w := strings.Join(r.Warnings(), "|"); len(w) > 200 || !strings.Contains(w, `"xxxx`) || !strings.Contains(w, "…") {
+			t.Errorf("warnings = %.300q (%d bytes)", w, len(w))
+		}
+		_, err := Open(writeFile(t, "h.csv", []byte("Name,"+long+"\na@x.com\n")), Options{})
+		if wantInvalid(t, err, `"Name", "xxxx`); len(err.Error()) > 1000 {
+			t.Errorf("error of %d bytes", len(err.Error()))
+		}
+	})
+	t.Run("ErrMissingNamesSheet", func(t *testing.T) {
+		data := xlsxBytes(t, [][]any{{"Name", "Mail"}, {"Ana", "a@x.com"}})
+		_, err := Open(writeFile(t, "h.xlsx", data), Options{})
+		wantInvalid(t, err, `worksheet "Sheet1" has no "User Name" column`, `"Name", "Mail"`, "--sheet")
+		_, err = Open(writeFile(t, "h.csv", []byte("Name,Mail\nAna,a@x.com\n")), Options{})
+		wantInvalid(t, err, `the file has no "User Name" column`)
+		if strings.Contains(err.Error(), "--sheet") {
+			t.Errorf("a CSV file's error mentions --sheet: %v", err)
+		}
+	})
+}
+
+func TestOneEdit(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{"license", "licnse", true},
+		{"license", "licenses", true},
+		{"license", "lisense", true},
+		{"license", "license", false},
+		{"license", "licenze1", false},
+		{"", "a", true},
+		{"", "", false},
+		{"zoë", "zoe", true},
+		{"ab", "ba", false},
+	} {
+		if got := oneEdit(tt.a, tt.b); got != tt.want {
+			t.Errorf("oneEdit(%q, %q) = %v", tt.a, tt.b, got)
+		}
+		if got := oneEdit(tt.b, tt.a); got != tt.want {
+			t.Errorf("oneEdit(%q, %q) = %v", tt.b, tt.a, got)
 		}
 	}
 }
@@ -306,6 +475,20 @@ func TestOpen_Encodings(t *testing.T) {
 		_, err := Open(writeFile(t, "e.csv", []byte(text)), Options{Encoding: "ebcdic"})
 		wantInvalid(t, err, "--encoding")
 	})
+	t.Run("MixedInSniff", func(t *testing.T) {
+		// One row in Windows-1252 among UTF-8 ones, all in the first MiB:
+		// each cell is read in its own encoding.
+		data := "User Name,Display Name\na@contoso.com,Zoë Müller\nb@contoso.com,Zo\xEB M\xFCller\nc@contoso.com,Łukasz\n"
+		r, rows := readAll(t, writeFile(t, "mixed.csv", []byte(data)), Options{})
+		for i, want := range []string{"Zoë Müller", "Zoë Müller", "Łukasz"} {
+			if got := rows[i].Get(importer.ColDisplayName); got != want {
+				t.Errorf("row %d = %q, want %q", rows[i].Number, got, want)
+			}
+		}
+		if w := strings.Join(r.Warnings(), "|"); w != "row 3 is not valid UTF-8; its odd characters were read as Windows-1252" {
+			t.Errorf("warnings = %q", w)
+		}
+	})
 	t.Run("Windows1252AfterSniff", func(t *testing.T) {
 		// Valid UTF-8 for longer than the sniffed part, then one row in
 		// Windows-1252: that row's odd bytes are read as Windows-1252.
@@ -323,7 +506,7 @@ func TestOpen_Encodings(t *testing.T) {
 		if rows[0].Get(importer.ColDisplayName) != "Zoë" {
 			t.Errorf("first = %q", rows[0].Get(importer.ColDisplayName))
 		}
-		if w := strings.Join(r.Warnings(), "|"); !strings.Contains(w, "Windows-1252") || !strings.Contains(w, "rows "+strconv.Itoa(last.Number)) {
+		if w := strings.Join(r.Warnings(), "|"); !strings.Contains(w, "Windows-1252") || !strings.Contains(w, "row "+strconv.Itoa(last.Number)+" is not valid UTF-8") {
 			t.Errorf("warnings = %q", w)
 		}
 	})

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"userimport/internal/corpustest"
 )
 
 const spectrumDir = "../../../shared/corpora/csv-spectrum"
@@ -16,10 +18,7 @@ const spectrumDir = "../../../shared/corpora/csv-spectrum"
 // under Open (those files do not have our header) and compares it with the
 // records the corpus says it holds.
 func TestCSVSpectrum(t *testing.T) {
-	names, _ := filepath.Glob(filepath.Join(spectrumDir, "csvs", "*.csv"))
-	if len(names) == 0 {
-		t.Skipf("csv-spectrum corpus not found at %s", spectrumDir)
-	}
+	names := corpustest.Glob(t, filepath.Join(spectrumDir, "csvs", "*.csv"))
 	for _, path := range names {
 		name := strings.TrimSuffix(filepath.Base(path), ".csv")
 		t.Run(name, func(t *testing.T) {
@@ -28,6 +27,7 @@ func TestCSVSpectrum(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer f.Close()
 			src, err := openCSV(f, Options{})
 			if err != nil {
 				t.Fatal(err)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -14,10 +16,10 @@ import (
 // openXLSX opens a workbook's worksheet. The fast reader (xlsxfast.go)
 // reads it when it can give exactly the cells the excelize reader would;
 // the excelize reader reads the other workbooks.
-func openXLSX(path string, opts Options) (source, error) {
-	src, err := openFastXLSX(path, opts)
+func openXLSX(ra io.ReaderAt, size int64, opts Options) (source, error) {
+	src, err := openFastXLSX(ra, size, opts)
 	if errors.Is(err, errNoFastPath) {
-		return openExcelizeXLSX(path, opts)
+		return openExcelizeXLSX(io.NewSectionReader(ra, 0, size), opts)
 	}
 	return src, err
 }
@@ -27,15 +29,18 @@ func openXLSX(path string, opts Options) (source, error) {
 type xlsxSource struct {
 	f      *excelize.File
 	rows   *excelize.Rows
+	name   string // the worksheet's
 	number int
 	done   bool
 }
 
-func openExcelizeXLSX(path string, opts Options) (source, error) {
+// openExcelizeXLSX opens the workbook r holds with excelize, which reads
+// it into memory whole (as excelize.OpenFile does too).
+func openExcelizeXLSX(r io.Reader, opts Options) (source, error) {
 	limit := unzipLimit(opts)
 	// Parts larger than UnzipXMLSizeLimit are unpacked to a temporary file
 	// and streamed from there rather than held in memory.
-	f, err := excelize.OpenFile(path, excelize.Options{
+	f, err := excelize.OpenReader(r, excelize.Options{
 		UnzipSizeLimit:    limit,
 		UnzipXMLSizeLimit: xmlPartLimit(limit),
 	})
@@ -49,12 +54,12 @@ func openExcelizeXLSX(path string, opts Options) (source, error) {
 		return nil, importer.Errorf(importer.EINVALID,
 			"the workbook is damaged and cannot be read (%v): open it in Excel and save it again as .xlsx or .csv", err)
 	}
-	s := &xlsxSource{f: f}
 	name, err := chooseSheet(f.GetSheetList(), opts.Sheet)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
+	s := &xlsxSource{f: f, name: name}
 	if err := normalizeNumberFormats(f); err != nil {
 		f.Close()
 		return nil, stylesError(err)
@@ -127,12 +132,14 @@ func sizeText(n int64) string {
 // normalizeNumberFormats makes excelize render cells as SPEC §4 wants them
 // read: it renders each cell with the number format of its style, and the
 // formats are rewritten here once per style rather than looked up per cell.
-// Date formats become yyyy-mm-dd; scientific formats become General, so a
-// phone number stored as a number reads as its digits. Other formats (zero
-// padding such as 00000, text, currency, percent) are kept: the cell reads
-// as the admin sees it. General numbers are rendered by excelize with at
-// most 15 significant digits, which drops float noise (98052.00000000001 is
-// 98052).
+// Date formats become yyyy-mm-dd. General and scientific formats get
+// generalNumFmtID, a number format excelize does not know, so that it
+// gives the number as it reads it (at most 15 significant digits, no float
+// noise: 98052.00000000001 is 98052) rather than as General shows it in a
+// narrow column (4.917012346E+11 for a phone number); plainInteger then
+// writes out the integers it still gives with an exponent. Other formats
+// (zero padding such as 00000, text, currency, percent) are kept: the cell
+// reads as the admin sees it.
 func normalizeNumberFormats(f *excelize.File) error {
 	var kinds []formatKind
 	for i := 0; ; i++ {
@@ -148,6 +155,13 @@ func normalizeNumberFormats(f *excelize.File) error {
 	}
 	if f.Styles == nil || f.Styles.CellXfs == nil {
 		return nil
+	}
+	if f.Styles.NumFmts != nil {
+		for _, nf := range f.Styles.NumFmts.NumFmt {
+			if nf.NumFmtID == generalNumFmtID {
+				return fmt.Errorf("number format %d is taken", generalNumFmtID)
+			}
+		}
 	}
 	var dateID *int
 	for i, k := range kinds {
@@ -165,32 +179,55 @@ func normalizeNumberFormats(f *excelize.File) error {
 				dateID = f.Styles.CellXfs.Xf[id].NumFmtID
 			}
 			f.Styles.CellXfs.Xf[i].NumFmtID = dateID
-		case formatScientific:
-			general := 0
+		case formatGeneral:
+			general := generalNumFmtID
 			f.Styles.CellXfs.Xf[i].NumFmtID = &general
 		}
 	}
 	return nil
 }
 
+// generalNumFmtID is the number format normalizeNumberFormats gives the
+// General and scientific styles: an id neither built in nor, in any
+// workbook seen, custom (those start at 164).
+const generalNumFmtID = 1 << 30
+
+// plainInteger is how both readers write a number excelize gives with an
+// exponent because it has more than 15 digits (1.23456789012346E+15): as
+// the integer it is once rounded to 15 significant digits
+// (1234567890123460), up to 10^21; other text is returned as it is. It
+// cannot tell a number from a text cell that reads exactly like one in
+// that form, and writes both out.
+func plainInteger(s string) string {
+	i := strings.IndexByte(s, 'E')
+	if i < 0 || i+2 >= len(s) || s[i+1] != '+' {
+		return s
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) >= 1e21 {
+		return s
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
 type formatKind int
 
 const (
-	formatOther formatKind = iota
-	formatDate
-	formatScientific
+	formatOther   formatKind = iota
+	formatDate               // rendered as yyyy-mm-dd
+	formatGeneral            // General or scientific: the number as it is
 )
 
-// classifyFormat tells dates and scientific notation from the other number
-// formats, by built-in id or by the letters of a custom format code outside
-// its quoted text, escapes and [bracketed] parts.
+// classifyFormat tells dates, General and scientific notation from the
+// other number formats, by built-in id or by the letters of a custom format
+// code outside its quoted text, escapes and [bracketed] parts.
 func classifyFormat(id int, code string) formatKind {
 	if code == "" {
 		switch id {
 		case 14, 15, 16, 17, 22, 27, 28, 29, 30, 31, 34, 35, 36, 50, 51, 52, 53, 54, 57, 58:
 			return formatDate
-		case 11, 48:
-			return formatScientific
+		case 0, 11, 48:
+			return formatGeneral
 		}
 		return formatOther
 	}
@@ -216,10 +253,8 @@ func classifyFormat(id int, code string) formatKind {
 	}
 	c := strings.ToLower(b.String())
 	switch {
-	case strings.Contains(c, "e+") || strings.Contains(c, "e-"):
-		return formatScientific
-	case c == "general":
-		return formatOther
+	case strings.Contains(c, "e+") || strings.Contains(c, "e-"), c == "general":
+		return formatGeneral
 	case strings.ContainsAny(c, "yd"):
 		return formatDate
 	}
@@ -255,6 +290,9 @@ func (s *xlsxSource) next() (cells []string, number int, err error) {
 	if err != nil {
 		return nil, s.number, damagedRowError(s.number, err)
 	}
+	for i, c := range cells {
+		cells[i] = plainInteger(c)
+	}
 	return cells, s.number, nil
 }
 
@@ -267,6 +305,8 @@ func damagedRowError(number int, err error) error {
 }
 
 func (s *xlsxSource) warnings() []string { return nil }
+
+func (s *xlsxSource) sheet() string { return s.name }
 
 func (s *xlsxSource) close() error {
 	err := s.rows.Close()

@@ -67,11 +67,11 @@ const mainNamespace = "http://schemas.openxmlformats.org/spreadsheetml/2006/main
 
 // fastXLSXSource streams a worksheet's rows with xmlScanner.
 type fastXLSXSource struct {
-	archive *zip.ReadCloser
-	part    io.ReadCloser
-	rows    *sheetRows
-	number  int
-	done    bool
+	name   string // the worksheet's
+	part   io.ReadCloser
+	rows   *sheetRows
+	number int
+	done   bool
 }
 
 // openFastXLSX opens the worksheet of the workbook at path that opts
@@ -79,20 +79,15 @@ type fastXLSXSource struct {
 // reader must read the workbook, and otherwise the errors the excelize
 // reader would return for a workbook too large unpacked or without the
 // sheet asked for.
-func openFastXLSX(path string, opts Options) (source, error) {
-	archive, err := zip.OpenReader(path)
+func openFastXLSX(ra io.ReaderAt, size int64, opts Options) (source, error) {
+	archive, err := zip.NewReader(ra, size)
 	if err != nil {
 		return nil, noFastPath("%v", err)
 	}
-	src, err := openFastArchive(archive, opts)
-	if err != nil {
-		archive.Close()
-		return nil, err
-	}
-	return src, nil
+	return openFastArchive(archive, opts)
 }
 
-func openFastArchive(archive *zip.ReadCloser, opts Options) (*fastXLSXSource, error) {
+func openFastArchive(archive *zip.Reader, opts Options) (*fastXLSXSource, error) {
 	// excelize refuses a workbook by the sizes its zip directory declares,
 	// before it unpacks anything: so does this reader (in uint64, where
 	// excelize's int64 sum lets a size past 2^63 through), and it counts
@@ -110,7 +105,7 @@ func openFastArchive(archive *zip.ReadCloser, opts Options) (*fastXLSXSource, er
 
 // openFastParts opens the workbook's worksheet, unpacking its parts
 // through budget.
-func openFastParts(archive *zip.ReadCloser, opts Options, budget *unzipBudget) (*fastXLSXSource, error) {
+func openFastParts(archive *zip.Reader, opts Options, budget *unzipBudget) (*fastXLSXSource, error) {
 	limit := unzipLimit(opts)
 	parts, err := indexParts(archive.File)
 	if err != nil {
@@ -150,9 +145,9 @@ func openFastParts(archive *zip.ReadCloser, opts Options, budget *unzipBudget) (
 		return nil, noFastPath("the worksheet is not encoded as UTF-8")
 	}
 	return &fastXLSXSource{
-		archive: archive,
-		part:    rc,
-		rows:    &sheetRows{sc: sc, cells: cellRenderer{sst: sst, styles: styles}},
+		name: name,
+		part: rc,
+		rows: &sheetRows{sc: sc, cells: cellRenderer{sst: sst, styles: styles}},
 	}, nil
 }
 
@@ -185,6 +180,9 @@ func (s *fastXLSXSource) next() ([]string, int, error) {
 		}
 		return nil, s.number, damagedRowError(s.number, err)
 	}
+	for i, c := range cells {
+		cells[i] = plainInteger(c)
+	}
 	return cells, s.number, nil
 }
 
@@ -207,13 +205,9 @@ func (s *fastXLSXSource) warnings() []string {
 	return []string{fmt.Sprintf("the worksheet is damaged after row %d (the formatting of a text in it), and any rows after it were not read: open it in Excel and save it again", s.number)}
 }
 
-func (s *fastXLSXSource) close() error {
-	err := s.part.Close()
-	if cerr := s.archive.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
+func (s *fastXLSXSource) sheet() string { return s.name }
+
+func (s *fastXLSXSource) close() error { return s.part.Close() }
 
 // indexParts names the zip's files as excelize does: backslashes read as
 // slashes, and the content types and shared strings parts found whatever

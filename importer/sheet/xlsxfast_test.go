@@ -62,11 +62,11 @@ const maxCalls = excelize.TotalRows + 10_000
 
 func openFast(t testing.TB, path string, opts Options) source {
 	t.Helper()
-	src, err := openFastXLSX(path, opts)
+	src, err := openFastPath(path, opts)
 	if err != nil {
 		t.Fatalf("fast reader: %v", err)
 	}
-	if _, ok := src.(*fastXLSXSource); !ok {
+	if _, ok := unwrap(src).(*fastXLSXSource); !ok {
 		t.Fatalf("fast reader returned a %T", src)
 	}
 	return src
@@ -74,7 +74,7 @@ func openFast(t testing.TB, path string, opts Options) source {
 
 func openExcelize(t testing.TB, path string, opts Options) source {
 	t.Helper()
-	src, err := openExcelizeXLSX(path, opts)
+	src, err := openExcelizePath(path, opts)
 	if err != nil {
 		t.Fatalf("excelize reader: %v", err)
 	}
@@ -118,12 +118,12 @@ func compareResults(t testing.TB, got, want []readResult) {
 // the reason given, and that openXLSX opens it with excelize.
 func checkFallback(t *testing.T, path string, opts Options, reason string) {
 	t.Helper()
-	_, err := openFastXLSX(path, opts)
+	_, err := openFastPath(path, opts)
 	if !errors.Is(err, errNoFastPath) || !strings.Contains(err.Error(), reason) {
 		t.Fatalf("fast reader: %v, want it to leave the workbook to excelize for %q", err, reason)
 	}
-	src, err := openXLSX(path, opts)
-	slow, slowErr := openExcelizeXLSX(path, opts)
+	src, err := openXLSXPath(path, opts)
+	slow, slowErr := openExcelizePath(path, opts)
 	switch {
 	case err != nil || slowErr != nil:
 		if fmt.Sprint(err) != fmt.Sprint(slowErr) {
@@ -132,7 +132,7 @@ func checkFallback(t *testing.T, path string, opts Options, reason string) {
 	default:
 		defer src.close()
 		defer slow.close()
-		if _, ok := src.(*xlsxSource); !ok {
+		if _, ok := unwrap(src).(*xlsxSource); !ok {
 			t.Fatalf("openXLSX read it with a %T", src)
 		}
 	}
@@ -311,8 +311,8 @@ func TestFastXLSX_Sheets(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"Staff", "user"} {
-		_, fastErr := openFastXLSX(path, Options{Sheet: name})
-		_, slowErr := openExcelizeXLSX(path, Options{Sheet: name})
+		_, fastErr := openFastPath(path, Options{Sheet: name})
+		_, slowErr := openExcelizePath(path, Options{Sheet: name})
 		wantInvalid(t, fastErr, `"`+name+`"`, `"Sheet1", "Users", "users "`)
 		if fastErr.Error() != slowErr.Error() {
 			t.Errorf("fast: %v\nexcelize: %v", fastErr, slowErr)
@@ -617,7 +617,7 @@ func TestFastXLSX_UnzipLimit(t *testing.T) {
 		}
 	})
 	t.Run("Declared", func(t *testing.T) {
-		_, err := openFastXLSX(path, Options{MaxUnzipSize: 64 << 10})
+		_, err := openFastPath(path, Options{MaxUnzipSize: 64 << 10})
 		wantInvalid(t, err, "zip bomb", "65536 bytes")
 	})
 	t.Run("Unpacked", func(t *testing.T) {
@@ -627,7 +627,8 @@ func TestFastXLSX_UnzipLimit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		src, err := openFastParts(archive, Options{}, &unzipBudget{left: 64 << 10})
+		defer archive.Close()
+		src, err := openFastParts(&archive.Reader, Options{}, &unzipBudget{left: 64 << 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -764,7 +765,7 @@ func TestFastXLSX_SpilledSharedStrings(t *testing.T) {
 	path := writeFile(t, "spilled.xlsx", rawWorkbook(t, sheet, sstXML(items.String()), false))
 	fast := openFast(t, path, Options{})
 	defer fast.close()
-	if !fast.(*fastXLSXSource).rows.cells.sst.spilled {
+	if !unwrap(fast).(*fastXLSXSource).rows.cells.sst.spilled {
 		t.Fatal("the shared strings are not read as spilled")
 	}
 	slow := openExcelize(t, path, Options{})
@@ -797,6 +798,98 @@ func TestMarkerReader(t *testing.T) {
 			if _, err := io.Copy(io.Discard, m); err != nil || m.found != tt.want {
 				t.Errorf("%q: found %v, %v", tt.text, m.found, err)
 			}
+		}
+	}
+}
+
+// TestXLSX_GeneralNumbers checks the rule both readers follow for a number
+// in General or scientific style, or in no style: at most 15 significant
+// digits, and integers without an exponent (a 12-digit phone number read
+// as 4.917012346E+11 before).
+func TestXLSX_GeneralNumbers(t *testing.T) {
+	tests := []struct {
+		value any
+		want  string
+	}{
+		{491701234567, "491701234567"},
+		{4917012345678, "4917012345678"},
+		{14255550100, "14255550100"},
+		{123456789012345, "123456789012345"},
+		{1234567890123456789, "1234567890123460000"},
+		{1e16, "10000000000000000"},
+		{98052.00000000001, "98052"},
+		{0.1 + 0.2, "0.3"},
+		{12345678901.5, "12345678901.5"},
+		{-491701234567, "-491701234567"},
+		{1.5, "1.5"},
+		{1e21, "1E+21"},
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	sci := "0.00E+00"
+	general := "General"
+	var ids []int
+	for _, st := range []*excelize.Style{
+		{Font: &excelize.Font{Bold: true}}, {NumFmt: 11}, {NumFmt: 48}, {CustomNumFmt: &sci}, {CustomNumFmt: &general},
+	} {
+		id, err := f.NewStyle(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	ids = append(ids, 0)
+	f.SetSheetRow("Sheet1", "A1", &[]any{"User Name"})
+	for r, tt := range tests {
+		for c, id := range ids {
+			cell, _ := excelize.CoordinatesToCellName(c+1, r+2)
+			f.SetCellValue("Sheet1", cell, tt.value)
+			if id != 0 {
+				f.SetCellStyle("Sheet1", cell, cell, id)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	path := writeFile(t, "general.xlsx", buf.Bytes())
+	for name, src := range map[string]source{"fast": openFast(t, path, Options{}), "excelize": openExcelize(t, path, Options{})} {
+		t.Run(name, func(t *testing.T) {
+			defer src.close()
+			src.next() // the header
+			for _, tt := range tests {
+				cells, number, err := src.next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for c, got := range cells {
+					if got != tt.want {
+						t.Errorf("row %d, style %d: %v reads as %q, want %q", number, ids[c], tt.value, got, tt.want)
+					}
+				}
+				if len(cells) != len(ids) {
+					t.Errorf("row %d: %d cells", number, len(cells))
+				}
+			}
+		})
+	}
+}
+
+func TestPlainInteger(t *testing.T) {
+	for in, want := range map[string]string{
+		"1.23456789012346E+15":  "1234567890123460",
+		"-1E+16":                "-10000000000000000",
+		"1E+21":                 "1E+21",
+		"1.5E-05":               "1.5E-05",
+		"4.94065645841247E-324": "4.94065645841247E-324",
+		"Ebba":                  "Ebba",
+		"E+":                    "E+",
+		"12E+3x":                "12E+3x",
+		"98052":                 "98052",
+	} {
+		if got := plainInteger(in); got != want {
+			t.Errorf("plainInteger(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 	"strings"
@@ -392,6 +393,15 @@ func (t *richText) String() string {
 		return bstrUnmarshal(string(t.t))
 	}
 	return bstrUnmarshal(string(t.t) + string(t.runs))
+}
+
+// appendTo appends String's bytes to dst, without making a string of them
+// for a plain item (no runs, no _xHHHH_ escape).
+func (t *richText) appendTo(dst []byte) []byte {
+	if len(t.runs) > 0 || bytes.Contains(t.t, []byte("_x")) {
+		return append(dst, t.String()...)
+	}
+	return append(dst, t.t...)
 }
 
 // decodeItem decodes the string item whose start tag was the last token

@@ -221,7 +221,7 @@ type styleKind uint8
 
 const (
 	styleRaw     styleKind = iota // the value as stored (style 0)
-	styleGeneral                  // General
+	styleGeneral                  // General and scientific, after normalizeNumberFormats
 	styleText                     // @
 	styleDate                     // yyyy-mm-dd, what normalizeNumberFormats makes of dates
 	styleZeros                    // 0, 00000, …: a whole number padded with zeros
@@ -268,7 +268,7 @@ func newCellStyles(book *excelize.File) (*cellStyles, error) {
 		}
 		if !ok {
 			switch id {
-			case 0:
+			case 0, generalNumFmtID:
 				code = "General"
 			case 1:
 				code = "0"
@@ -302,19 +302,16 @@ func (st *cellStyles) format(v string, s int, numeric bool) string {
 		return v
 	}
 	k := st.kinds[s]
-	if k == styleRaw || k == styleText {
+	if k == styleRaw || k == styleText || k == styleGeneral {
+		// General: normalizeNumberFormats has excelize give the number as
+		// it reads it.
 		return v
 	}
-	ok, precision, number := isNumeric(v)
+	ok, _, number := isNumeric(v)
 	if !ok {
 		return v
 	}
 	switch k {
-	case styleGeneral:
-		if precision > 11 {
-			return strconv.FormatFloat(number, 'G', 10, 64)
-		}
-		return v
 	case styleDate:
 		return isoDate(v, number, st.date1904)
 	case styleZeros:
@@ -379,7 +376,7 @@ func zeroPadded(v string, number float64, width int) string {
 
 // sharedStrings are a workbook's shared strings.
 type sharedStrings struct {
-	items []string
+	items stringTable
 	// spilled: excelize keeps a shared strings part larger than its
 	// in-memory limit in a temporary file and looks items up there, where
 	// an index past the end reads as the number itself and a negative one
@@ -391,8 +388,8 @@ type sharedStrings struct {
 // nothing, with an error where excelize panics.
 func (s *sharedStrings) item(i int) (string, bool, error) {
 	switch {
-	case i >= 0 && i < len(s.items):
-		return s.items[i], true, nil
+	case i >= 0 && i < s.items.len():
+		return s.items.get(i), true, nil
 	case !s.spilled:
 		return "", false, nil
 	case i < 0:
@@ -424,7 +421,7 @@ func readSharedStrings(parts map[string]*zip.File, budget *unzipBudget, inMemory
 	if !sc.utf8() {
 		return nil, noFastPath("the shared strings are not encoded as UTF-8")
 	}
-	sst.items, err = readItems(sc, sst.spilled)
+	err = readItems(sc, sst.spilled, &sst.items)
 	var over *overLimitError
 	switch {
 	case errors.As(err, &over):
@@ -441,40 +438,43 @@ func readSharedStrings(parts map[string]*zip.File, budget *unzipBudget, inMemory
 // main namespace whose children <si> are the items. An item anywhere else,
 // which one of excelize's two ways of reading would count and the other
 // not, is an error, as is anything encoding/xml would not decode.
-func readItems(sc *xmlScanner, spilled bool) ([]string, error) {
+func readItems(sc *xmlScanner, spilled bool, items *stringTable) error {
 	for kind := sc.next(); kind != tokenStart; kind = sc.next() {
 		if kind == tokenNone {
-			return nil, sc.failure() // no element: no items
+			return sc.failure() // no element: no items
 		}
 	}
 	if string(sc.local) != "sst" || sc.resolve(sc.space, sc.local, sc.level) != mainNamespace {
-		return nil, fmt.Errorf("the part is <%s>, not <sst>", sc.local)
+		return fmt.Errorf("the part is <%s>, not <sst>", sc.local)
 	}
 	if err := checkAttrs(sc.attrs, sstAttrs); err != nil {
-		return nil, err
+		return err
 	}
-	var items []string
 	var item richText
+	var buf []byte
 	for {
 		switch sc.next() {
 		case tokenNone:
-			return nil, sc.eofError()
+			return sc.eofError()
 		case tokenStart:
 			if string(sc.local) != "si" {
 				continue
 			}
 			if sc.level != 2 {
-				return nil, errors.New("a string item outside <sst>")
+				return errors.New("a string item outside <sst>")
 			}
 			item.reset()
 			bad, err := decodeItem(sc, &item)
 			if bad != nil {
-				return nil, bad
+				return bad
 			}
 			if err != nil {
-				return nil, err
+				return err
 			}
-			items = append(items, item.String())
+			buf = item.appendTo(buf[:0])
+			if err := items.add(buf); err != nil {
+				return err
+			}
 		case tokenEnd:
 			if sc.level > 1 {
 				continue
@@ -483,14 +483,14 @@ func readItems(sc *xmlScanner, spilled bool) ([]string, error) {
 				// Read item by item, the rest of the part counts too.
 				for kind := sc.next(); kind != tokenNone; kind = sc.next() {
 					if kind == tokenStart && string(sc.local) == "si" {
-						return nil, errors.New("a string item after <sst>")
+						return errors.New("a string item after <sst>")
 					}
 				}
 				if err := sc.failure(); err != nil {
-					return nil, err
+					return err
 				}
 			}
-			return items, nil
+			return nil
 		}
 	}
 }

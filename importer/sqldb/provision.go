@@ -89,7 +89,7 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 			audits = append(audits, []any{now, actor, "user create", u.UserPrincipalName, "", batchID})
 		case importer.ActionUpdate:
 			updates = append(updates, p)
-			audits = append(audits, []any{now, actor, "user update", u.UserPrincipalName, strings.Join(p.Changed, ", "), batchID})
+			audits = append(audits, []any{now, actor, "user update", u.UserPrincipalName, strings.Join(p.ChangedNames(), ", "), batchID})
 			for _, l := range p.Disable {
 				id, err := productID(l.SKU)
 				if err != nil {
@@ -190,16 +190,16 @@ func updatables() []updatable {
 // changedMask returns the bits of the columns that p changes.
 func changedMask(p *importer.Planned) int64 {
 	var mask int64
-	for _, name := range p.Changed {
+	for _, col := range p.ChangedColumns() {
 		for i, c := range profile {
-			if name == c.col.String() {
+			if col == c.col {
 				mask |= maskProfile << i
 			}
 		}
-		switch name {
-		case importer.ColEmployeeID.String():
+		switch col {
+		case importer.ColEmployeeID:
 			mask |= maskEmployeeID
-		case importer.ColBlockSignIn.String():
+		case importer.ColBlockSignIn:
 			mask |= maskBlocked
 		}
 	}

@@ -496,7 +496,7 @@ func TestUpdateWritesOnlyChangedColumns(t *testing.T) {
 			}
 			p := &importer.Planned{Action: importer.ActionUpdate, User: ex, Blocked: !ex.AccountEnabled}
 			for _, c := range changed {
-				p.Changed = append(p.Changed, c.String())
+				p.Changed = append(p.Changed, c.Key())
 			}
 			change(p)
 			return p
