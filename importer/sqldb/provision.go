@@ -155,9 +155,10 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 	return nil
 }
 
-// updatable is a users column that an update plan may change: the bit of
-// changedMask that says a plan changes it, its PostgreSQL type, the plan's
-// value for it, and the expression that SETs it from that value as t.NAME.
+// updatable is a users column that an update plan may change: its name,
+// its PostgreSQL type, the expression that SETs it from the plan's value
+// (sent as t.NAME), the bit of changedMask that says a plan changes it, and
+// the plan's value.
 type updatable struct {
 	name, pgType, expr string
 	bit                int64
