@@ -682,3 +682,79 @@ func TestSQLiteFilesPrivate(t *testing.T) {
 		t.Errorf("files beside the database: %v, want userimport.db and its -wal at least", names)
 	}
 }
+
+// TestUpdateManyRows: one chunk of updates that changes every column an
+// update may change, of more rows than one SQLite statement may bind, with
+// values that need quoting in a PostgreSQL array.
+func TestUpdateManyRows(t *testing.T) {
+	dirtest.EachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		mustInit(t, db, 1)
+		const n = 3000
+		news := make([]*importer.Planned, n)
+		for i := range news {
+			news[i] = dirtest.NewUser(fmt.Sprintf("u%04d@contoso.com", i))
+			news[i].User.EmployeeID = fmt.Sprintf("E%d", i)
+		}
+		dirtest.MustProvision(t, db, admin, news...)
+		users, _, err := db.Lookup(ctx, func() []string {
+			keys := make([]string, n)
+			for i := range keys {
+				keys[i] = fmt.Sprintf("u%04d@contoso.com", i)
+			}
+			return keys
+		}(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		odd := `a "quoted", {braced} \ back\slash NULL Zoë`
+		plans := make([]*importer.Planned, n)
+		for i := range plans {
+			u := *users[fmt.Sprintf("u%04d@contoso.com", i)]
+			p := &importer.Planned{Action: importer.ActionUpdate, Blocked: true}
+			u.DisplayName, u.FirstName, u.LastName, u.JobTitle, u.Department = odd, "F", "L", fmt.Sprintf("T%d", i), "NULL"
+			u.OfficeNumber, u.OfficePhone, u.MobilePhone, u.Fax, u.AlternateEmail = "1", "2", "3", "4", "a@b.example"
+			u.Address, u.City, u.State, u.PostalCode, u.Country, u.UsageLocation = "5", "6", "7", "8", "9", "NO"
+			u.EmployeeID = fmt.Sprintf("N%d", i)
+			for _, c := range []importer.Column{importer.ColDisplayName, importer.ColFirstName, importer.ColLastName,
+				importer.ColJobTitle, importer.ColDepartment, importer.ColOfficeNumber, importer.ColOfficePhone,
+				importer.ColMobilePhone, importer.ColFax, importer.ColAlternateEmail, importer.ColAddress, importer.ColCity,
+				importer.ColState, importer.ColPostalCode, importer.ColCountry, importer.ColUsageLocation,
+				importer.ColEmployeeID, importer.ColBlockSignIn} {
+				p.Changed = append(p.Changed, c.Key())
+			}
+			p.User = u
+			plans[i] = p
+		}
+		for _, r := range dirtest.MustProvision(t, db, admin, plans...) {
+			if r.Outcome != importer.Updated {
+				t.Fatalf("row %d: %+v", r.Row, r)
+			}
+		}
+		us, err := db.Users(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		for _, u := range us {
+			var i int
+			if _, err := fmt.Sscanf(u.UserPrincipalName, "u%04d@contoso.com", &i); err != nil {
+				continue
+			}
+			seen++
+			want := importer.User{DisplayName: odd, FirstName: "F", LastName: "L", JobTitle: fmt.Sprintf("T%d", i), Department: "NULL",
+				OfficeNumber: "1", OfficePhone: "2", MobilePhone: "3", Fax: "4", AlternateEmail: "a@b.example", Address: "5",
+				City: "6", State: "7", PostalCode: "8", Country: "9", UsageLocation: "NO", EmployeeID: fmt.Sprintf("N%d", i)}
+			got := importer.User{DisplayName: u.DisplayName, FirstName: u.FirstName, LastName: u.LastName, JobTitle: u.JobTitle,
+				Department: u.Department, OfficeNumber: u.OfficeNumber, OfficePhone: u.OfficePhone, MobilePhone: u.MobilePhone,
+				Fax: u.Fax, AlternateEmail: u.AlternateEmail, Address: u.Address, City: u.City, State: u.State,
+				PostalCode: u.PostalCode, Country: u.Country, UsageLocation: u.UsageLocation, EmployeeID: u.EmployeeID}
+			if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) || u.AccountEnabled {
+				t.Fatalf("%s = %+v (enabled %t), want %+v, blocked", u.UserPrincipalName, got, u.AccountEnabled, want)
+			}
+		}
+		if seen != n {
+			t.Fatalf("%d users listed, want %d", seen, n)
+		}
+	})
+}
