@@ -47,7 +47,7 @@ func TestUpdateUsersInBulk(t *testing.T) {
 				if err := d.insertRows(ctx, tx, "users", insertColumns(), rows); err != nil {
 					return err
 				}
-				return d.updateUsers(ctx, tx, plans, 2)
+				return d.updateUsers(ctx, tx, plans, newChangeKeys(), 2)
 			})
 			if err != nil {
 				t.Fatal(err)
