@@ -63,8 +63,13 @@ func TestFullDiskResults(t *testing.T) {
 	if !errorsAs(err, &partial) || partial.Done != 300 {
 		t.Fatalf("full disk: %v, want a partial error with 300 rows done", err)
 	}
-	if left, _ := filepath.Glob(filepath.Join(out, "*")); len(left) != 0 {
-		t.Errorf("files left in the full folder: %v", left)
+	if left, _ := filepath.Glob(filepath.Join(out, ".*.tmp")); len(left) != 0 {
+		t.Errorf("temporary files left in the full folder: %v", left)
+	}
+	// The workbook's name stays reserved for this batch (an empty file),
+	// so that no other batch takes it and the resume writes it.
+	if st, err := os.Stat(filepath.Join(out, "roster.results.xlsx")); err == nil && st.Size() != 0 {
+		t.Errorf("a half-written workbook is left under its name (%d bytes)", st.Size())
 	}
 
 	resize(t, out, "16m")

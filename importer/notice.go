@@ -2,11 +2,8 @@ package importer
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
-	"slices"
 	"strings"
 	"userimport/validate"
 
@@ -32,10 +29,7 @@ func (r *run) addToNotice(ctx context.Context, lines []noticeLine) error {
 	r.noticeMu.Lock()
 	defer r.noticeMu.Unlock()
 	if r.notice == nil {
-		n, err := r.o.Outputs.CreateNotice(r.o.OutDir, r.base, NoticeHeader{
-			Organization: r.settings.Name, BatchID: r.batchID, Time: r.o.Now(), SignInURL: r.settings.SignInURL,
-			MustChange: r.o.RequirePasswordChange,
-		})
+		n, err := r.o.Outputs.CreateNotice(r.o.OutDir, r.base, r.noticeHeader())
 		if err != nil {
 			return fmt.Errorf("create the credentials notice: %w", err)
 		}
@@ -48,7 +42,7 @@ func (r *run) addToNotice(ctx context.Context, lines []noticeLine) error {
 	}
 	rows := make([]int, len(lines))
 	for i, l := range lines {
-		if err := r.notice.Add(l.upn, l.password); err != nil {
+		if err := r.notice.AddUser(l.upn, l.password, l.mustChange); err != nil {
 			return fmt.Errorf("write the credentials notice: %w", err)
 		}
 		rows[i] = l.row
@@ -65,18 +59,22 @@ func (r *run) addToNotice(ctx context.Context, lines []noticeLine) error {
 func (r *run) reconcileNotice(ctx context.Context) error {
 	have := map[string]bool{}
 	if r.rep.NoticePath != "" {
-		n, upns, err := r.o.Outputs.OpenNotice(r.rep.NoticePath)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			// Moved or deleted: a new notice takes the passwords still to give.
-			r.o.Log.Warn("the batch's credentials notice is gone; a new one is written for the users still to get a password",
-				zap.String("notice", r.rep.NoticePath))
-			r.rep.NoticePath = ""
-		case err != nil:
+		n, upns, refused, err := r.o.Outputs.ReopenNotice(r.rep.NoticePath, r.o.OutDir, r.base, r.noticeHeader())
+		if err != nil {
 			return fmt.Errorf("reopen the credentials notice: %w", err)
-		default:
-			r.notice, have = n, upns
 		}
+		if refused != nil {
+			// Moved, deleted, or not safe to write to (a symlink, another
+			// user's, readable by others): a new notice takes the
+			// passwords still to give.
+			r.o.Log.Warn("the batch's credentials notice cannot be used; a new one is written for the users still to get a password",
+				zap.String("notice", r.rep.NoticePath), zap.String("why", refused.Error()))
+			if err := r.dir.SetOutputNames(ctx, r.batchID, "", filepath.Base(n.Path())); err != nil {
+				n.Close()
+				return err
+			}
+		}
+		r.notice, have, r.rep.NoticePath = n, upns, n.Path()
 	}
 	var missing, there []noticeLine
 	err := r.dir.Unnoticed(ctx, r.batchID, func(row int, upn string, mustChange bool) error {
@@ -157,14 +155,21 @@ func (r *run) mayResetPasswords(ctx context.Context, lost []noticeLine) (may []n
 		}
 		keys = keys[n:]
 	}
-	global := slices.ContainsFunc(roles, isGlobalAdmin)
 	for _, l := range lost {
-		u := users[strings.ToLower(l.upn)]
-		if !validate.Allowed(roles, validate.SetPassword) || (u != nil && u.HasRole(GlobalAdmin) && !global) {
+		var target []string
+		if u := users[strings.ToLower(l.upn)]; u != nil {
+			target = u.RoleNames()
+		}
+		if validate.ActOn(roles, target, validate.SetPassword) != "" {
 			denied = append(denied, l.upn)
 			continue
 		}
 		may = append(may, l)
 	}
 	return may, denied, nil
+}
+
+func (r *run) noticeHeader() NoticeHeader {
+	return NoticeHeader{Organization: r.settings.Name, BatchID: r.batchID, Time: r.o.Now(),
+		SignInURL: r.settings.SignInURL, MustChange: r.o.RequirePasswordChange}
 }

@@ -1,9 +1,6 @@
 package importer
 
 import (
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -35,13 +32,17 @@ type NoticeHeader struct {
 	BatchID      string
 	Time         time.Time
 	SignInURL    string
-	MustChange   bool
+	// MustChange is the batch's default (the --require-password-change
+	// flag). The notice's header line says what its lines say, not this
+	// value: "yes", "no", or "mixed" once lines differ.
+	MustChange bool
 }
 
 // Notice is the credentials notice (report.Notice): the one file that holds
 // passwords.
 type Notice interface {
-	Add(upn string, password Secret) error
+	// AddUser appends a user's line; it is on disk once Sync returns nil.
+	AddUser(upn string, password Secret, mustChange bool) error
 	Sync() error
 	Path() string
 	Close() error
@@ -49,53 +50,25 @@ type Notice interface {
 
 // Outputs make the files a batch writes; cmd wires them to package report.
 type Outputs struct {
-	// Results creates the results writer of the workbook at xlsxPath (and
-	// the CSV at csvPath, unless it is "").
-	Results      func(xlsxPath, csvPath string) (ResultWriter, error)
+	// Results creates the results writer of a batch of the input named
+	// base, in dir (SPEC §6): a resumed batch passes the name of its own
+	// workbook, which is rewritten; a dry run writes <base>.dry-run.xlsx,
+	// replacing the last one; any other batch takes, at once and for good,
+	// the first free name of <base>.results.xlsx, <base>.results.2.xlsx, …,
+	// so that no batch overwrites another's. With withCSV the CSV goes
+	// along under the same name. It returns the writer and the paths.
+	Results      func(dir, base, name string, dryRun, withCSV bool) (w ResultWriter, xlsx, csv string, err error)
 	CreateNotice func(dir, base string, h NoticeHeader) (Notice, error)
-	// OpenNotice reopens a notice for appending and returns the lower-cased
-	// user names it already holds.
-	OpenNotice func(path string) (Notice, map[string]bool, error)
+	// ReopenNotice reopens a resumed batch's notice at path for appending,
+	// with the lower-cased user names it holds, when that is safe (a
+	// regular file of this user, mode 0600, not a symlink); otherwise it
+	// creates the next free notice for dir and base, as CreateNotice does,
+	// and refused says why the old one was not used.
+	ReopenNotice func(path, dir, base string, h NoticeHeader) (n Notice, have map[string]bool, refused, err error)
 }
 
-// createResults opens the results writer of a batch (SPEC §6): a dry run
-// writes <base>.dry-run.xlsx, replacing the last dry run's; a batch that
-// chose its name before (resume) rewrites its own; any other takes the
-// first free name of <base>.results.xlsx, <base>.results.2.xlsx, …, so that
-// no batch overwrites another's results. The CSV goes along under the same
-// name. It returns the writer and the paths it writes.
-func createResults(o *Options, base, name string) (w ResultWriter, xlsx, csv string, err error) {
-	paths := func(stem string) (string, string) {
-		x, c := filepath.Join(o.OutDir, stem+".xlsx"), ""
-		if o.ResultsCSV {
-			c = filepath.Join(o.OutDir, stem+".csv")
-		}
-		return x, c
-	}
-	switch {
-	case o.DryRun:
-		xlsx, csv = paths(base + ".dry-run")
-	case name != "":
-		xlsx, csv = paths(strings.TrimSuffix(filepath.Base(name), ".xlsx"))
-	default:
-		for n := 1; ; n++ {
-			stem := base + ".results"
-			if n > 1 {
-				stem += "." + strconv.Itoa(n)
-			}
-			xlsx, csv = paths(stem)
-			if !exists(xlsx) && (csv == "" || !exists(csv)) && !exists(filepath.Join(o.OutDir, stem+".csv")) {
-				break
-			}
-		}
-	}
-	w, err = o.Outputs.Results(xlsx, csv)
-	return w, xlsx, csv, err
-}
-
-func exists(path string) bool {
-	_, err := os.Lstat(path)
-	return err == nil
+func createResults(o *Options, base, name string) (ResultWriter, string, string, error) {
+	return o.Outputs.Results(o.OutDir, base, name, o.DryRun, o.ResultsCSV)
 }
 
 // Progress counts rows as a batch goes; cmd shows it. Safe for concurrent

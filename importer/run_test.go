@@ -48,22 +48,9 @@ func options(tb testing.TB, db *sqldb.DB, path string) importer.Options {
 	return importer.Options{
 		FileName: filepath.Base(path), Mode: importer.ModeCreate, OutDir: filepath.Dir(path), Workers: 4,
 		RequirePasswordChange: true, Actor: admin(tb, db),
-		Open:   func() (importer.RowSource, error) { return sheet.Open(path, sheet.Options{}) },
-		Hasher: argon2id.NewHasher(argon2id.InsecureTestParams(), 0),
-		Outputs: importer.Outputs{
-			Results: func(x, c string) (importer.ResultWriter, error) { return report.CreateResults(x, c) },
-			CreateNotice: func(dir, base string, h importer.NoticeHeader) (importer.Notice, error) {
-				return report.CreateNotice(dir, base, report.NoticeHeader(h))
-			},
-			OpenNotice: func(path string) (importer.Notice, map[string]bool, error) {
-				n, es, err := report.OpenNotice(path)
-				have := map[string]bool{}
-				for _, e := range es {
-					have[strings.ToLower(e.UPN)] = true
-				}
-				return n, have, err
-			},
-		},
+		Open:    func() (importer.RowSource, error) { return sheet.Open(path, sheet.Options{}) },
+		Hasher:  argon2id.NewHasher(argon2id.InsecureTestParams(), 0),
+		Outputs: report.Outputs(),
 	}
 }
 

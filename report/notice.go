@@ -20,17 +20,7 @@ import (
 
 // NoticeHeader is what the credentials notice says about its batch, in the
 // lines that start with "#".
-type NoticeHeader struct {
-	Organization string
-	BatchID      string
-	Time         time.Time
-	SignInURL    string
-	// MustChange is the batch's default (the --require-password-change
-	// flag): the value of lines written with Add. The header line says what
-	// the lines say, not this value: "yes", "no", or "mixed" once lines
-	// differ. ReadNotice sets it to true only when the file says "yes".
-	MustChange bool
-}
+type NoticeHeader = importer.NoticeHeader
 
 // Entry is one line of the credentials notice.
 type Entry struct {
@@ -357,7 +347,7 @@ func parseNotice(r io.ReadSeeker) (h NoticeHeader, state string, entries []Entry
 		tab := bytes.IndexByte(line, '\t')
 		if line[0] == '#' && tab < 0 {
 			// A UPN may start with '#', but then its line has a tab.
-			if err := h.parseLine(string(line[1:])); err != nil {
+			if err := parseHeaderLine(&h, string(line[1:])); err != nil {
 				return h, "", nil, 0, fmt.Errorf("line %d: %w", lineNo, err)
 			}
 			if label, value, ok := cutHeaderLine(string(line[1:])); ok && label == labelMustChange {
@@ -387,9 +377,9 @@ func parseNotice(r io.ReadSeeker) (h NoticeHeader, state string, entries []Entry
 	}
 }
 
-// parseLine reads one header line (without its '#'); lines it does not know
+// parseHeaderLine reads one header line (without its '#'); lines it does not know
 // are comments.
-func (h *NoticeHeader) parseLine(s string) error {
+func parseHeaderLine(h *NoticeHeader, s string) error {
 	label, value, ok := cutHeaderLine(s)
 	if !ok {
 		return nil

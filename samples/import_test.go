@@ -47,14 +47,9 @@ func TestSamplesImport(t *testing.T) {
 			path := filepath.Join(".", tt.file)
 			rep, err := importer.Run(ctx, db, importer.Options{
 				FileName: filepath.Base(path), Mode: importer.ModeCreate, OutDir: dir, RequirePasswordChange: true, Actor: actor,
-				Open:   func() (importer.RowSource, error) { return sheet.Open(path, sheet.Options{}) },
-				Hasher: argon2id.NewHasher(argon2id.InsecureTestParams(), 0),
-				Outputs: importer.Outputs{
-					Results: func(x, c string) (importer.ResultWriter, error) { return report.CreateResults(x, c) },
-					CreateNotice: func(dir, base string, h importer.NoticeHeader) (importer.Notice, error) {
-						return report.CreateNotice(dir, base, report.NoticeHeader(h))
-					},
-				},
+				Open:    func() (importer.RowSource, error) { return sheet.Open(path, sheet.Options{}) },
+				Hasher:  argon2id.NewHasher(argon2id.InsecureTestParams(), 0),
+				Outputs: report.Outputs(),
 			})
 			var failed *importer.RowsFailedError
 			if err != nil && !(errors.As(err, &failed) && len(tt.failed) > 0) {

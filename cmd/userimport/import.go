@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -77,22 +78,18 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 	if err != nil {
 		return err
 	}
-	notify := validate.List(o.notify)
-	if len(notify) > 5 {
-		return &usageError{fmt.Sprintf("--notify takes up to 5 addresses (got %d)", len(notify))}
-	}
-	for _, a := range notify {
-		if err := validate.Email(a); err != nil {
-			return &usageError{fmt.Sprintf("--notify %q: %v", a, err)}
-		}
+	notify, err := importer.NotifyRecipients(validate.List(o.notify), o.noPasswords)
+	if err != nil {
+		return err
 	}
 	var smtp report.SMTPConfig
 	if len(notify) > 0 {
-		if o.noPasswords {
-			return &usageError{"--notify sends the credentials notice, and --no-passwords writes none"}
+		url := os.Getenv("USERIMPORT_SMTP_URL")
+		if strings.TrimSpace(url) == "" {
+			return &usageError{"--notify needs the mail server: set USERIMPORT_SMTP_URL=smtp://user:pass@host:port (STARTTLS when offered) or smtps://user:pass@host:port"}
 		}
-		if smtp, err = report.ParseSMTPURL(os.Getenv("USERIMPORT_SMTP_URL")); err != nil {
-			return &usageError{fmt.Sprintf("--notify needs USERIMPORT_SMTP_URL=smtp://user:pass@host:port: %v", err)}
+		if smtp, err = report.ParseSMTPURL(url); err != nil {
+			return &usageError{fmt.Sprintf("--notify: USERIMPORT_SMTP_URL: %v", err)}
 		}
 	}
 	if o.workers < 1 {
@@ -124,16 +121,19 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 		NoPasswords: o.noPasswords, ResultsCSV: o.resultsCSV, Actor: actor,
 		Open:    func() (importer.RowSource, error) { return sheet.Open(path, sheetOpts) },
 		Hasher:  g.hasher,
-		Outputs: reportOutputs(), Progress: progress, Log: log,
+		Outputs: report.Outputs(), Progress: progress, Log: log,
 	})
 	stopProgress()
 	if rep.Summary.Finished.IsZero() {
 		return err // no outputs: the file or a flag was rejected, or the directory failed
 	}
 	printSummary(g, rep)
-	if rep.NoticePath != "" && len(notify) > 0 {
-		sendNotice(ctx, log, smtp, notify, rep)
+	var partial *importer.PartialError
+	if !o.dryRun && rep.Summary.BatchID != "" && (errors.Is(err, context.Canceled) || errors.As(err, &partial)) {
+		fmt.Fprintf(g.stderr, "Batch %s is interrupted and keeps the seats of its rows not yet written; if you will not run it again, `userimport batch cancel %s` frees them.\n",
+			rep.Summary.BatchID, rep.Summary.BatchID)
 	}
+	importer.MailNotice(ctx, report.Mailer{Config: smtp}, log, notify, rep)
 	return err
 }
 
@@ -172,7 +172,7 @@ func (g *globals) openImportDB(ctx context.Context) (*sqldb.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	upn, password, err := initDirectory(ctx, db, importer.DemoTenant())
+	upn, password, err := importer.InitTenant(ctx, db, g.hasher, importer.DemoTenant())
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -180,28 +180,6 @@ func (g *globals) openImportDB(ctx context.Context) (*sqldb.DB, error) {
 	_ = password // the demo admin's password: `userimport user set-password` gives a new one
 	fmt.Fprintf(g.stderr, "No directory yet: created %s with the demo tenant (Contoso; admin %s; `userimport user set-password %s` sets its password).\n", path, upn, upn)
 	return db, nil
-}
-
-func reportOutputs() importer.Outputs {
-	return importer.Outputs{
-		Results: func(xlsxPath, csvPath string) (importer.ResultWriter, error) {
-			return report.CreateResults(xlsxPath, csvPath)
-		},
-		CreateNotice: func(dir, base string, h importer.NoticeHeader) (importer.Notice, error) {
-			return report.CreateNotice(dir, base, report.NoticeHeader(h))
-		},
-		OpenNotice: func(path string) (importer.Notice, map[string]bool, error) {
-			n, entries, err := report.OpenNotice(path)
-			if err != nil {
-				return nil, nil, err
-			}
-			have := make(map[string]bool, len(entries))
-			for _, e := range entries {
-				have[strings.ToLower(e.UPN)] = true
-			}
-			return n, have, nil
-		},
-	}
 }
 
 func printSummary(g *globals, rep importer.Report) {
@@ -229,16 +207,4 @@ func printSummary(g *globals, rep importer.Report) {
 		line += "; credentials " + rep.NoticePath
 	}
 	fmt.Fprintln(g.stdout, line)
-}
-
-func sendNotice(ctx context.Context, log *zap.Logger, cfg report.SMTPConfig, to []string, rep importer.Report) {
-	body, err := os.ReadFile(rep.NoticePath)
-	if err == nil {
-		err = report.SendNotice(ctx, cfg, to, "New user accounts: "+rep.Summary.File, body)
-	}
-	if err != nil {
-		log.Warn("the credentials notice was not emailed; it stays in its file", zap.String("notice", rep.NoticePath), zap.Error(err))
-		return
-	}
-	log.Info("credentials notice emailed", zap.Strings("to", to))
 }

@@ -67,8 +67,12 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newLicenseCmd(g),
 		newUserCmd(g),
 		newRoleCmd(g),
+		newOrgCmd(g),
+		newBatchCmd(g),
 		newSignInCmd(g),
 		newPasswdCmd(g),
+		newServeCmd(g),
+		newWorkerCmd(g),
 	)
 	usageArgs(root)
 	return root

@@ -89,6 +89,7 @@ func Verify(password, hash string) (bool, error) {
 type Hasher struct {
 	params Params
 	slots  chan struct{}
+	hash   func(password string, p Params) (string, error) // Hash; tests watch it
 }
 
 // NewHasher returns a Hasher with parameters p that runs at most limit
@@ -97,7 +98,7 @@ func NewHasher(p Params, limit int) *Hasher {
 	if limit <= 0 {
 		limit = runtime.NumCPU()
 	}
-	return &Hasher{params: p, slots: make(chan struct{}, limit)}
+	return &Hasher{params: p, slots: make(chan struct{}, limit), hash: Hash}
 }
 
 // Hash waits for a free slot (or ctx's end, returning its error) and
@@ -109,7 +110,7 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 		return "", ctx.Err()
 	}
 	defer func() { <-h.slots }()
-	return Hash(password, h.params)
+	return h.hash(password, h.params)
 }
 
 // Limit returns how many hashes run at once at most.

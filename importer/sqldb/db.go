@@ -151,7 +151,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, importer.Errorf(importer.EINTERNAL, "cannot reach the database %s: %v", redactURL(rawURL), err)
+		return nil, unreachable(dialect, rawURL, err)
 	}
 	d := &DB{db: db, dialect: dialect, url: rawURL, Now: time.Now}
 	if err := d.migrate(ctx); err != nil {
@@ -202,7 +202,7 @@ func (d *DB) migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
 	}
-	return nil
+	return d.migrateRiver(ctx)
 }
 
 // migrationsFor returns the migrations in dialect's SQL: they are written
