@@ -159,14 +159,7 @@ func BenchmarkNoPasswordsPostgres1M(b *testing.B) {
 // change, on PostgreSQL (target ≥ 20,000 rows/s). The directory holds the
 // 100,000 users before the timed run.
 func BenchmarkUpsert1PctPostgres100k(b *testing.B) {
-	benchImport(b, pgtest.URL(b), 100_000, func(db *sqldb.DB, path string) {
-		o := options(b, db, path)
-		o.OutDir, o.NoPasswords = b.TempDir(), true
-		if _, err := importer.Run(context.Background(), db, o); err != nil && !strings.Contains(err.Error(), "failed") {
-			b.Fatal(err)
-		}
-		changeOnePercent(b, path)
-	}, func(o *importer.Options) { o.Mode = importer.ModeUpsert; o.NoPasswords = true })
+	benchUpsert(b, pgtest.URL(b), changeOnePercent)
 }
 
 // BenchmarkUpsertAllPostgres100k: an upsert of 100,000 rows of which every
@@ -174,25 +167,25 @@ func BenchmarkUpsert1PctPostgres100k(b *testing.B) {
 // reorganisation), on PostgreSQL (target ≥ 20,000 rows/s; issue 11). The
 // directory holds the 100,000 users before the timed run.
 func BenchmarkUpsertAllPostgres100k(b *testing.B) {
-	benchImport(b, pgtest.URL(b), 100_000, func(db *sqldb.DB, path string) {
-		o := options(b, db, path)
-		o.OutDir, o.NoPasswords = b.TempDir(), true
-		if _, err := importer.Run(context.Background(), db, o); err != nil && !strings.Contains(err.Error(), "failed") {
-			b.Fatal(err)
-		}
-		changeEveryRow(b, path)
-	}, func(o *importer.Options) { o.Mode = importer.ModeUpsert; o.NoPasswords = true })
+	benchUpsert(b, pgtest.URL(b), changeEveryRow)
 }
 
 // BenchmarkUpsertAllSQLite100k: the same on the embedded default.
 func BenchmarkUpsertAllSQLite100k(b *testing.B) {
-	benchImport(b, "", 100_000, func(db *sqldb.DB, path string) {
+	benchUpsert(b, "", changeEveryRow)
+}
+
+// benchUpsert times a --no-passwords upsert of a 100,000-row roster into a
+// directory that holds its users already, after change has rewritten the
+// roster.
+func benchUpsert(b *testing.B, url string, change func(b *testing.B, path string)) {
+	benchImport(b, url, 100_000, func(db *sqldb.DB, path string) {
 		o := options(b, db, path)
 		o.OutDir, o.NoPasswords = b.TempDir(), true
 		if _, err := importer.Run(context.Background(), db, o); err != nil && !strings.Contains(err.Error(), "failed") {
 			b.Fatal(err)
 		}
-		changeEveryRow(b, path)
+		change(b, path)
 	}, func(o *importer.Options) { o.Mode = importer.ModeUpsert; o.NoPasswords = true })
 }
 

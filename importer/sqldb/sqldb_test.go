@@ -54,21 +54,6 @@ func addUser(tb testing.TB, db *sqldb.DB, alias string, skus ...string) {
 	dirtest.MustProvision(tb, db, admin, dirtest.NewUser(alias+"@contoso.com", skus...))
 }
 
-func product(tb testing.TB, db *sqldb.DB, sku string) importer.Product {
-	tb.Helper()
-	ps, err := db.Products(context.Background())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, p := range ps {
-		if p.SKU == sku {
-			return p
-		}
-	}
-	tb.Fatalf("no product %s in %v", sku, ps)
-	return importer.Product{}
-}
-
 func licenseStatus(tb testing.TB, db *sqldb.DB, upn, sku string) string {
 	tb.Helper()
 	u, err := db.User(context.Background(), upn)
@@ -110,7 +95,7 @@ func TestInit(t *testing.T) {
 			if err != nil || !u.HasRole(importer.GlobalAdmin) {
 				t.Fatalf("admin = %+v, %v", u, err)
 			}
-			p := product(t, db, "ENTERPRISEPACK")
+			p := dirtest.Product(t, db, "ENTERPRISEPACK")
 			if p.Seats != 3 || p.Assigned != 0 || len(p.Plans) != 2 || p.Plans[1] != "TEAMS1" {
 				t.Fatalf("product = %+v", p)
 			}
@@ -171,7 +156,7 @@ func TestSeats(t *testing.T) {
 			addUser(t, db, a, "ENTERPRISEPACK")
 		}
 		t.Run("PendingWhenFull", func(t *testing.T) {
-			p := product(t, db, "ENTERPRISEPACK")
+			p := dirtest.Product(t, db, "ENTERPRISEPACK")
 			if p.Assigned != 2 || p.Pending != 2 {
 				t.Fatalf("after 4 users on 2 seats: assigned %d pending %d", p.Assigned, p.Pending)
 			}
@@ -203,7 +188,7 @@ func TestSeats(t *testing.T) {
 			if s := licenseStatus(t, db, "dee@contoso.com", "ENTERPRISEPACK"); s != "assigned" {
 				t.Fatalf("dee after ann's delete = %s, want assigned", s)
 			}
-			p := product(t, db, "ENTERPRISEPACK")
+			p := dirtest.Product(t, db, "ENTERPRISEPACK")
 			if p.Assigned != 3 || p.Pending != 0 {
 				t.Fatalf("assigned %d pending %d, want 3 and 0", p.Assigned, p.Pending)
 			}
@@ -236,13 +221,13 @@ func TestSeats(t *testing.T) {
 			if err := db.DeleteUser(ctx, admin, "bob@contoso.com"); err != nil {
 				t.Fatal(err)
 			}
-			if p := product(t, db, "ENTERPRISEPACK"); p.Assigned != 3 {
+			if p := dirtest.Product(t, db, "ENTERPRISEPACK"); p.Assigned != 3 {
 				t.Fatalf("after delete assigned = %d, want 3", p.Assigned)
 			}
 			if err := db.RestoreUser(ctx, admin, "bob@contoso.com"); err != nil {
 				t.Fatal(err)
 			}
-			if p := product(t, db, "ENTERPRISEPACK"); p.Assigned != 4 {
+			if p := dirtest.Product(t, db, "ENTERPRISEPACK"); p.Assigned != 4 {
 				t.Fatalf("after restore assigned = %d, want 4", p.Assigned)
 			}
 		})
@@ -374,7 +359,7 @@ func TestSeatsConcurrent(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if p := product(t, db, "ENTERPRISEPACK"); p.Assigned != 7 || p.Pending != 33 {
+		if p := dirtest.Product(t, db, "ENTERPRISEPACK"); p.Assigned != 7 || p.Pending != 33 {
 			t.Fatalf("40 goroutines on 7 seats: assigned %d pending %d", p.Assigned, p.Pending)
 		}
 
@@ -397,7 +382,7 @@ func TestSeatsConcurrent(t *testing.T) {
 				t.Fatalf("helper process: %v", err)
 			}
 		}
-		if p := product(t, db, "ENTERPRISEPACK"); p.Assigned != 50 || p.Pending != 30 {
+		if p := dirtest.Product(t, db, "ENTERPRISEPACK"); p.Assigned != 50 || p.Pending != 30 {
 			t.Fatalf("two processes on the last 10 seats: assigned %d pending %d, want 50 and 30", p.Assigned, p.Pending)
 		}
 	})
@@ -465,7 +450,7 @@ func TestDeleteConcurrent(t *testing.T) {
 		if ok != 1 {
 			t.Fatalf("%d deletes succeeded, want 1", ok)
 		}
-		if p := product(t, db, "ENTERPRISEPACK"); p.Assigned != 1 {
+		if p := dirtest.Product(t, db, "ENTERPRISEPACK"); p.Assigned != 1 {
 			t.Fatalf("assigned = %d after one delete of two holders, want 1", p.Assigned)
 		}
 	})
