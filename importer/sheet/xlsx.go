@@ -220,7 +220,8 @@ const (
 
 // classifyFormat tells dates, General and scientific notation from the
 // other number formats, by built-in id or by the letters of a custom format
-// code outside its quoted text, escapes and [bracketed] parts.
+// code outside its quoted text, escapes and [bracketed] parts. Two kinds
+// of format that excelize renders wrongly are read as General too.
 func classifyFormat(id int, code string) formatKind {
 	if code == "" {
 		switch id {
@@ -254,6 +255,16 @@ func classifyFormat(id int, code string) formatKind {
 	c := strings.ToLower(b.String())
 	switch {
 	case strings.Contains(c, "e+") || strings.Contains(c, "e-"), c == "general":
+		return formatGeneral
+	case strings.Contains(code, "[<") || strings.Contains(code, "[>") || strings.Contains(code, "[="):
+		// A condition, as in the phone format
+		// [<=9999999]###-####;(###) ###-####: excelize ignores it and
+		// renders 4255550100 as 425555-0100. The number is the phone.
+		return formatGeneral
+	case strings.Trim(c, "; ") == "":
+		// Only text in quotes, as in LibreOffice's booleans
+		// "TRUE";"TRUE";"FALSE": excelize never uses a zero section and
+		// reads 0 as TRUE. 1 and 0 are read as the booleans they are.
 		return formatGeneral
 	case strings.ContainsAny(c, "yd"):
 		return formatDate

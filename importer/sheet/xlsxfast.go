@@ -67,7 +67,8 @@ const mainNamespace = "http://schemas.openxmlformats.org/spreadsheetml/2006/main
 
 // fastXLSXSource streams a worksheet's rows with xmlScanner.
 type fastXLSXSource struct {
-	name   string // the worksheet's
+	name   string         // the worksheet's
+	book   *excelize.File // its small parts, which render some cells
 	part   io.ReadCloser
 	rows   *sheetRows
 	number int
@@ -106,7 +107,6 @@ func openFastArchive(archive *zip.Reader, opts Options) (*fastXLSXSource, error)
 // openFastParts opens the workbook's worksheet, unpacking its parts
 // through budget.
 func openFastParts(archive *zip.Reader, opts Options, budget *unzipBudget) (*fastXLSXSource, error) {
-	limit := unzipLimit(opts)
 	parts, err := indexParts(archive.File)
 	if err != nil {
 		return nil, err
@@ -115,7 +115,18 @@ func openFastParts(archive *zip.Reader, opts Options, budget *unzipBudget) (*fas
 	if err != nil {
 		return nil, err
 	}
-	defer book.Close()
+	src, err := openFastSheet(parts, small, book, opts, budget)
+	if err != nil {
+		book.Close()
+		return nil, err
+	}
+	return src, nil
+}
+
+// openFastSheet opens the worksheet opts choose of book, whose small parts
+// are small; book renders the cells of some styles, and is closed with the
+// source.
+func openFastSheet(parts map[string]*zip.File, small map[string][]byte, book *excelize.File, opts Options, budget *unzipBudget) (*fastXLSXSource, error) {
 	name, err := chooseSheet(book.GetSheetList(), opts.Sheet)
 	if err != nil {
 		return nil, err
@@ -123,15 +134,15 @@ func openFastParts(archive *zip.Reader, opts Options, budget *unzipBudget) (*fas
 	if err := normalizeNumberFormats(book); err != nil {
 		return nil, noFastPath("styles: %v", err)
 	}
-	styles, err := newCellStyles(book)
-	if err != nil {
-		return nil, err
-	}
 	sheetPart, err := worksheetPart(parts, small, book, name)
 	if err != nil {
 		return nil, err
 	}
-	sst, err := readSharedStrings(parts, budget, xmlPartLimit(limit))
+	styles, err := newCellStyles(book)
+	if err != nil {
+		return nil, err
+	}
+	sst, err := readSharedStrings(parts, budget, xmlPartLimit(unzipLimit(opts)))
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +158,7 @@ func openFastParts(archive *zip.Reader, opts Options, budget *unzipBudget) (*fas
 	return &fastXLSXSource{
 		name: name,
 		part: rc,
+		book: book,
 		rows: &sheetRows{sc: sc, cells: cellRenderer{sst: sst, styles: styles}},
 	}, nil
 }
@@ -207,7 +219,13 @@ func (s *fastXLSXSource) warnings() []string {
 
 func (s *fastXLSXSource) sheet() string { return s.name }
 
-func (s *fastXLSXSource) close() error { return s.part.Close() }
+func (s *fastXLSXSource) close() error {
+	err := s.part.Close()
+	if cerr := s.book.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
 
 // indexParts names the zip's files as excelize does: backslashes read as
 // slashes, and the content types and shared strings parts found whatever
