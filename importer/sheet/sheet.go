@@ -7,6 +7,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -223,6 +224,10 @@ func (r *Reader) readHeader() error {
 // rows whose cells in our columns are all blank are skipped (their numbers
 // are not reused). It returns io.EOF after the last row.
 //
+// A row with a formula never calculated in one of our columns (a workbook
+// written by a program, not saved by a spreadsheet) is returned with its
+// Problem saying so, even when its other cells are blank.
+//
 // A row that cannot be read (broken quoting, a damaged worksheet) returns an
 // *importer.Error with code importer.EINVALID that names the row; Next may
 // be called again to go on with the rows after it.
@@ -243,10 +248,34 @@ func (r *Reader) Next() (importer.Row, error) {
 				}
 			}
 		}
+		if u, ok := r.src.(interface{ uncalculated() []int }); ok && len(u.uncalculated()) > 0 {
+			if p := r.uncalculatedProblem(u.uncalculated(), number); p != "" {
+				row.Problem = p
+				return row, nil
+			}
+		}
 		if !blank {
 			return row, nil
 		}
 	}
+}
+
+// uncalculatedProblem is the problem of row number whose cells at cells
+// hold a formula never calculated, when any of them is in our columns: the
+// cell reads as blank, which is not what the file says.
+func (r *Reader) uncalculatedProblem(cells []int, number int) string {
+	var names []string
+	for _, i := range cells {
+		for c, at := range r.index {
+			if at == i {
+				names = append(names, fmt.Sprintf("%s (cell %s%d)", importer.Column(c), columnLetters(i), number))
+			}
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return strings.Join(names, ", ") + ": holds a formula that was never calculated, so the file has no value for it: open the file in Excel or LibreOffice, save it, and import it again"
 }
 
 // Has reports whether the header had column c.

@@ -219,6 +219,12 @@ func (s *fastXLSXSource) warnings() []string {
 
 func (s *fastXLSXSource) sheet() string { return s.name }
 
+// uncalculated returns the indexes of the cells of the last row that hold
+// a formula with no value saved: a file written by a program that does not
+// calculate (a script, a library), never opened and saved in a
+// spreadsheet. The excelize reader cannot tell them from blank cells.
+func (s *fastXLSXSource) uncalculated() []int { return s.rows.uncalc }
+
 func (s *fastXLSXSource) close() error {
 	err := s.part.Close()
 	if cerr := s.book.Close(); err == nil {
