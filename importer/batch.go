@@ -17,18 +17,39 @@ const (
 	ActionUpdate = "update"
 )
 
+// Batch states (SPEC §10).
+const (
+	BatchPreview     = "preview"
+	BatchQueued      = "queued"
+	BatchRunning     = "running"
+	BatchInterrupted = "interrupted"
+	BatchHeld        = "held"
+	BatchDone        = "done"
+	BatchCancelled   = "cancelled"
+	BatchFailed      = "failed"
+)
+
+// Sources of a batch: which front end started it.
+const (
+	SourceCLI = "cli"
+	SourceWeb = "web"
+)
+
 // Batch is one import of one file.
 type Batch struct {
 	ID          string
-	File        string
+	File        string // the input's file name, as the admin knows it
 	SHA256      string
 	Mode        string
 	Options     string // the flags, for the record
+	Source      string // SourceCLI, SourceWeb or "feed:NAME"
 	ActingAdmin string
-	NoticePath  string // the credentials notice, once one was created
+	State       string
+	ResultsName string // file name of its results workbook in the output folder, once chosen
+	NoticeName  string // file name of its credentials notice in the output folder, once created
 	Started     time.Time
-	Owner       string    // "host:pid" of the process running it
-	Heartbeat   time.Time // when the owner last said it was alive
+	Owner       string    // the run holding the batch's lease; "" when none does
+	Heartbeat   time.Time // when the lease was last renewed
 }
 
 // PlannedLicense is one license a planned row asks for. Status is set when
@@ -46,8 +67,8 @@ type PlannedLicense struct {
 type Planned struct {
 	Row              int              `json:"row"`
 	Action           string           `json:"action"`
-	User             User             `json:"user"` // create: the new user; update: the user as it will be
-	Changed          []string         `json:"changed,omitempty"`
+	User             User             `json:"user"`               // create: the new user; update: the user as it will be
+	Changed          []string         `json:"changed,omitempty"`  // the changed columns' keys (Column.Key)
 	Licenses         []PlannedLicense `json:"licenses,omitempty"` // new assignments
 	Held             []LicenseResult  `json:"held,omitempty"`     // asked for and held already (update)
 	Disable          []PlannedLicense `json:"disable,omitempty"`  // held licenses whose disabled apps change (update)
@@ -97,13 +118,26 @@ type Directory interface {
 	// ResumableBatch returns the unfinished batch of a file with this
 	// SHA-256 and mode, or nil.
 	ResumableBatch(ctx context.Context, sha256, mode string) (*Batch, error)
+	// CreateBatch records a new running batch leased to b.Owner.
 	CreateBatch(ctx context.Context, b *Batch) error
-	// ClaimBatch makes owner the batch's owner if its owner is still
-	// oldOwner (so that of two processes resuming it, one wins).
-	ClaimBatch(ctx context.Context, batchID, oldOwner, owner string) (bool, error)
-	// Heartbeat records that the batch's owner is alive.
-	Heartbeat(ctx context.Context, batchID string) error
-	SetNoticePath(ctx context.Context, batchID, path string) error
+	// ClaimBatch gives the batch's lease to run, with actor as its acting
+	// admin, unless another run than dead ("": none known to have ended)
+	// holds a lease renewed since staleBefore.
+	ClaimBatch(ctx context.Context, batchID, run, actor, dead string, staleBefore time.Time) (bool, error)
+	// Heartbeat renews run's lease and reports whether run still holds it.
+	Heartbeat(ctx context.Context, batchID, run string) (bool, error)
+	// SetOutputNames records the file names of the batch's outputs ("":
+	// unchanged).
+	SetOutputNames(ctx context.Context, batchID, results, notice string) error
+	// StaleBatches returns the unfinished batches of the file name and mode
+	// with other bytes than sha256 and no live lease.
+	StaleBatches(ctx context.Context, file, mode, sha256 string, staleBefore time.Time) ([]Batch, error)
+	// CancelBatch fails the staged rows of a batch no live run holds with
+	// reason, gives back their seats, and cancels it.
+	CancelBatch(ctx context.Context, batchID, actor, reason string, staleBefore time.Time) (int, error)
+	// FailStaged fails the given staged rows with their messages and gives
+	// back their seats.
+	FailStaged(ctx context.Context, batchID string, messages map[int]string) error
 	// Journal calls fn for every journaled row in row order: plan is nil for
 	// a row that is done, the staged plan for one that is not.
 	Journal(ctx context.Context, batchID string, fn func(row int, plan *Planned) error) error
@@ -121,13 +155,17 @@ type Directory interface {
 	Provision(ctx context.Context, batchID, actor string, work []Work) ([]Result, error)
 	// Unnoticed calls fn for each user the batch created with a password
 	// that is not yet known to be in the credentials notice.
-	Unnoticed(ctx context.Context, batchID string, fn func(upn string, mustChange bool) error) error
-	MarkNoticed(ctx context.Context, batchID string) error
+	Unnoticed(ctx context.Context, batchID string, fn func(row int, upn string, mustChange bool) error) error
+	// MarkNoticed records that the passwords of these rows' users are on
+	// disk in the credentials notice.
+	MarkNoticed(ctx context.Context, batchID string, rows []int) error
 	SetPassword(ctx context.Context, actor, upn, hash string, mustChange bool) error
 	// Results calls fn with the result of every done row numbered from
 	// first to last (last 0: to the end), in row order.
 	Results(ctx context.Context, batchID string, first, last int, fn func(Result) error) error
-	// FinishBatch records the batch's end state ("finished" or
-	// "interrupted") and returns its counts.
-	FinishBatch(ctx context.Context, batchID, state string) (Counts, error)
+	// BatchCounts returns the outcome counts of the batch's done rows.
+	BatchCounts(ctx context.Context, batchID string) (Counts, error)
+	// FinishBatch records the end state (BatchDone or BatchInterrupted),
+	// with its counts, of a batch whose lease run holds, and frees the lease.
+	FinishBatch(ctx context.Context, batchID, run, state string) (Counts, error)
 }

@@ -12,6 +12,9 @@ type RowSource interface {
 	Has(c Column) bool
 	Header() []string
 	Warnings() []string
+	// SHA256 returns the hex SHA-256 of the whole file; it may be asked
+	// before the rows are read.
+	SHA256() (string, error)
 	Close() error
 }
 
@@ -29,13 +32,17 @@ type NoticeHeader struct {
 	BatchID      string
 	Time         time.Time
 	SignInURL    string
-	MustChange   bool
+	// MustChange is the batch's default (the --require-password-change
+	// flag). The notice's header line says what its lines say, not this
+	// value: "yes", "no", or "mixed" once lines differ.
+	MustChange bool
 }
 
 // Notice is the credentials notice (report.Notice): the one file that holds
 // passwords.
 type Notice interface {
-	Add(upn string, password Secret) error
+	// AddUser appends a user's line; it is on disk once Sync returns nil.
+	AddUser(upn string, password Secret, mustChange bool) error
 	Sync() error
 	Path() string
 	Close() error
@@ -43,18 +50,44 @@ type Notice interface {
 
 // Outputs make the files a batch writes; cmd wires them to package report.
 type Outputs struct {
-	Results      func(xlsxPath, csvPath string) (ResultWriter, error)
+	// Results creates the results writer of a batch of the input named
+	// base, in dir (SPEC §6): a resumed batch passes the name of its own
+	// workbook, which is rewritten; a dry run writes <base>.dry-run.xlsx,
+	// replacing the last one; any other batch takes, at once and for good,
+	// the first free name of <base>.results.xlsx, <base>.results.2.xlsx, …,
+	// so that no batch overwrites another's. With withCSV the CSV goes
+	// along under the same name. It returns the writer and the paths.
+	Results      func(dir, base, name string, dryRun, withCSV bool) (w ResultWriter, xlsx, csv string, err error)
 	CreateNotice func(dir, base string, h NoticeHeader) (Notice, error)
-	// OpenNotice reopens a notice for appending and returns the lower-cased
-	// user names it already holds.
-	OpenNotice func(path string) (Notice, map[string]bool, error)
+	// ReopenNotice reopens a resumed batch's notice at path for appending,
+	// with the lower-cased user names it holds, when that is safe (a
+	// regular file of this user, mode 0600, not a symlink); otherwise it
+	// creates the next free notice for dir and base, as CreateNotice does,
+	// and refused says why the old one was not used.
+	ReopenNotice func(path, dir, base string, h NoticeHeader) (n Notice, have map[string]bool, refused, err error)
+}
+
+func createResults(o *Options, base, name string) (ResultWriter, string, string, error) {
+	return o.Outputs.Results(o.OutDir, base, name, o.DryRun, o.ResultsCSV)
 }
 
 // Progress counts rows as a batch goes; cmd shows it. Safe for concurrent
 // use.
 type Progress struct {
-	done  atomic.Int64
-	total atomic.Int64 // -1 until the whole file has been read
+	done    atomic.Int64
+	total   atomic.Int64 // -1 until known
+	resumed atomic.Int64 // rows done before this run started
+}
+
+// Resumed returns how many of Done's rows an earlier run of the batch did.
+func (p *Progress) Resumed() int64 { return p.resumed.Load() }
+
+// resume says that n rows were done by an earlier run.
+func (p *Progress) resume(n int) {
+	if p != nil {
+		p.resumed.Store(int64(n))
+		p.done.Add(int64(n))
+	}
 }
 
 // NewProgress returns a Progress with an unknown total.
@@ -104,7 +137,17 @@ func (p *Planned) Result(o Outcome) Result {
 	for _, l := range p.Licenses {
 		r.Licenses = append(r.Licenses, LicenseResult{SKU: l.SKU, Status: l.Status})
 	}
-	r.LicenseStatus, r.Message = licenseStatus(r.Licenses, o)
+	var msg string
+	r.LicenseStatus, msg = licenseStatus(r.Licenses, o)
+	if o == Updated && len(p.Changed) > 0 {
+		// Say what changed, as the columns are named in the file's template.
+		r.Message = "Changed: " + strings.Join(p.ChangedNames(), ", ")
+		if msg != "" {
+			r.Message += "; " + msg
+		}
+		return r
+	}
+	r.Message = msg
 	return r
 }
 

@@ -154,6 +154,9 @@ func (p *planner) plan(r *Row, upnKey string, dupUPN, dupEmp int, existing *User
 		return result(Failed, validate.Message(denied))
 	}
 	if pl == nil {
+		if vu.DisplayName == "" {
+			vu.DisplayName = existing.DisplayName // the file gave none: show the directory's
+		}
 		jr := result(Unchanged, "")
 		jr.Result.Licenses = held(vu.Licenses, existing)
 		jr.Result.LicenseStatus, jr.Result.Message = licenseStatus(jr.Result.Licenses, Unchanged)
@@ -181,7 +184,7 @@ func (p *planner) create(row int, vu validate.User) *Planned {
 		ID: newUserID(), UserPrincipalName: vu.UPN, DisplayName: vu.DisplayName, FirstName: vu.FirstName,
 		LastName: vu.LastName, JobTitle: vu.JobTitle, Department: vu.Department, UsageLocation: vu.UsageLocation,
 		EmployeeID: vu.EmployeeID, AccountEnabled: !vu.BlockSignIn, MustChangePassword: vu.RequirePasswordChange,
-		Source: "import", OfficeNumber: vu.OfficeNumber, OfficePhone: vu.OfficePhone, MobilePhone: vu.MobilePhone,
+		Source: p.opts.Source, OfficeNumber: vu.OfficeNumber, OfficePhone: vu.OfficePhone, MobilePhone: vu.MobilePhone,
 		Fax: vu.Fax, AlternateEmail: vu.AlternateEmail, Address: vu.Address, City: vu.City, State: vu.State,
 		PostalCode: vu.PostalCode, Country: vu.Country,
 	}
@@ -289,7 +292,7 @@ func (p *planner) update(row int, vu validate.User, ex *User) (*Planned, []valid
 	}
 	names := make([]string, len(changed))
 	for i, c := range changed {
-		names[i] = c.String()
+		names[i] = c.Key()
 	}
 	return &Planned{
 		Row: row, Action: ActionUpdate, User: u, Changed: names, Licenses: p.licenses(newSKUs, vu.DisabledApps),

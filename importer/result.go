@@ -55,7 +55,8 @@ type Summary struct {
 	Failed           int
 	LicensesAssigned int
 	LicensesPending  int
-	Warnings         int
+	Warnings         int       // len(WarningLines)
+	WarningLines     []string  // every warning about the file, in the order found
 	Products         []Product // seats per product at the end
 }
 

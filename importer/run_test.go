@@ -22,6 +22,7 @@ import (
 	"userimport/importer/argon2id"
 	"userimport/importer/sheet"
 	"userimport/importer/sqldb"
+	"userimport/internal/dirtest"
 	"userimport/internal/pgtest"
 	"userimport/report"
 )
@@ -33,37 +34,8 @@ func TestMain(m *testing.M) {
 	os.Exit(pgtest.Main(m))
 }
 
-// eachDB runs fn on a fresh demo directory on SQLite and on PostgreSQL.
-func eachDB(t *testing.T, fn func(t *testing.T, url string, db *sqldb.DB)) {
-	t.Run("sqlite", func(t *testing.T) {
-		url := "sqlite:" + filepath.Join(t.TempDir(), "userimport.db")
-		fn(t, url, mustDemo(t, url))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		url := pgtest.URL(t)
-		fn(t, url, mustDemo(t, url))
-	})
-}
-
-func mustDemo(tb testing.TB, url string) *sqldb.DB {
-	tb.Helper()
-	ctx := context.Background()
-	db, err := sqldb.Open(ctx, url)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	d := importer.DemoTenant()
-	h, _ := argon2id.Hash("Adm1n-password", argon2id.InsecureTestParams())
-	if err := db.Init(ctx, sqldb.InitParams{Settings: d.Settings, Domains: d.Domains, Products: d.Products,
-		AdminUPN: "admin@contoso.com", AdminPasswordHash: h}); err != nil {
-		tb.Fatal(err)
-	}
-	return db
-}
-
 func admin(tb testing.TB, db *sqldb.DB) importer.User {
-	u, err := db.User(context.Background(), "admin@contoso.com")
+	u, err := db.User(context.Background(), dirtest.Admin)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -74,24 +46,11 @@ func admin(tb testing.TB, db *sqldb.DB) importer.User {
 // hashing.
 func options(tb testing.TB, db *sqldb.DB, path string) importer.Options {
 	return importer.Options{
-		Path: path, Mode: importer.ModeCreate, OutDir: filepath.Dir(path), Workers: 4,
+		FileName: filepath.Base(path), Mode: importer.ModeCreate, OutDir: filepath.Dir(path), Workers: 4,
 		RequirePasswordChange: true, Actor: admin(tb, db),
-		Open: func() (importer.RowSource, error) { return sheet.Open(path, sheet.Options{}) },
-		Hash: func(pw string) (string, error) { return argon2id.Hash(pw, argon2id.InsecureTestParams()) },
-		Outputs: importer.Outputs{
-			Results: func(x, c string) (importer.ResultWriter, error) { return report.CreateResults(x, c) },
-			CreateNotice: func(dir, base string, h importer.NoticeHeader) (importer.Notice, error) {
-				return report.CreateNotice(dir, base, report.NoticeHeader(h))
-			},
-			OpenNotice: func(path string) (importer.Notice, map[string]bool, error) {
-				n, es, err := report.OpenNotice(path)
-				have := map[string]bool{}
-				for _, e := range es {
-					have[strings.ToLower(e.UPN)] = true
-				}
-				return n, have, err
-			},
-		},
+		Open:    func() (importer.RowSource, error) { return sheet.Open(path, sheet.Options{}) },
+		Hasher:  argon2id.NewHasher(argon2id.InsecureTestParams(), 0),
+		Outputs: report.Outputs(),
 	}
 }
 
@@ -155,7 +114,7 @@ const header = "User Name,First Name,Last Name,Licenses,Usage Location,Job Title
 // TestSeatsInRowOrder: 12 rows ask for a product with 10 free seats, with
 // 8 workers finishing in any order: rows 1–10 get seats, 11 and 12 wait.
 func TestSeatsInRowOrder(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		path := writeCSV(t, t.TempDir(), "hires.csv", header, 12, func(i int) string {
 			return fmt.Sprintf("u%02d@contoso.com,User,N%d,SPB,US,Clerk", i, i)
@@ -225,11 +184,10 @@ func TestSeatsInRowOrder(t *testing.T) {
 // the middle of one, gets seats in row order across the chunks, on the
 // path without hashing and on the one with.
 func TestManyChunks(t *testing.T) {
-	defer importer.SetReadChunk(50)()
 	const rows, seats = 237, 120
 	for _, noPasswords := range []bool{true, false} {
 		t.Run(fmt.Sprintf("noPasswords=%v", noPasswords), func(t *testing.T) {
-			eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+			dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 				ctx := context.Background()
 				if err := db.SetSeats(ctx, "admin@contoso.com", "SPB", seats); err != nil {
 					t.Fatal(err)
@@ -239,6 +197,7 @@ func TestManyChunks(t *testing.T) {
 				})
 				o := options(t, db, path)
 				o.NoPasswords = noPasswords
+				o.ChunkSize = 50
 				rep, err := importer.Run(ctx, db, o)
 				if err != nil {
 					t.Fatalf("Run: %v", err)
@@ -283,7 +242,7 @@ func TestManyChunks(t *testing.T) {
 }
 
 func TestModes(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		dir := t.TempDir()
 		path := writeCSV(t, dir, "staff.csv", header, 3, func(i int) string {
@@ -356,7 +315,7 @@ func TestModes(t *testing.T) {
 // apps disabled in the licenses the user holds; the same file again is
 // Unchanged; a blank cell leaves them as they are.
 func TestUpsertDisabledApps(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		dir := t.TempDir()
 		const h = "User Name,First Name,Last Name,Licenses,Usage Location,Disabled Apps"
@@ -415,7 +374,7 @@ func TestUpsertDisabledApps(t *testing.T) {
 // PostgreSQL directory, each asking for more seats than are left.
 func TestConcurrentImports(t *testing.T) {
 	url := pgtest.URL(t)
-	db := mustDemo(t, url)
+	db := dirtest.Demo(t, url)
 	ctx := context.Background()
 	if err := db.SetSeats(ctx, "admin@contoso.com", "EXCHANGESTANDARD", 30); err != nil {
 		t.Fatal(err)
@@ -476,56 +435,52 @@ func helperImport() int {
 	return 0
 }
 
-// TestLiveBatchNotResumed: while another live process runs a file's batch,
-// a second import of the same file is refused instead of resuming it; once
-// that process is gone, the batch is resumed.
+// TestLiveBatchNotResumed: while another run holds a file's batch (its
+// lease renewed within 30 s), a second import of the same file is refused
+// instead of resuming it; once the lease is 30 s old, the batch is resumed
+// by the new run.
 func TestLiveBatchNotResumed(t *testing.T) {
 	ctx := context.Background()
-	db := mustDemo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
+	db := dirtest.Demo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
 	path := writeCSV(t, t.TempDir(), "live.csv", header, 3, func(i int) string {
 		return fmt.Sprintf("l%d@contoso.com,Live,N%d,,,", i, i)
 	})
 	data, _ := os.ReadFile(path)
 	sum := sha256.Sum256(data)
-	other := exec.Command("sleep", "60")
-	if err := other.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer other.Process.Kill()
-	host, _ := os.Hostname()
 	b := &importer.Batch{ID: "live-batch", File: "live.csv", SHA256: hex.EncodeToString(sum[:]), Mode: importer.ModeCreate,
-		ActingAdmin: "admin@contoso.com", Started: time.Now(), Owner: fmt.Sprintf("%s:%d", host, other.Process.Pid)}
+		Source: importer.SourceCLI, ActingAdmin: "admin@contoso.com", Started: time.Now(), Owner: "another-run"}
 	if err := db.CreateBatch(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	_, err := importer.Run(ctx, db, options(t, db, path))
-	if importer.ErrorCode(err) != importer.ECONFLICT || !strings.Contains(err.Error(), "another process") {
+	o := options(t, db, path)
+	o.Now = func() time.Time { return time.Now().Add(29 * time.Second) }
+	_, err := importer.Run(ctx, db, o)
+	if importer.ErrorCode(err) != importer.ECONFLICT || !strings.Contains(err.Error(), "being imported right now by another run") {
 		t.Fatalf("second import of a live batch: %v, want ECONFLICT", err)
 	}
-	other.Process.Kill()
-	other.Wait()
-	rep, err := importer.Run(ctx, db, options(t, db, path))
+	o.Now = func() time.Time { return time.Now().Add(31 * time.Second) }
+	rep, err := importer.Run(ctx, db, o)
 	if err != nil || !rep.Resumed || rep.Summary.Created != 3 {
-		t.Fatalf("after the owner died: resumed %v, %+v, %v", rep.Resumed, rep.Summary, err)
+		t.Fatalf("after the other run's lease expired: resumed %v, %+v, %v", rep.Resumed, rep.Summary, err)
 	}
 }
 
 // TestResumeWithoutNotice: an interrupted batch whose notice was then
 // deleted resumes, writing a new notice for the users still to come.
 func TestResumeWithoutNotice(t *testing.T) {
-	db := mustDemo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
+	db := dirtest.Demo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
 	path := writeCSV(t, t.TempDir(), "gone.csv", header, 40, func(i int) string {
 		return fmt.Sprintf("g%d@contoso.com,Gone,N%d,,,", i, i)
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	o := options(t, db, path)
 	var hashes atomic.Int32
-	o.Hash = func(pw string) (string, error) {
+	o.Hasher = importer.HashFunc(func(_ context.Context, pw string) (string, error) {
 		if hashes.Add(1) == 10 {
 			cancel()
 		}
 		return argon2id.Hash(pw, argon2id.InsecureTestParams())
-	}
+	})
 	rep, err := importer.Run(ctx, db, o)
 	if !errors.Is(err, context.Canceled) || rep.NoticePath == "" {
 		t.Fatalf("interrupted run: %v, notice %q", err, rep.NoticePath)
@@ -557,7 +512,7 @@ func TestResumeWithoutNotice(t *testing.T) {
 // user holds shows them, with their state, as every result row does.
 func TestUpsertShowsHeldLicenses(t *testing.T) {
 	ctx := context.Background()
-	db := mustDemo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
+	db := dirtest.Demo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
 	path := writeCSV(t, t.TempDir(), "held.csv", header, 2, func(i int) string {
 		return fmt.Sprintf("k%d@contoso.com,Kept,N%d,SPB,US,", i, i)
 	})

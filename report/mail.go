@@ -241,7 +241,7 @@ func senderDomain(notice []byte) string {
 			break // the header is over
 		}
 		var h NoticeHeader
-		_ = h.parseLine(line[1:])
+		_ = parseHeaderLine(&h, line[1:])
 		if h.SignInURL == "" {
 			continue
 		}

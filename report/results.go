@@ -3,18 +3,17 @@ package report
 import (
 	"archive/zip"
 	"bufio"
-	"crypto/rand"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/gocarina/gocsv"
 	"github.com/xuri/excelize/v2"
 
 	"userimport/importer"
@@ -59,6 +58,26 @@ func ResultsHeader() []string {
 // in the system's ANSI code page.
 const csvBOM = "\uFEFF"
 
+// resultRecord is a line of the results CSV, marshalled by gocsv. Its tags
+// are the Results sheet's header (ResultsHeader), in the same order.
+type resultRecord struct {
+	Row           int     `csv:"Row"`
+	UserName      csvText `csv:"User Name"`
+	DisplayName   csvText `csv:"Display Name"`
+	Outcome       csvText `csv:"Outcome"`
+	LicenseStatus csvText `csv:"License Status"`
+	Licenses      csvText `csv:"Licenses"`
+	Message       csvText `csv:"Message"`
+	UserID        csvText `csv:"User ID"`
+}
+
+// csvText is a CSV value that a spreadsheet must show as text: gocsv
+// writes it escaped (EscapeFormula).
+type csvText string
+
+// MarshalCSV implements gocsv.TypeMarshaller.
+func (t csvText) MarshalCSV() (string, error) { return EscapeFormula(string(t)), nil }
+
 // Results writes the result workbook, and optionally the results CSV, one row
 // at a time. Memory use does not grow with the number of rows: excelize's
 // StreamWriter spills the sheet to a temporary file (in os.TempDir, that is
@@ -67,43 +86,58 @@ const csvBOM = "\uFEFF"
 // A Results is not safe for concurrent use.
 type Results struct {
 	xlsxPath, csvPath string
+	dryRun            bool
+	now               func() time.Time
 	xlsxTmp, csvTmp   *os.File // under a hidden temporary name next to the final file
 
 	f      *excelize.File
 	sw     *excelize.StreamWriter
 	styles resultStyles
 
-	sheet     string // the Results sheet being written
-	sheetNo   int    // 1 for "Results", 2 for "Results 2", …
-	sheetRow  int    // last sheet row written (1 is the header)
-	sheetRows int    // data rows per sheet before spilling to the next one
-	lastRow   int    // last Result.Row written
-	vals      []any  // reused for every row
+	sheet     string            // the Results sheet being written
+	sheetNo   int               // 1 for "Results", 2 for "Results 2", …
+	sheetRow  int               // last sheet row written (1 is the header)
+	sheetRows int               // data rows per sheet before spilling to the next one
+	lastRow   int               // last Result.Row written
+	vals      []any             // reused for every row
+	dims      map[string]string // sheet name → its dimension, "A1:H9"
 
 	csvBuf *bufio.Writer
 	csv    *csv.Writer
-	rec    []string // reused for every row
+	rec    [1]resultRecord // reused for every row
 
 	err  error // first write error; the files are then unusable
 	done bool  // closed or aborted
 }
 
 // CreateResults starts the result workbook xlsxPath and, if csvPath is not
-// empty, the results CSV csvPath. Both are written under temporary names in
-// their directories and renamed into place by Close, so that a crash never
-// leaves a half-written file under the final name; an existing file is
-// replaced. The caller must call Close or Abort.
+// empty, the results CSV csvPath, of a real batch: it is
+// ResultFiles{XLSX: xlsxPath, CSV: csvPath}.Create().
+func CreateResults(xlsxPath, csvPath string) (*Results, error) {
+	return ResultFiles{XLSX: xlsxPath, CSV: csvPath}.Create()
+}
+
+// Create starts the result workbook f.XLSX and, if f.CSV is not empty, the
+// results CSV f.CSV. Both are written under hidden temporary names in their
+// directories (".<name>.<random>.tmp", mode 0644 before the umask) and
+// renamed into place by Close, so that a crash never leaves a half-written
+// file under the final name; an existing file (ReserveResults' empty one, a
+// resumed batch's own, the last dry run's) is replaced. Temporary files of
+// the same names that a killed writer left are removed first. The caller
+// must call Close or Abort.
 //
 // The workbook's first sheet is Results; a batch with more rows than a sheet
 // holds (1,048,575 under the header) continues on sheets "Results 2",
 // "Results 3", … each with its own header. The CSV has no such limit.
-func CreateResults(xlsxPath, csvPath string) (*Results, error) {
+func (f ResultFiles) Create() (*Results, error) {
 	w := &Results{
-		xlsxPath:  xlsxPath,
-		csvPath:   csvPath,
+		xlsxPath:  f.XLSX,
+		csvPath:   f.CSV,
+		dryRun:    f.DryRun,
+		now:       f.Now,
 		sheetRows: excelize.TotalRows - 1,
 		vals:      make([]any, len(resultColumns)),
-		rec:       make([]string, len(resultColumns)),
+		dims:      map[string]string{},
 	}
 	if err := w.create(); err != nil {
 		w.Abort()
@@ -126,7 +160,9 @@ func (w *Results) create() error {
 		// Lines end in LF, not RFC 4180's CRLF: encoding/csv's UseCRLF
 		// would drop a lone CR inside a value. Excel reads either.
 		_, _ = w.csvBuf.WriteString(csvBOM)
-		if err := w.csv.Write(ResultsHeader()); err != nil {
+		// gocsv writes the header from the struct's tags. Its settings are
+		// global, so it is handed our own csv.Writer rather than making one.
+		if err := gocsv.MarshalCSV(w.rec[:0], w.csv); err != nil {
 			return fmt.Errorf("write results CSV: %w", err)
 		}
 	}
@@ -190,6 +226,7 @@ func (w *Results) finishSheet() error {
 	if err := w.f.AutoFilter(w.sheet, ref, nil); err != nil {
 		return err
 	}
+	w.dims[w.sheet] = ref
 	return w.sw.Flush()
 }
 
@@ -226,6 +263,9 @@ func (w *Results) write(r importer.Result) error {
 	}
 	w.lastRow = r.Row
 	licenses := FormatLicenses(r.Licenses)
+	if w.dryRun && r.Outcome == importer.Created {
+		r.UserID = "" // the ID of a user who will never exist
+	}
 
 	if w.sheetRow-1 >= w.sheetRows {
 		if err := w.finishSheet(); err != nil {
@@ -250,16 +290,14 @@ func (w *Results) write(r importer.Result) error {
 	}
 
 	if w.csv != nil {
-		rec := w.rec
-		rec[0] = strconv.Itoa(r.Row)
-		rec[1] = EscapeFormula(r.UserName)
-		rec[2] = EscapeFormula(r.DisplayName)
-		rec[3] = EscapeFormula(string(r.Outcome))
-		rec[4] = EscapeFormula(r.LicenseStatus)
-		rec[5] = EscapeFormula(licenses)
-		rec[6] = EscapeFormula(r.Message)
-		rec[7] = EscapeFormula(r.UserID)
-		if err := w.csv.Write(rec); err != nil {
+		w.rec[0] = resultRecord{
+			Row: r.Row, UserName: csvText(r.UserName), DisplayName: csvText(r.DisplayName),
+			Outcome: csvText(r.Outcome), LicenseStatus: csvText(r.LicenseStatus), Licenses: csvText(licenses),
+			Message: csvText(r.Message), UserID: csvText(r.UserID),
+		}
+		// gocsv flushes the csv.Writer into csvBuf after each call; csvBuf
+		// still writes to the file in 64 KiB blocks.
+		if err := gocsv.MarshalCSVWithoutHeaders(w.rec[:], w.csv); err != nil {
 			return fmt.Errorf("write results CSV: %w", err)
 		}
 	}
@@ -311,12 +349,21 @@ func (w *Results) close(s importer.Summary) error {
 	if err := w.writeSummary(s); err != nil {
 		return fmt.Errorf("write result workbook: %w", err)
 	}
-	if err := w.saveWorkbook(); err != nil {
+	modified := s.Finished
+	if modified.IsZero() && w.now != nil {
+		modified = w.now()
+	} else if modified.IsZero() {
+		modified = time.Now()
+	}
+	if err := w.saveWorkbook(modified); err != nil {
 		return fmt.Errorf("write result workbook: %w", err)
 	}
 	if w.csv != nil {
 		w.csv.Flush()
 		err := w.csv.Error()
+		if err == nil {
+			err = w.csvBuf.Flush()
+		}
 		if err == nil {
 			err = commit(w.csvTmp, w.csvPath)
 		}
@@ -331,12 +378,23 @@ func (w *Results) close(s importer.Summary) error {
 // saveWorkbook zips the workbook into its temporary file and renames it into
 // place. excelize's WriteTo assembles the whole zip in a bytes.Buffer; the
 // zip writer given to SetZipWriter ignores that buffer and writes to the
-// file instead, so the workbook never sits in memory.
-func (w *Results) saveWorkbook() error {
+// file instead, so the workbook never sits in memory. Its entries are dated
+// modified, and each sheet declares its real dimension.
+func (w *Results) saveWorkbook(modified time.Time) error {
 	buf := bufio.NewWriterSize(w.xlsxTmp, 256<<10)
-	w.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(buf) })
+	dims := map[string]string{}
+	for id, name := range w.f.GetSheetMap() {
+		if ref, ok := w.dims[name]; ok {
+			dims["xl/worksheets/sheet"+strconv.Itoa(id)+".xml"] = ref
+		}
+	}
+	zw := &workbookZip{Writer: zip.NewWriter(buf), modified: modified, dims: dims}
+	w.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zw })
 	if _, err := w.f.WriteTo(io.Discard); err != nil {
 		return err
+	}
+	if zw.err != nil { // excelize ignores some errors of its writers
+		return zw.err
 	}
 	if err := buf.Flush(); err != nil {
 		return err
@@ -382,6 +440,7 @@ func (w *Results) writeSummary(s importer.Summary) error {
 		return err
 	}
 	row := 1
+	defer func() { w.dims[SummarySheet] = "A1:B" + strconv.Itoa(row-1) }()
 	add := func(item string, value any) error {
 		if str, ok := value.(string); ok {
 			value = textCell(str)
@@ -397,6 +456,12 @@ func (w *Results) writeSummary(s importer.Summary) error {
 		return err
 	}
 	row++
+	s.DryRun = s.DryRun || w.dryRun
+	if s.DryRun {
+		if err := add(DryRunItem, "This workbook shows what the import would do; no user or license was changed."); err != nil {
+			return err
+		}
+	}
 	for _, it := range summaryItems(s) {
 		if err := add(it.item, it.value); err != nil {
 			return err
@@ -404,6 +469,9 @@ func (w *Results) writeSummary(s importer.Summary) error {
 	}
 	return sw.Flush()
 }
+
+// DryRunItem is the first Item of a dry run's Summary sheet.
+const DryRunItem = "Dry run — nothing was changed"
 
 type summaryItem struct {
 	item  string
@@ -558,20 +626,13 @@ func (s resultStyles) cell(v string) any {
 	return excelize.Cell{StyleID: id, Value: EscapeFormula(v)}
 }
 
-// createTemp creates a hidden temporary file next to final, with mode 0666
-// before the umask, as the final file would have been created.
-// (os.CreateTemp would make it 0600, and the rename would keep that.)
+// createTemp creates a hidden temporary file next to final, with mode 0644
+// before the umask, the mode the final file gets, since a rename keeps it.
+// It first removes the temporary files of final that killed writers left.
 func createTemp(final string) (*os.File, error) {
 	dir, name := filepath.Split(final)
-	for range 100 {
-		tmp := filepath.Join(dir, "."+name+"."+rand.Text()[:10]+".tmp")
-		f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		return f, err
-	}
-	return nil, fmt.Errorf("create temporary file for %s: too many attempts", final)
+	removeStaleTemps(dir, "."+name+".")
+	return createTempFile(dir, "."+name, 0, outputMode)
 }
 
 // commit makes tmp durable and renames it to final. On failure tmp is
@@ -590,16 +651,4 @@ func commit(tmp *os.File, final string) error {
 	}
 	syncDir(filepath.Dir(final))
 	return nil
-}
-
-// syncDir makes a rename or a new file in dir durable. It is best effort:
-// some file systems cannot sync a directory, and the data itself is
-// already synced.
-func syncDir(dir string) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	_ = d.Sync()
-	_ = d.Close()
 }

@@ -274,7 +274,13 @@ func TestResults_NoRows(t *testing.T) {
 	s := sampleSummary()
 	s.Finished = time.Time{} // interrupted
 	s.Products = nil
-	writeResults(t, xlsx, "", nil, s)
+	w, err := ResultFiles{XLSX: xlsx, Now: func() time.Time { return s.Started.Add(time.Hour) }}.Create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(s); err != nil {
+		t.Fatal(err)
+	}
 	golden(t, "testdata/empty.xlsx.golden", dumpWorkbook(t, xlsx))
 }
 
@@ -359,7 +365,8 @@ func dumpWorkbook(t testing.TB, path string) []byte {
 	for _, dn := range f.GetDefinedName() {
 		fmt.Fprintf(&b, "defined name: %s scope=%s refers to %s\n", dn.Name, dn.Scope, dn.RefersTo)
 	}
-	filters := autoFilters(t, path)
+	fmt.Fprintf(&b, "zip entries dated: %s\n", strings.Join(zipDates(t, path), ", "))
+	filters, dims := autoFilters(t, path), dimensions(t, path)
 	for i, sheet := range f.GetSheetList() {
 		fmt.Fprintf(&b, "\n== %s\n", sheet)
 		p, err := f.GetPanes(sheet)
@@ -372,6 +379,7 @@ func dumpWorkbook(t testing.TB, path string) []byte {
 		if ref, ok := filters[fmt.Sprintf("xl/worksheets/sheet%d.xml", i+1)]; ok {
 			fmt.Fprintf(&b, "autofilter: %s\n", ref)
 		}
+		fmt.Fprintf(&b, "dimension: %s\n", dims[fmt.Sprintf("xl/worksheets/sheet%d.xml", i+1)])
 		var widths []string
 		for col := 1; col <= 8; col++ {
 			name, _ := excelize.ColumnNumberToName(col)
@@ -466,13 +474,43 @@ func cellTypeName(t excelize.CellType) string {
 // autoFilters maps each worksheet part of the zip to its autoFilter range;
 // excelize reads it back from no API.
 func autoFilters(t testing.TB, path string) map[string]string {
+	return worksheetAttr(t, path, regexp.MustCompile(`<autoFilter ref="([^"]+)"`))
+}
+
+// dimensions maps each worksheet part of the zip to the range its
+// <dimension> element declares, which readers in read-only mode trust.
+func dimensions(t testing.TB, path string) map[string]string {
+	return worksheetAttr(t, path, regexp.MustCompile(`<dimension ref="([^"]+)"`))
+}
+
+// zipDates lists the distinct modification times of the zip's entries.
+func zipDates(t testing.TB, path string) []string {
 	t.Helper()
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer zr.Close()
-	re := regexp.MustCompile(`<autoFilter ref="([^"]+)"`)
+	seen := map[string]bool{}
+	var out []string
+	for _, zf := range zr.File {
+		d := zf.Modified.UTC().Format(time.RFC3339)
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func worksheetAttr(t testing.TB, path string, re *regexp.Regexp) map[string]string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
 	out := map[string]string{}
 	for _, zf := range zr.File {
 		if !strings.HasPrefix(zf.Name, "xl/worksheets/") {

@@ -12,7 +12,7 @@ import (
 	"userimport/importer"
 	"userimport/importer/argon2id"
 	"userimport/importer/sheet"
-	"userimport/importer/sqldb"
+	"userimport/internal/dirtest"
 	"userimport/report"
 )
 
@@ -42,28 +42,14 @@ func TestSamplesImport(t *testing.T) {
 		t.Run(tt.file, func(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
-			db, err := sqldb.Open(ctx, "sqlite:"+filepath.Join(dir, "userimport.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			d := importer.DemoTenant()
-			if err := db.Init(ctx, sqldb.InitParams{Settings: d.Settings, Domains: d.Domains, Products: d.Products,
-				AdminUPN: "admin@contoso.com", AdminPasswordHash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaA"}); err != nil {
-				t.Fatal(err)
-			}
-			actor, _ := db.User(ctx, "admin@contoso.com")
+			db := dirtest.Demo(t, "sqlite:"+filepath.Join(dir, "userimport.db"))
+			actor, _ := db.User(ctx, dirtest.Admin)
 			path := filepath.Join(".", tt.file)
 			rep, err := importer.Run(ctx, db, importer.Options{
-				Path: path, Mode: importer.ModeCreate, OutDir: dir, RequirePasswordChange: true, Actor: actor,
-				Open: func() (importer.RowSource, error) { return sheet.Open(path, sheet.Options{}) },
-				Hash: func(pw string) (string, error) { return argon2id.Hash(pw, argon2id.InsecureTestParams()) },
-				Outputs: importer.Outputs{
-					Results: func(x, c string) (importer.ResultWriter, error) { return report.CreateResults(x, c) },
-					CreateNotice: func(dir, base string, h importer.NoticeHeader) (importer.Notice, error) {
-						return report.CreateNotice(dir, base, report.NoticeHeader(h))
-					},
-				},
+				FileName: filepath.Base(path), Mode: importer.ModeCreate, OutDir: dir, RequirePasswordChange: true, Actor: actor,
+				Open:    func() (importer.RowSource, error) { return sheet.Open(path, sheet.Options{}) },
+				Hasher:  argon2id.NewHasher(argon2id.InsecureTestParams(), 0),
+				Outputs: report.Outputs(),
 			})
 			var failed *importer.RowsFailedError
 			if err != nil && !(errors.As(err, &failed) && len(tt.failed) > 0) {

@@ -607,7 +607,12 @@ func TestImport(t *testing.T) {
 			if l := lastLine(r.stdout); !strings.Contains(l, "0 created") || !strings.Contains(l, "5 failed") {
 				t.Errorf("last line %q, want 0 created and 5 failed", l)
 			}
-			rows := resultRows(t, "users.results.xlsx")
+			// A second batch of the file never overwrites the first's results.
+			if l := lastLine(r.stdout); !strings.Contains(l, "results users.results.2.xlsx") {
+				t.Errorf("last line %q, want results in users.results.2.xlsx", l)
+			}
+			checkOutcomes(t, resultRows(t, "users.results.xlsx"), "Created", "Failed", "Created", "Failed", "Created")
+			rows := resultRows(t, "users.results.2.xlsx")
 			checkOutcomes(t, rows, "Failed", "Failed", "Failed", "Failed", "Failed")
 			for _, i := range []int{0, 2, 4} {
 				if !strings.Contains(rows[i][6], "already exists") {
@@ -623,7 +628,7 @@ func TestImport(t *testing.T) {
 			if l := lastLine(r.stdout); !strings.Contains(l, "3 unchanged") || !strings.Contains(l, "2 failed") {
 				t.Errorf("last line %q, want 3 unchanged and 2 failed", l)
 			}
-			checkOutcomes(t, resultRows(t, "users.results.xlsx"), "Unchanged", "Failed", "Unchanged", "Failed", "Unchanged")
+			checkOutcomes(t, resultRows(t, "users.results.3.xlsx"), "Unchanged", "Failed", "Unchanged", "Failed", "Unchanged")
 		})
 		if got, want := listUPNs(t, db, "--all"), append([]string{admin}, goodUPNs...); !slices.Equal(got, sorted(want)) {
 			t.Errorf("users %v, want %v", got, sorted(want))
@@ -640,7 +645,13 @@ func TestImportDryRun(t *testing.T) {
 		if l := lastLine(r.stdout); !strings.Contains(l, "dry run") || !strings.Contains(l, "3 created") || !strings.Contains(l, "2 failed") {
 			t.Errorf("last line %q, want a dry run with 3 created and 2 failed", l)
 		}
-		checkOutcomes(t, resultRows(t, "users.results.xlsx"), "Created", "Failed", "Created", "Failed", "Created")
+		if l := lastLine(r.stdout); !strings.Contains(l, "results users.dry-run.xlsx") {
+			t.Errorf("last line %q, want results in users.dry-run.xlsx", l)
+		}
+		checkOutcomes(t, resultRows(t, "users.dry-run.xlsx"), "Created", "Failed", "Created", "Failed", "Created")
+		if _, err := os.Stat("users.results.xlsx"); err == nil {
+			t.Error("a dry run wrote users.results.xlsx")
+		}
 		if got := listUPNs(t, db, "--all"); !slices.Equal(got, []string{admin}) {
 			t.Errorf("users after a dry run: %v, want only %s", got, admin)
 		}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"userimport/importer/sqldb"
+	"userimport/internal/dirtest"
 	"userimport/internal/pgtest"
 )
 
@@ -48,21 +50,18 @@ func mustRun(t *testing.T, want int, db, stdin string, args ...string) result {
 	return r
 }
 
-// eachDB runs fn as subtests "sqlite" and "postgres", each on a fresh, empty
-// database and in its own temporary working directory, which is also where
-// the SQLite file lives. The PostgreSQL one skips (or fails, when
-// USERIMPORT_TEST_POSTGRES=require) without a local PostgreSQL.
+// eachDB runs fn as subtests "sqlite" and "postgres" (dirtest.EachURL),
+// each on a fresh, empty database and in its own temporary working
+// directory, which is also where the SQLite file lives.
 func eachDB(t *testing.T, fn func(t *testing.T, db string)) {
 	t.Helper()
 	clearEnv(t)
-	t.Run("sqlite", func(t *testing.T) {
+	dirtest.EachURL(t, func(t *testing.T, db string) {
 		dir := t.TempDir()
+		if path := sqldb.SQLitePath(db); path != "" {
+			dir = filepath.Dir(path)
+		}
 		t.Chdir(dir)
-		fn(t, "sqlite:"+filepath.Join(dir, "userimport.db"))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		db := pgtest.URL(t)
-		t.Chdir(t.TempDir())
 		fn(t, db)
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"golang.org/x/term"
 
+	"userimport/importer"
 	"userimport/report"
 )
 
@@ -27,11 +28,12 @@ type globals struct {
 	stdout, stderr io.Writer
 	stdinLines     *bufio.Reader
 
-	log *zap.Logger
+	log    *zap.Logger
+	hasher importer.Hasher // the process's one password hasher
 }
 
 func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
-	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, hasher: newHasher()}
 	root := &cobra.Command{
 		Use:           "userimport",
 		Short:         "Add many users to the directory at once, with licenses, from a CSV or XLSX file",

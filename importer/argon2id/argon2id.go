@@ -4,11 +4,13 @@
 package argon2id
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -79,3 +81,37 @@ func Verify(password, hash string) (bool, error) {
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
+
+// Hasher hashes passwords for a whole process: at most its limit of hashes
+// run at once, however many batches hash through it, so that one process
+// never runs more argon2id hashes than it has cores (each takes 19 MiB and
+// a core for tens of milliseconds). Safe for concurrent use.
+type Hasher struct {
+	params Params
+	slots  chan struct{}
+	hash   func(password string, p Params) (string, error) // Hash; tests watch it
+}
+
+// NewHasher returns a Hasher with parameters p that runs at most limit
+// hashes at once; limit 0 means one per CPU.
+func NewHasher(p Params, limit int) *Hasher {
+	if limit <= 0 {
+		limit = runtime.NumCPU()
+	}
+	return &Hasher{params: p, slots: make(chan struct{}, limit), hash: Hash}
+}
+
+// Hash waits for a free slot (or ctx's end, returning its error) and
+// returns the PHC string of password.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	select {
+	case h.slots <- struct{}{}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	defer func() { <-h.slots }()
+	return h.hash(password, h.params)
+}
+
+// Limit returns how many hashes run at once at most.
+func (h *Hasher) Limit() int { return cap(h.slots) }

@@ -1,7 +1,11 @@
 package argon2id
 
 import (
+	"context"
+	"errors"
 	"regexp"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -54,4 +58,40 @@ func BenchmarkHash(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(time.Since(start).Milliseconds())/float64(b.N), "ms/hash")
+}
+
+// TestHasherLimit: however many goroutines hash through one Hasher, no more
+// than its limit of hashes run at once, and a waiting caller whose context
+// ends gets its error.
+func TestHasherLimit(t *testing.T) {
+	h := NewHasher(InsecureTestParams(), 2)
+	var running, most atomic.Int32
+	release := make(chan struct{})
+	entered := make(chan struct{}, 8)
+	h.hash = func(pw string, p Params) (string, error) {
+		n := running.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		entered <- struct{}{}
+		<-release
+		running.Add(-1)
+		return Hash(pw, p)
+	}
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Add(1)
+		go func() { defer wg.Done(); h.Hash(context.Background(), "pw") }()
+	}
+	<-entered
+	<-entered // the limit's worth are in; the other four wait for a slot
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := h.Hash(ctx, "pw"); !errors.Is(err, context.Canceled) {
+		t.Errorf("a waiting Hash with its context ended: %v, want context.Canceled", err)
+	}
+	close(release)
+	wg.Wait()
+	if m := most.Load(); m != 2 {
+		t.Errorf("%d hashes ran at once, want at most (and here exactly) the limit of 2", m)
+	}
 }

@@ -122,6 +122,9 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 				return nil, importer.Errorf(importer.EINVALID, "--db: folder %q does not exist", dir)
 			}
 		}
+		if err := createPrivate(dsn); err != nil {
+			return nil, err
+		}
 		// _txlock=immediate takes the write lock at BEGIN, so two writers
 		// queue on the busy timeout instead of failing to upgrade a read lock.
 		q := "?_txlock=immediate&_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)" +
@@ -147,6 +150,31 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// createPrivate creates the SQLite database file at path, if there is
+// none, with mode 0600 whatever the umask: it holds password hashes. SQLite
+// gives the -wal, -shm and -journal files it creates beside it the
+// database file's mode. An existing file keeps its mode.
+func createPrivate(path string) error {
+	if path == ":memory:" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return importer.Errorf(importer.EINVALID, "--db: cannot create %s: %v", path, err)
+	}
+	err = f.Chmod(0o600) // the umask may have taken the owner's bits too
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	return nil
 }
 
 func (d *DB) migrate(ctx context.Context) error {
@@ -230,6 +258,14 @@ func (d *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 func (d *DB) forUpdate() string {
 	if d.dialect == Postgres {
 		return " FOR NO KEY UPDATE"
+	}
+	return ""
+}
+
+// forUpdateOf is forUpdate for the rows of the query's table alias only.
+func (d *DB) forUpdateOf(alias string) string {
+	if d.dialect == Postgres {
+		return " FOR NO KEY UPDATE OF " + alias
 	}
 	return ""
 }

@@ -2,18 +2,23 @@ package sqldb_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"userimport/importer"
 	"userimport/importer/sqldb"
+	"userimport/internal/dirtest"
 	"userimport/internal/pgtest"
 )
 
@@ -24,32 +29,7 @@ func TestMain(m *testing.M) {
 	os.Exit(pgtest.Main(m))
 }
 
-// eachDB runs fn as subtests "sqlite" and "postgres", each on a fresh,
-// empty database. The PostgreSQL one skips (or fails, when
-// USERIMPORT_TEST_POSTGRES=require) without a local PostgreSQL.
-func eachDB(t *testing.T, fn func(t *testing.T, url string, db *sqldb.DB)) {
-	t.Run("sqlite", func(t *testing.T) {
-		url := "sqlite:" + filepath.Join(t.TempDir(), "userimport.db")
-		fn(t, url, MustOpen(t, url))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		url := pgtest.URL(t)
-		fn(t, url, MustOpen(t, url))
-	})
-}
-
-// MustOpen opens the database at url, closing it when the test ends.
-func MustOpen(tb testing.TB, url string) *sqldb.DB {
-	tb.Helper()
-	db, err := sqldb.Open(context.Background(), url)
-	if err != nil {
-		tb.Fatalf("open %s: %v", url, err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
-
-const admin = "admin@contoso.com"
+const admin = dirtest.Admin
 
 // mustInit makes the demo-like directory: contoso.com verified, one
 // product E3 with the given seats.
@@ -67,15 +47,11 @@ func mustInit(tb testing.TB, db *sqldb.DB, seats int) {
 	}
 }
 
+// addUser creates alias@contoso.com asking for a seat of each of skus,
+// through the real path (Stage and Provision).
 func addUser(tb testing.TB, db *sqldb.DB, alias string, skus ...string) {
 	tb.Helper()
-	u := sqldb.NewUser{User: importer.User{UserPrincipalName: alias + "@contoso.com", DisplayName: alias}}
-	for _, s := range skus {
-		u.Requests = append(u.Requests, sqldb.LicenseRequest{SKU: s})
-	}
-	if _, err := db.AddUser(context.Background(), admin, u); err != nil {
-		tb.Fatalf("add %s: %v", alias, err)
-	}
+	dirtest.MustProvision(tb, db, admin, dirtest.NewUser(alias+"@contoso.com", skus...))
 }
 
 func product(tb testing.TB, db *sqldb.DB, sku string) importer.Product {
@@ -108,7 +84,7 @@ func licenseStatus(tb testing.TB, db *sqldb.DB, upn, sku string) string {
 }
 
 func TestInit(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		t.Run("ErrUninitialized", func(t *testing.T) {
 			ok, err := db.Initialized(ctx)
@@ -150,7 +126,7 @@ func TestInit(t *testing.T) {
 			}
 		})
 		t.Run("ReopenKeepsData", func(t *testing.T) {
-			db2 := MustOpen(t, url)
+			db2 := dirtest.Open(t, url)
 			if ok, err := db2.Initialized(ctx); err != nil || !ok {
 				t.Fatalf("reopened: Initialized = %v, %v", ok, err)
 			}
@@ -159,7 +135,7 @@ func TestInit(t *testing.T) {
 }
 
 func TestDomains(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		mustInit(t, db, 1)
 		if err := db.AddDomain(ctx, admin, importer.Domain{Name: "Fabrikam.com"}); err != nil {
@@ -188,7 +164,7 @@ func TestDomains(t *testing.T) {
 }
 
 func TestSeats(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		mustInit(t, db, 2)
 		for _, a := range []string{"ann", "bob", "cid", "dee"} {
@@ -282,27 +258,36 @@ func TestSeats(t *testing.T) {
 }
 
 func TestUsersAndRoles(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		mustInit(t, db, 1)
 		addUser(t, db, "Zoë.Adams")
-		t.Run("ErrDuplicateUPNCaseIgnored", func(t *testing.T) {
-			_, err := db.AddUser(ctx, admin, sqldb.NewUser{User: importer.User{UserPrincipalName: "zoë.adams@CONTOSO.com"}})
-			if importer.ErrorCode(err) != importer.ECONFLICT {
-				t.Fatalf("duplicate UPN = %v, want ECONFLICT", err)
-			}
-		})
-		t.Run("ErrDuplicateEmployeeID", func(t *testing.T) {
-			mk := func(a string) error {
-				_, err := db.AddUser(ctx, admin, sqldb.NewUser{User: importer.User{UserPrincipalName: a + "@contoso.com", EmployeeID: "E-1"}})
-				return err
-			}
-			if err := mk("e1"); err != nil {
+		// The plan step finds taken user names and employee IDs; a user
+		// created meanwhile by another import is refused by the database,
+		// and only its row fails.
+		failsTaken := func(t *testing.T, p *importer.Planned) {
+			t.Helper()
+			rs, err := dirtest.Provision(ctx, db, admin, p, dirtest.NewUser("fine-"+p.User.DisplayName+"@contoso.com"))
+			if err != nil {
 				t.Fatal(err)
 			}
-			if err := mk("e2"); importer.ErrorCode(err) != importer.ECONFLICT {
-				t.Fatalf("duplicate employee ID = %v", err)
+			if rs[0].Outcome != importer.Failed || !strings.Contains(rs[0].Message, "already taken") {
+				t.Errorf("row 1 = %+v, want Failed: already taken", rs[0])
 			}
+			if rs[1].Outcome != importer.Created {
+				t.Errorf("row 2 = %+v, want Created", rs[1])
+			}
+		}
+		t.Run("ErrDuplicateUPNCaseIgnored", func(t *testing.T) {
+			failsTaken(t, dirtest.NewUser("zoë.adams@CONTOSO.com"))
+		})
+		t.Run("ErrDuplicateEmployeeID", func(t *testing.T) {
+			e1 := dirtest.NewUser("e1@contoso.com")
+			e1.User.EmployeeID = "E-1"
+			dirtest.MustProvision(t, db, admin, e1)
+			e2 := dirtest.NewUser("e2@contoso.com")
+			e2.User.EmployeeID = "e-1"
+			failsTaken(t, e2)
 		})
 		t.Run("Roles", func(t *testing.T) {
 			if err := db.AssignRole(ctx, admin, "zoë.adams@contoso.com", importer.UserAdmin); err != nil {
@@ -343,7 +328,11 @@ func TestUsersAndRoles(t *testing.T) {
 					t.Errorf("audit entry %+v names no actor", e)
 				}
 			}
-			want := "[init user create user create role assign role remove user set-password]"
+			// Four batches: Zoë; a taken name and a fine one; e1; a taken
+			// employee ID and a fine one. The rows that failed changed
+			// nothing and are not in the log.
+			batch := "import start user create import done "
+			want := "[init " + strings.Repeat(batch, 4) + "role assign role remove user set-password]"
 			if fmt.Sprint(actions) != want {
 				t.Fatalf("audit actions = %v, want %s", actions, want)
 			}
@@ -365,7 +354,7 @@ func TestUsersAndRoles(t *testing.T) {
 // TestSeatsConcurrent has many goroutines, and then two processes, take the
 // last seats at once: never more assigned than seats.
 func TestSeatsConcurrent(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		mustInit(t, db, 7)
 		var wg sync.WaitGroup
@@ -374,10 +363,7 @@ func TestSeatsConcurrent(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := db.AddUser(ctx, admin, sqldb.NewUser{
-					User:     importer.User{UserPrincipalName: fmt.Sprintf("g%d@contoso.com", i)},
-					Requests: []sqldb.LicenseRequest{{SKU: "ENTERPRISEPACK"}},
-				})
+				_, err := dirtest.Provision(ctx, db, admin, dirtest.NewUser(fmt.Sprintf("g%d@contoso.com", i), "ENTERPRISEPACK"))
 				errs <- err
 			}()
 		}
@@ -434,10 +420,8 @@ func helperProcess() int {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := db.AddUser(ctx, admin, sqldb.NewUser{
-				User:     importer.User{UserPrincipalName: fmt.Sprintf("%s-%d@contoso.com", os.Getenv("SQLDB_TEST_PREFIX"), i)},
-				Requests: []sqldb.LicenseRequest{{SKU: "ENTERPRISEPACK"}},
-			})
+			_, err := dirtest.Provision(ctx, db, admin,
+				dirtest.NewUser(fmt.Sprintf("%s-%d@contoso.com", os.Getenv("SQLDB_TEST_PREFIX"), i), "ENTERPRISEPACK"))
 			mu.Lock()
 			if err != nil && first == nil {
 				first = err
@@ -456,7 +440,7 @@ func helperProcess() int {
 // TestDeleteConcurrent deletes one user from many goroutines at once: one
 // delete wins, and the user's seat is freed once, not once per delete.
 func TestDeleteConcurrent(t *testing.T) {
-	eachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+	dirtest.EachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		mustInit(t, db, 2)
 		addUser(t, db, "once", "ENTERPRISEPACK")
@@ -485,4 +469,216 @@ func TestDeleteConcurrent(t *testing.T) {
 			t.Fatalf("assigned = %d after one delete of two holders, want 1", p.Assigned)
 		}
 	})
+}
+
+// TestUpdateWritesOnlyChangedColumns: the update rows of one chunk are
+// written together, each only in the columns its plan changes, so that an
+// edit made to another column after the plan was made stays. A user
+// deleted meanwhile fails alone; held licenses get their new disabled apps.
+func TestUpdateWritesOnlyChangedColumns(t *testing.T) {
+	dirtest.EachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		mustInit(t, db, 5)
+		var news []*importer.Planned
+		for i, alias := range []string{"ann", "bob", "cid", "dee"} {
+			p := dirtest.NewUser(alias+"@contoso.com", "ENTERPRISEPACK")
+			p.User.JobTitle, p.User.Department, p.User.EmployeeID = "Clerk", "Sales", fmt.Sprintf("E%d", i)
+			news = append(news, p)
+		}
+		dirtest.MustProvision(t, db, admin, news...)
+
+		// update plans a row of an upsert makes from what it read of ex.
+		update := func(upn string, change func(p *importer.Planned), changed ...importer.Column) *importer.Planned {
+			t.Helper()
+			ex, err := db.User(ctx, upn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := &importer.Planned{Action: importer.ActionUpdate, User: ex, Blocked: !ex.AccountEnabled}
+			for _, c := range changed {
+				p.Changed = append(p.Changed, c.Key())
+			}
+			change(p)
+			return p
+		}
+		ann := update("ann@contoso.com", func(p *importer.Planned) { p.User.JobTitle = "Head Clerk" }, importer.ColJobTitle)
+		bob := update("bob@contoso.com", func(p *importer.Planned) {
+			p.User.Department, p.User.EmployeeID, p.Blocked = "Support", "", true
+		}, importer.ColDepartment, importer.ColEmployeeID, importer.ColBlockSignIn)
+		cid := update("cid@contoso.com", func(p *importer.Planned) {
+			p.Disable = []importer.PlannedLicense{{SKU: "ENTERPRISEPACK", DisabledPlans: []string{"TEAMS1"}}}
+		}, importer.ColDisabledApps)
+		dee := update("dee@contoso.com", func(p *importer.Planned) { p.User.City = "Oslo" }, importer.ColCity)
+
+		// Meanwhile another import moves Ann to Marketing and dee is deleted.
+		dirtest.MustProvision(t, db, admin,
+			update("ann@contoso.com", func(p *importer.Planned) { p.User.Department = "Marketing" }, importer.ColDepartment))
+		if err := db.DeleteUser(ctx, admin, "dee@contoso.com"); err != nil {
+			t.Fatal(err)
+		}
+
+		rs, err := dirtest.Provision(ctx, db, admin, ann, bob, cid, dee)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range []importer.Outcome{importer.Updated, importer.Updated, importer.Updated, importer.Failed} {
+			if rs[i].Outcome != want {
+				t.Errorf("row %d: %+v, want %s", i+1, rs[i], want)
+			}
+		}
+		if !strings.Contains(rs[3].Message, "deleted while the import ran") {
+			t.Errorf("dee's message = %q", rs[3].Message)
+		}
+		user := func(upn string) importer.User {
+			t.Helper()
+			u, err := db.User(ctx, upn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		if u := user("ann@contoso.com"); u.JobTitle != "Head Clerk" || u.Department != "Marketing" || u.EmployeeID != "E0" {
+			t.Errorf("ann: title %q, department %q, employee ID %q; want Head Clerk, Marketing (the edit made meanwhile), E0",
+				u.JobTitle, u.Department, u.EmployeeID)
+		}
+		if u := user("bob@contoso.com"); u.Department != "Support" || u.JobTitle != "Clerk" || u.EmployeeID != "" || u.AccountEnabled {
+			t.Errorf("bob: department %q, title %q, employee ID %q, enabled %t; want Support, Clerk, none, blocked",
+				u.Department, u.JobTitle, u.EmployeeID, u.AccountEnabled)
+		}
+		u := user("cid@contoso.com")
+		if len(u.Licenses) != 1 || fmt.Sprint(u.Licenses[0].DisabledPlans) != "[TEAMS1]" {
+			t.Errorf("cid's licenses = %+v, want ENTERPRISEPACK with TEAMS1 disabled", u.Licenses)
+		}
+		if u.JobTitle != "Clerk" || u.Department != "Sales" || u.EmployeeID != "E2" {
+			t.Errorf("cid, whose profile the row does not change: title %q, department %q, employee ID %q", u.JobTitle, u.Department, u.EmployeeID)
+		}
+		if u := user("dee@contoso.com"); u.City != "" || !u.Deleted {
+			t.Errorf("dee, deleted before the update: city %q, deleted %t", u.City, u.Deleted)
+		}
+		// Bob's employee ID is free again: a new user may take it.
+		e1 := dirtest.NewUser("eve@contoso.com")
+		e1.User.EmployeeID = "e1"
+		dirtest.MustProvision(t, db, admin, e1)
+	})
+}
+
+// TestRemoveLastGlobalAdminConcurrent: two Global admins take the role from
+// each other at the same moment, on PostgreSQL, where the two transactions
+// run side by side: one removal wins, the other is refused, and one Global
+// admin is left. Both removals are held at the database's row locks (a
+// third session holds the Global admins' roles locked) until both are
+// waiting there; then they race.
+func TestRemoveLastGlobalAdminConcurrent(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	db := dirtest.Open(t, url)
+	mustInit(t, db, 1)
+	addUser(t, db, "second")
+	if err := db.AssignRole(ctx, admin, "second@contoso.com", importer.GlobalAdmin); err != nil {
+		t.Fatal(err)
+	}
+	_, dsn, err := sqldb.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	blocker, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocker.Rollback()
+	if _, err := blocker.ExecContext(ctx, `SELECT 1 FROM user_roles WHERE role = $1 FOR UPDATE`, string(importer.GlobalAdmin)); err != nil {
+		t.Fatal(err)
+	}
+
+	errs := make(chan error, 2)
+	go func() { errs <- db.RemoveRole(ctx, "second@contoso.com", admin, importer.GlobalAdmin) }()
+	go func() { errs <- db.RemoveRole(ctx, admin, "second@contoso.com", importer.GlobalAdmin) }()
+	waitForLockWaits(t, raw, 2)
+	if err := blocker.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var ok, refused int
+	for range 2 {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case importer.ErrorCode(err) == importer.ECONFLICT && strings.Contains(err.Error(), "last Global admin"):
+			refused++
+		default:
+			t.Errorf("remove role: %v", err)
+		}
+	}
+	hs, err := db.RoleHolders(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var globals []string
+	for _, h := range hs {
+		if h.Role == importer.GlobalAdmin {
+			globals = append(globals, h.UPN)
+		}
+	}
+	if ok != 1 || refused != 1 || len(globals) != 1 {
+		t.Fatalf("two concurrent removals: %d succeeded, %d refused; Global admins left %v; want 1, 1 and one left", ok, refused, globals)
+	}
+}
+
+// waitForLockWaits waits until n other sessions of the database wait for a
+// lock.
+func waitForLockWaits(t *testing.T, raw *sql.DB, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var waiting int
+		if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting >= n {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d sessions wait for a lock after a minute, want %d", waiting, n)
+		case <-tick.C:
+		}
+	}
+}
+
+// TestSQLiteFilesPrivate: the SQLite database holds password hashes, so
+// its file and the -wal, -shm (and -journal) files beside it are readable
+// by their owner only, whatever the umask.
+func TestSQLiteFilesPrivate(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	db := dirtest.Open(t, "sqlite:"+filepath.Join(dir, "userimport.db"))
+	mustInit(t, db, 1)
+	addUser(t, db, "ann")
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		fi, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, e.Name())
+		if mode := fi.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s has mode %04o under umask 000, want 0600", e.Name(), mode)
+		}
+	}
+	if !slices.Contains(names, "userimport.db") || !slices.Contains(names, "userimport.db-wal") {
+		t.Errorf("files beside the database: %v, want userimport.db and its -wal at least", names)
+	}
 }

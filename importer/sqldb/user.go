@@ -14,70 +14,124 @@ import (
 	"userimport/importer"
 )
 
-const userColumns = `id, upn, display_name, first_name, last_name, job_title, department,
-	office_number, office_phone, mobile_phone, fax, alternate_email, address, city, state,
-	postal_code, country, usage_location, COALESCE(employee_id, '') AS employee_id, blocked,
-	password_hash IS NOT NULL AS has_password, must_change_password, source, created_at, updated_at, deleted_at`
-
-type userRow struct {
-	ID                 string        `db:"id"`
-	UPN                string        `db:"upn"`
-	DisplayName        string        `db:"display_name"`
-	FirstName          string        `db:"first_name"`
-	LastName           string        `db:"last_name"`
-	JobTitle           string        `db:"job_title"`
-	Department         string        `db:"department"`
-	OfficeNumber       string        `db:"office_number"`
-	OfficePhone        string        `db:"office_phone"`
-	MobilePhone        string        `db:"mobile_phone"`
-	Fax                string        `db:"fax"`
-	AlternateEmail     string        `db:"alternate_email"`
-	Address            string        `db:"address"`
-	City               string        `db:"city"`
-	State              string        `db:"state"`
-	PostalCode         string        `db:"postal_code"`
-	Country            string        `db:"country"`
-	UsageLocation      string        `db:"usage_location"`
-	EmployeeID         string        `db:"employee_id"`
-	Blocked            bool          `db:"blocked"`
-	HasPassword        bool          `db:"has_password"`
-	MustChangePassword bool          `db:"must_change_password"`
-	Source             string        `db:"source"`
-	CreatedAt          int64         `db:"created_at"`
-	UpdatedAt          int64         `db:"updated_at"`
-	DeletedAt          sql.NullInt64 `db:"deleted_at"`
+// profile lists the users table's profile columns, each with the template
+// column that changes it and the field of importer.User it holds. It is the
+// one list of them that reading (userColumns), creating (insertColumns) and
+// updating (provision's updateUsers) users share.
+var profile = []struct {
+	name  string
+	col   importer.Column
+	field func(u *importer.User) *string
+}{
+	{"display_name", importer.ColDisplayName, func(u *importer.User) *string { return &u.DisplayName }},
+	{"first_name", importer.ColFirstName, func(u *importer.User) *string { return &u.FirstName }},
+	{"last_name", importer.ColLastName, func(u *importer.User) *string { return &u.LastName }},
+	{"job_title", importer.ColJobTitle, func(u *importer.User) *string { return &u.JobTitle }},
+	{"department", importer.ColDepartment, func(u *importer.User) *string { return &u.Department }},
+	{"office_number", importer.ColOfficeNumber, func(u *importer.User) *string { return &u.OfficeNumber }},
+	{"office_phone", importer.ColOfficePhone, func(u *importer.User) *string { return &u.OfficePhone }},
+	{"mobile_phone", importer.ColMobilePhone, func(u *importer.User) *string { return &u.MobilePhone }},
+	{"fax", importer.ColFax, func(u *importer.User) *string { return &u.Fax }},
+	{"alternate_email", importer.ColAlternateEmail, func(u *importer.User) *string { return &u.AlternateEmail }},
+	{"address", importer.ColAddress, func(u *importer.User) *string { return &u.Address }},
+	{"city", importer.ColCity, func(u *importer.User) *string { return &u.City }},
+	{"state", importer.ColState, func(u *importer.User) *string { return &u.State }},
+	{"postal_code", importer.ColPostalCode, func(u *importer.User) *string { return &u.PostalCode }},
+	{"country", importer.ColCountry, func(u *importer.User) *string { return &u.Country }},
+	{"usage_location", importer.ColUsageLocation, func(u *importer.User) *string { return &u.UsageLocation }},
 }
 
-func (r *userRow) user() importer.User {
-	return importer.User{
-		ID: r.ID, UserPrincipalName: r.UPN, DisplayName: r.DisplayName, FirstName: r.FirstName,
-		LastName: r.LastName, JobTitle: r.JobTitle, Department: r.Department, UsageLocation: r.UsageLocation,
-		EmployeeID: r.EmployeeID, AccountEnabled: !r.Blocked, MustChangePassword: r.MustChangePassword,
-		Deleted: r.DeletedAt.Valid, Source: r.Source, OfficeNumber: r.OfficeNumber, OfficePhone: r.OfficePhone,
-		MobilePhone: r.MobilePhone, Fax: r.Fax, AlternateEmail: r.AlternateEmail, Address: r.Address,
-		City: r.City, State: r.State, PostalCode: r.PostalCode, Country: r.Country,
-		CreatedAt: time.UnixMicro(r.CreatedAt).UTC(), UpdatedAt: time.UnixMicro(r.UpdatedAt).UTC(),
-		HasPassword: r.HasPassword, DeletedAt: nullTime(r.DeletedAt),
-		Roles: []importer.Role{}, Licenses: []importer.License{},
+// profileNames returns the profile columns' names, each with prefix.
+func profileNames(prefix string) []string {
+	names := make([]string, len(profile))
+	for i, c := range profile {
+		names[i] = prefix + c.name
 	}
+	return names
+}
+
+// userColumns is the select list that scanUser reads.
+func userColumns() string {
+	return "id, upn, " + strings.Join(profileNames(""), ", ") + `, COALESCE(employee_id, '') AS employee_id, blocked,
+	password_hash IS NOT NULL AS has_password, must_change_password, source, created_at, updated_at, deleted_at`
+}
+
+// scanUser reads one row of userColumns.
+func scanUser(row interface{ Scan(dest ...any) error }) (importer.User, error) {
+	u := importer.User{Roles: []importer.Role{}, Licenses: []importer.License{}}
+	var blocked bool
+	var created, updated int64
+	var deleted sql.NullInt64
+	dest := []any{&u.ID, &u.UserPrincipalName}
+	for _, c := range profile {
+		dest = append(dest, c.field(&u))
+	}
+	dest = append(dest, &u.EmployeeID, &blocked, &u.HasPassword, &u.MustChangePassword, &u.Source, &created, &updated, &deleted)
+	if err := row.Scan(dest...); err != nil {
+		return importer.User{}, err
+	}
+	u.AccountEnabled = !blocked
+	u.CreatedAt, u.UpdatedAt = time.UnixMicro(created).UTC(), time.UnixMicro(updated).UTC()
+	u.Deleted, u.DeletedAt = deleted.Valid, nullTime(deleted)
+	return u, nil
+}
+
+// queryUsers runs query, a SELECT of userColumns, and scans its rows.
+func queryUsers(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) ([]importer.User, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var us []importer.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		us = append(us, u)
+	}
+	return us, rows.Err()
+}
+
+// insertColumns are the columns of a new user's row (insertValues).
+func insertColumns() []string {
+	cols := append([]string{"id", "upn", "upn_key"}, profileNames("")...)
+	return append(cols, "employee_id", "employee_id_key", "blocked", "password_hash", "password_set_at",
+		"must_change_password", "source", "created_at", "updated_at")
+}
+
+// insertValues is the row of insertColumns for a new user u: hash is its
+// password's hash ("" for none), set at now.
+func insertValues(u *importer.User, blocked bool, hash, source string, now int64) []any {
+	vals := []any{u.ID, u.UserPrincipalName, strings.ToLower(u.UserPrincipalName)}
+	for _, c := range profile {
+		vals = append(vals, *c.field(u))
+	}
+	var empID, empKey, hashv, setAt any
+	if u.EmployeeID != "" {
+		empID, empKey = u.EmployeeID, strings.ToLower(u.EmployeeID)
+	}
+	if hash != "" {
+		hashv, setAt = hash, now
+	}
+	return append(vals, empID, empKey, blocked, hashv, setAt, u.MustChangePassword && hash != "", source, now, now)
 }
 
 // Users lists users by user name, with their roles and licenses. Deleted
 // users are included only when all is true.
 func (d *DB) Users(ctx context.Context, all bool) ([]importer.User, error) {
-	q := `SELECT ` + userColumns + ` FROM users`
+	q := `SELECT ` + userColumns() + ` FROM users`
 	if !all {
 		q += ` WHERE deleted_at IS NULL`
 	}
 	q += ` ORDER BY upn_key`
-	var rows []userRow
-	if err := d.db.SelectContext(ctx, &rows, q); err != nil {
+	us, err := queryUsers(ctx, d.db, q)
+	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	us := make([]importer.User, len(rows))
-	byID := make(map[string]*importer.User, len(rows))
-	for i := range rows {
-		us[i] = rows[i].user()
+	byID := make(map[string]*importer.User, len(us))
+	for i := range us {
 		byID[us[i].ID] = &us[i]
 	}
 	if err := d.attach(ctx, d.db, byID, everyRow); err != nil {
@@ -93,15 +147,13 @@ func (d *DB) User(ctx context.Context, upn string) (importer.User, error) {
 }
 
 func (d *DB) user(ctx context.Context, q sqlx.QueryerContext, upn string) (importer.User, error) {
-	var r userRow
-	err := sqlx.GetContext(ctx, q, &r, d.db.Rebind(`SELECT `+userColumns+` FROM users WHERE upn_key = ?`), strings.ToLower(upn))
+	u, err := scanUser(q.QueryRowxContext(ctx, d.db.Rebind(`SELECT `+userColumns()+` FROM users WHERE upn_key = ?`), strings.ToLower(upn)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return importer.User{}, importer.Errorf(importer.ENOTFOUND, "no user %s", upn)
 	}
 	if err != nil {
 		return importer.User{}, fmt.Errorf("read user: %w", err)
 	}
-	u := r.user()
 	if err := d.attach(ctx, q, map[string]*importer.User{u.ID: &u}, d.byKeys("user_id"), []string{u.ID}); err != nil {
 		return importer.User{}, err
 	}
@@ -372,7 +424,9 @@ func (d *DB) AssignRole(ctx context.Context, actor, upn string, role importer.Ro
 	})
 }
 
-// RemoveRole takes an admin role from upn. The last Global admin keeps it.
+// RemoveRole takes an admin role from upn. The last Global admin keeps it,
+// also when two removals run at once: the Global admins' role rows are
+// locked before they are counted.
 func (d *DB) RemoveRole(ctx context.Context, actor, upn string, role importer.Role) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		u, err := d.user(ctx, tx, upn)
@@ -380,12 +434,15 @@ func (d *DB) RemoveRole(ctx context.Context, actor, upn string, role importer.Ro
 			return err
 		}
 		if role == importer.GlobalAdmin {
-			var n int
-			if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id
-				WHERE r.role = ? AND u.deleted_at IS NULL`), string(role)); err != nil {
+			// On PostgreSQL a concurrent removal holds these rows until it
+			// commits; the count then leaves out the row it deleted. (SQLite's
+			// transactions hold the write lock from BEGIN.)
+			var holders []string
+			if err := tx.SelectContext(ctx, &holders, tx.Rebind(`SELECT r.user_id FROM user_roles r JOIN users u ON u.id = r.user_id
+				WHERE r.role = ? AND u.deleted_at IS NULL`+d.forUpdateOf("r")), string(role)); err != nil {
 				return fmt.Errorf("count admins: %w", err)
 			}
-			if n <= 1 {
+			if n := len(holders); n <= 1 {
 				return importer.Errorf(importer.ECONFLICT, "%s is the last Global admin: give the role to someone else first", u.UserPrincipalName)
 			}
 		}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"sync/atomic"
+
+	"userimport/importer"
+	"userimport/importer/argon2id"
+)
+
+// testHashGate names the test-only environment variable that makes the
+// process hash only its first N passwords and then wait, as if hashing
+// took forever, until the command is interrupted or killed. Tests of
+// Ctrl-C and kill -9 use it to stop a batch at a known point whatever the
+// machine's speed; production never sets it.
+const testHashGate = "USERIMPORT_TEST_HASH_GATE"
+
+// newHasher returns the process's one password hasher: argon2id with the
+// production parameters, at most one hash per CPU for every batch the
+// process runs.
+func newHasher() importer.Hasher {
+	h := argon2id.NewHasher(argon2id.DefaultParams(), 0)
+	if n, err := strconv.Atoi(os.Getenv(testHashGate)); err == nil && n >= 0 {
+		return &gatedHasher{h: h, left: int64(n)}
+	}
+	return h
+}
+
+// gatedHasher hashes its first left passwords, then blocks until ctx ends.
+type gatedHasher struct {
+	h    importer.Hasher
+	left int64
+	used atomic.Int64
+}
+
+func (g *gatedHasher) Hash(ctx context.Context, password string) (string, error) {
+	if g.used.Add(1) > g.left {
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	return g.h.Hash(ctx, password)
+}

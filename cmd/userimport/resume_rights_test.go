@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"userimport/importer/sqldb"
+)
+
+// TestResumeChecksResumingAdmin: a batch a Global admin started (giving
+// the Global admin role to every new user), killed mid-batch, is resumed
+// by a License admin: the License admin's rights apply to every row not yet
+// written, so those rows fail as they would in a new batch, no further user
+// gets the Global admin role, and the audit log names who wrote what.
+func TestResumeChecksResumingAdmin(t *testing.T) {
+	clearEnv(t)
+	dir := t.TempDir()
+	bin := binary(t)
+	db := "sqlite:" + filepath.Join(dir, "userimport.db")
+	ui := func(env []string, args ...string) *exec.Cmd {
+		c := exec.Command(bin, append([]string{"--db", db}, args...)...)
+		c.Dir = dir
+		c.Env = append(os.Environ(), env...)
+		return c
+	}
+	must := func(args ...string) string {
+		t.Helper()
+		out, err := ui(nil, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	must("init", "--demo")
+	if err := os.WriteFile(filepath.Join(dir, "lic.csv"), []byte("User Name,Display Name\nlic@contoso.com,Licensing\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	must("import", "lic.csv", "--no-passwords")
+	must("role", "assign", "lic@contoso.com", "License admin")
+
+	const rows = 40
+	var b strings.Builder
+	b.WriteString("User Name,Display Name,Roles\n")
+	for i := 1; i <= rows; i++ {
+		fmt.Fprintf(&b, "boss%02d@contoso.com,Boss %d,Global admin\n", i, i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bosses.csv"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// 16 passwords are hashed, then the run waits: at least 8 users are
+	// written (two hashers hold a chunk of 4 each), and never all 40.
+	first := ui([]string{testHashGate + "=16"}, "import", "bosses.csv")
+	var firstErr bytes.Buffer
+	first.Stderr = &firstErr
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	notice := filepath.Join(dir, "bosses.credentials.txt")
+	deadline := time.Now().Add(60 * time.Second)
+	for strings.Count(mustReadOrEmpty(notice), "@contoso.com\t") < 8 {
+		if time.Now().After(deadline) {
+			first.Process.Kill()
+			t.Fatalf("no progress before the kill; stderr:\n%s", firstErr.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	first.Process.Kill()
+	first.Wait()
+	ctx := context.Background()
+	d, err := sqldb.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	bosses := func() int {
+		t.Helper()
+		us, err := d.Users(ctx, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, u := range us {
+			if strings.HasPrefix(u.UserPrincipalName, "boss") {
+				n++
+			}
+		}
+		return n
+	}
+	created := bosses()
+
+	second := ui(nil, "--as", "lic@contoso.com", "import", "bosses.csv")
+	out, _ := second.CombinedOutput()
+	if code := second.ProcessState.ExitCode(); code != exitRowsFailed {
+		t.Fatalf("resume by the License admin: exit %d, want %d\n%s", code, exitRowsFailed, out)
+	}
+	if !strings.Contains(string(out), "resumed batch") || !strings.Contains(string(out), fmt.Sprintf("%d rows: %d created", rows, created)) ||
+		!strings.Contains(string(out), fmt.Sprintf("%d failed", rows-created)) {
+		t.Fatalf("resume output:\n%s", out)
+	}
+	res := resultRows(t, filepath.Join(dir, "bosses.results.xlsx"))
+	failed := 0
+	for _, r := range res {
+		if r[3] == "Failed" {
+			failed++
+			if !strings.Contains(r[6], "License admin") || !strings.Contains(r[6], "may not create users") {
+				t.Errorf("row %s: message %q, want the License admin's role and what it may not do", r[0], r[6])
+			}
+		}
+	}
+	if failed != rows-created {
+		t.Errorf("%d rows failed in the workbook, want %d", failed, rows-created)
+	}
+	if n := bosses(); n != created {
+		t.Errorf("%d boss users exist, want the %d the Global admin's run created", n, created)
+	}
+	entries, err := d.Audit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lic, adm int
+	finishedBy := ""
+	for _, e := range entries {
+		switch {
+		case e.Target == "bosses.csv" && e.Action == "import done":
+			finishedBy = e.Actor
+		case strings.HasPrefix(e.Target, "boss") && strings.Contains(e.Target, "@"):
+			switch e.Actor {
+			case "lic@contoso.com":
+				lic++
+				t.Logf("by the License admin: %+v", e)
+			case admin:
+				adm++
+			}
+		}
+	}
+	if adm == 0 || lic != 0 {
+		t.Errorf("audit entries for boss users: %d by the admin, %d by the License admin; want the admin's only (the License admin wrote none)", adm, lic)
+	}
+	if finishedBy != "lic@contoso.com" {
+		t.Errorf("the audit log says %q finished the batch, want the License admin who resumed it", finishedBy)
+	}
+}
