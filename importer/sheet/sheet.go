@@ -283,6 +283,10 @@ func (r *Reader) Has(c importer.Column) bool {
 	return int(c) >= 0 && int(c) < importer.NumColumns && r.index[c] >= 0
 }
 
+// Sheet returns the name of the worksheet read, "" for a CSV file: header
+// errors name it, with --sheet to read another.
+func (r *Reader) Sheet() string { return r.src.sheet() }
+
 // Header returns the header row's cells as found, trimmed.
 func (r *Reader) Header() []string { return r.header }
 
