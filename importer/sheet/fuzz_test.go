@@ -108,6 +108,8 @@ func FuzzXLSXFast(f *testing.F) {
 		}
 	}
 	f.Add([]byte(headerRow+`<row r="2"><c r="A2" s="1"><v>45366</v></c><c r="B2" s="5"><v>1.5</v></c></row>`), []byte(nil), uint8(fuzz1904|fuzzRows))
+	f.Add([]byte(headerRow+`<row r="2"><c r="A2" s="14"><v>980521234</v></c><c r="B2" s="15"><v>-1234.565</v></c><c r="C2" s="16"><v>0</v></c><c r="D2" s="14" t="s"><v>0</v></c><c r="E2" s="15" t="e"><v>#N/A</v></c></row>`), []byte(`<si><t>12</t></si>`), uint8(fuzzRows|fuzzItems))
+	f.Add([]byte(headerRow+`<row r="2"><c r="A2" s="4"><v>491701234567</v></c><c r="B2" s="8"><v>1234567890123456789</v></c><c r="C2"><v>1E+16</v></c><c r="D2" t="str"><f>1</f></c></row>`), []byte(nil), uint8(fuzzRows))
 	f.Fuzz(func(t *testing.T, sheet, sst []byte, flags uint8) {
 		sheetPart, sstPart := string(sheet), string(sst)
 		if flags&fuzzRows != 0 {
