@@ -188,6 +188,10 @@ func (r *Reader) readHeader() error {
 	for {
 		cells, _, err := r.src.next()
 		if errors.Is(err, io.EOF) {
+			if sheet := r.src.sheet(); sheet != "" {
+				return importer.Errorf(importer.EINVALID,
+					"worksheet %q has no header row: it is empty (the first row must name the columns, e.g. %q); if the users are on another worksheet, name it with --sheet", sheet, importer.ColUserName.String())
+			}
 			return importer.Errorf(importer.EINVALID,
 				"the file has no header row: it is empty (the first row must name the columns, e.g. %q)", importer.ColUserName.String())
 		}

@@ -388,6 +388,9 @@ func TestHeaderWarnings(t *testing.T) {
 		data := xlsxBytes(t, [][]any{{"Name", "Mail"}, {"Ana", "a@x.com"}})
 		_, err := Open(writeFile(t, "h.xlsx", data), Options{})
 		wantInvalid(t, err, `worksheet "Sheet1" has no "User Name" column`, `"Name", "Mail"`, "--sheet")
+		empty := xlsxBytes(t, [][]any{})
+		_, err = Open(writeFile(t, "e.xlsx", empty), Options{})
+		wantInvalid(t, err, `worksheet "Sheet1" has no header row`, "--sheet")
 		_, err = Open(writeFile(t, "h.csv", []byte("Name,Mail\nAna,a@x.com\n")), Options{})
 		wantInvalid(t, err, `the file has no "User Name" column`)
 		if strings.Contains(err.Error(), "--sheet") {
