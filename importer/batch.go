@@ -76,7 +76,11 @@ type Planned struct {
 	Blocked          bool             `json:"blocked"`
 	NeedsPassword    bool             `json:"needsPassword"`
 	PasswordFromFile bool             `json:"passwordFromFile"`
-	RequestedAt      int64            `json:"requestedAt"` // when the batch asked for the licenses (Unix µs)
+	// ImportedHash is a hash from another system (the Password Hash
+	// Function column) in the form SignIn verifies (see StoredHash): it is
+	// stored as given, instead of a password that is hashed.
+	ImportedHash string `json:"importedHash,omitempty"`
+	RequestedAt  int64  `json:"requestedAt"` // when the batch asked for the licenses (Unix µs)
 }
 
 // JournalRow is one row as the plan step leaves it: either decided (Result

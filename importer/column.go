@@ -29,6 +29,8 @@ const (
 	ColRequirePasswordChange
 	ColBlockSignIn
 	ColEmployeeID
+	ColPasswordHashFunction // Google's: the Password cell then holds a hash of this function
+	ColStatus               // Google's New Status: Active or Suspended
 
 	NumColumns int = iota
 )
@@ -84,6 +86,10 @@ func (c Column) String() string {
 		return "Block Sign In"
 	case ColEmployeeID:
 		return "Employee ID"
+	case ColPasswordHashFunction:
+		return "Password Hash Function"
+	case ColStatus:
+		return "Status"
 	}
 	return "unknown column"
 }

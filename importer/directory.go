@@ -4,10 +4,11 @@ import "time"
 
 // Settings are the organization's settings.
 type Settings struct {
-	Name                 string
-	PasswordExpiryDays   int // 0 means passwords never expire; otherwise 14–730
-	DefaultUsageLocation string
-	SignInURL            string
+	Name                 string `json:"name"`
+	PasswordExpiryDays   int    `json:"passwordExpiryDays"` // 0 means passwords never expire; otherwise 14–730
+	DefaultUsageLocation string `json:"usageLocation"`
+	SignInURL            string `json:"signInUrl"`
+	TimeZone             string `json:"timeZone"` // IANA name; "" until set (UTC), kept for the feeds' schedules
 }
 
 // Domain is a DNS domain of the organization. Users can only be created in
@@ -38,36 +39,6 @@ const (
 
 // Roles returns every admin role.
 func Roles() []Role { return []Role{GlobalAdmin, UserAdmin, LicenseAdmin} }
-
-// ParseRole returns the role named s, matched without regard to case, spaces
-// or a trailing "istrator" ("global administrator" is GlobalAdmin).
-func ParseRole(s string) (Role, bool) {
-	key := roleKey(s)
-	for _, r := range Roles() {
-		if roleKey(string(r)) == key {
-			return r, true
-		}
-	}
-	return "", false
-}
-
-func roleKey(s string) string {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'A' && c <= 'Z':
-			b = append(b, c+'a'-'A')
-		case c >= 'a' && c <= 'z':
-			b = append(b, c)
-		}
-	}
-	k := string(b)
-	if n := len(k) - len("istrator"); n > 0 && k[n:] == "istrator" {
-		k = k[:n]
-	}
-	return k
-}
 
 // License states.
 const (

@@ -13,6 +13,9 @@ const (
 	ENOTFOUND  = "not_found" // the named thing does not exist
 	EFORBIDDEN = "forbidden" // the acting admin may not do this
 	EUNINIT    = "uninitialized"
+	// EUNAVAILABLE: the database cannot be reached; nothing is lost, and the
+	// same command works once it can be (exit 3, as for EINTERNAL).
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is the domain's error: a code and a message fit for an admin.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strings"
 	"userimport/validate"
 
@@ -156,10 +155,12 @@ func (r *run) mayResetPasswords(ctx context.Context, lost []noticeLine) (may []n
 		}
 		keys = keys[n:]
 	}
-	global := slices.ContainsFunc(roles, isGlobalAdmin)
 	for _, l := range lost {
-		u := users[strings.ToLower(l.upn)]
-		if !validate.Allowed(roles, validate.SetPassword) || (u != nil && u.HasRole(GlobalAdmin) && !global) {
+		var target []string
+		if u := users[strings.ToLower(l.upn)]; u != nil {
+			target = u.RoleNames()
+		}
+		if validate.ActOn(roles, target, validate.SetPassword) != "" {
 			denied = append(denied, l.upn)
 			continue
 		}

@@ -88,7 +88,7 @@ func inputOf(r *Row) validate.Input {
 		Address: c[ColAddress], City: c[ColCity], State: c[ColState], PostalCode: c[ColPostalCode], Country: c[ColCountry],
 		UsageLocation: c[ColUsageLocation], Licenses: c[ColLicenses], DisabledApps: c[ColDisabledApps], Roles: c[ColRoles],
 		Password: c[ColPassword], RequirePasswordChange: c[ColRequirePasswordChange], BlockSignIn: c[ColBlockSignIn],
-		EmployeeID: c[ColEmployeeID],
+		EmployeeID: c[ColEmployeeID], PasswordHashFunction: c[ColPasswordHashFunction], Status: c[ColStatus],
 	}
 }
 
@@ -196,8 +196,8 @@ func (p *planner) create(row int, vu validate.User) *Planned {
 	}
 	return &Planned{
 		Row: row, Action: ActionCreate, User: u, Licenses: p.licenses(vu.Licenses, vu.DisabledApps),
-		Roles: u.Roles, Blocked: vu.BlockSignIn, NeedsPassword: !p.opts.NoPasswords,
-		PasswordFromFile: vu.Password != "", RequestedAt: p.now,
+		Roles: u.Roles, Blocked: vu.BlockSignIn, NeedsPassword: !p.opts.NoPasswords && vu.PasswordHash == "",
+		PasswordFromFile: vu.Password != "", ImportedHash: StoredHash(vu.PasswordHashFunction, vu.PasswordHash), RequestedAt: p.now,
 	}
 }
 
@@ -279,6 +279,10 @@ func (p *planner) update(row int, vu validate.User, ex *User) (*Planned, []valid
 	}
 	var denied []validate.Problem
 	for _, col := range changed {
+		if rule := targetRule(p.actor, ex, col); rule != "" {
+			denied = append(denied, validate.Problem{Column: col.String(), Value: cellOf(vu, col), Rule: rule})
+			continue
+		}
 		if col == ColLicenses || col == ColUsageLocation || col == ColDisabledApps || col == ColRoles {
 			continue // validate.Row checked those against the role matrix
 		}

@@ -12,7 +12,8 @@ import (
 
 // planRights returns what the admin who holds roles may not do of a staged
 // plan: the actions the row needs that the role matrix (SPEC §2) denies,
-// and any change of a Global admin by someone who is none. target is the
+// and the changes of an admin that the rules about admins as targets deny
+// (targetRule, as the planner applies them). target is the
 // directory's user an update changes (nil for a new user). The planner
 // checks these rules as it plans; planRights checks them again for rows
 // planned under another admin's rights (a resumed batch).
@@ -45,9 +46,14 @@ func planRights(roles []string, p *Planned, target *User) []validate.Problem {
 			deny(ColPassword, "", validate.SetPassword)
 		}
 	case ActionUpdate:
-		if target != nil && target.HasRole(GlobalAdmin) && !slices.ContainsFunc(roles, isGlobalAdmin) {
-			out = append(out, validate.Problem{Column: ColUserName.String(), Value: p.User.UserPrincipalName,
-				Rule: "is a Global admin, whom only a Global admin may change"})
+		for _, c := range p.ChangedColumns() {
+			if target == nil {
+				break
+			}
+			// The rules about admins as targets, as the planner applies them.
+			if rule := targetRule(roles, target, c); rule != "" {
+				out = append(out, validate.Problem{Column: c.String(), Rule: rule})
+			}
 		}
 		for _, c := range p.ChangedColumns() {
 			switch c {
@@ -73,11 +79,6 @@ func planRights(roles []string, p *Planned, target *User) []validate.Problem {
 		deny(ColRoles, roleNames(), validate.GiveRole)
 	}
 	return out
-}
-
-func isGlobalAdmin(role string) bool {
-	name, _ := validate.RoleName(role)
-	return name == validate.GlobalAdmin
 }
 
 func roleList(roles []string) string {

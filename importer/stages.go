@@ -195,7 +195,7 @@ func (r *run) write(ctx context.Context, in <-chan planned, work chan<- []Work) 
 
 func needsHashing(jrs []JournalRow) bool {
 	for _, jr := range jrs {
-		if jr.Plan != nil && jr.Plan.Action == ActionCreate && jr.Plan.NeedsPassword {
+		if jr.Plan != nil && jr.Plan.Action == ActionCreate && (jr.Plan.NeedsPassword || jr.Plan.ImportedHash != "") {
 			return true
 		}
 	}
@@ -226,6 +226,10 @@ func (r *run) hash(ctx context.Context, work <-chan []Work, hashed chan<- []Work
 		}
 		for i := range items {
 			it := &items[i]
+			if it.Plan.ImportedHash != "" {
+				it.Hash = it.Plan.ImportedHash // stored as given: its password is not ours to know
+				continue
+			}
 			if !it.Plan.NeedsPassword || it.Plan.Action != ActionCreate {
 				continue
 			}
@@ -273,7 +277,7 @@ func (r *run) provision(ctx context.Context, hashed <-chan []Work) error {
 		}
 		var lines []noticeLine
 		for i, res := range results {
-			if res.Outcome == Created && items[i].Hash != "" {
+			if res.Outcome == Created && items[i].Hash != "" && items[i].Password != "" {
 				lines = append(lines, noticeLine{row: res.Row, upn: res.UserName, password: items[i].Password,
 					mustChange: items[i].Plan.User.MustChangePassword})
 			}

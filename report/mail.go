@@ -63,6 +63,9 @@ type SMTPConfig struct {
 // Error messages never contain the password.
 func ParseSMTPURL(s string) (SMTPConfig, error) {
 	const form = "smtp://[user[:password]@]host[:port][?from=address], with special characters of the user and password percent-encoded"
+	if strings.TrimSpace(s) == "" {
+		return SMTPConfig{}, fmt.Errorf("SMTP URL: none given; want %s", form)
+	}
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil {
 		// url.Error quotes the URL, and its inner error may quote part of
@@ -137,6 +140,15 @@ func (c SMTPConfig) String() string {
 		u.RawQuery = url.Values{"from": {c.From}}.Encode()
 	}
 	return u.String()
+}
+
+// Mailer mails credentials notices through the server of Config: the
+// importer.Mailer that `import --notify` hands to importer.MailNotice.
+type Mailer struct{ Config SMTPConfig }
+
+// SendNotice is SendNotice with m's server.
+func (m Mailer) SendNotice(ctx context.Context, to []string, subject string, notice []byte) error {
+	return SendNotice(ctx, m.Config, to, subject, notice)
 }
 
 // SendNotice mails the credentials notice, as the body of a plain-text

@@ -121,3 +121,32 @@ func RoleName(s string) (string, bool) {
 	}
 	return "", false
 }
+
+// ActOn returns the rule that keeps an admin holding actor roles from doing
+// a to a user holding target roles, or "" when nothing does. It adds to
+// Allowed the rules about admins as targets (SPEC §2, as Microsoft 365 has
+// them):
+//
+//   - No one but a Global admin may change, block, delete, restore or set
+//     the password of a Global admin (UpdateUser, SetPassword,
+//     SetUsageLocation, GiveRole).
+//   - A License admin changes no admin's profile (SetUsageLocation of a
+//     user who holds any admin role).
+//
+// Licenses and disabled apps of an admin may be changed by whoever may
+// change them for anyone.
+func ActOn(actor, target []string, a Action) string {
+	if !Allowed(actor, a) {
+		return "your role may not " + a.String()
+	}
+	actorGlobal := Allowed(actor, GiveRole) // only a Global admin gives roles
+	targetGlobal := Allowed(target, GiveRole)
+	profile := a == UpdateUser || a == SetPassword || a == SetUsageLocation || a == GiveRole
+	switch {
+	case targetGlobal && !actorGlobal && profile:
+		return "only a Global admin may change, block, delete, restore or set the password of a Global admin"
+	case IsAdmin(target) && !actorGlobal && !Allowed(actor, UpdateUser) && profile:
+		return "a License admin changes no admin's profile"
+	}
+	return ""
+}

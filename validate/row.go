@@ -16,6 +16,11 @@ type Input struct {
 	OfficePhone, MobilePhone, Fax, AlternateEmail, Address, City, State, PostalCode,
 	Country, UsageLocation, Licenses, DisabledApps, Roles, Password,
 	RequirePasswordChange, BlockSignIn, EmployeeID string
+
+	// PasswordHashFunction names the function of a hash in Password
+	// (Google's "Password Hash Function [UPLOAD ONLY]"); Status is Active or
+	// Suspended (Google's "New Status [UPLOAD ONLY]").
+	PasswordHashFunction, Status string
 }
 
 // Product is a license SKU as the rules need it.
@@ -74,6 +79,11 @@ type User struct {
 	Roles         []string // canonical role names, each once
 	Password      string   // as given; "" when blank (the caller generates one, unless NoPasswords)
 
+	// PasswordHashFunction is the canonical name (HashFunction) of the
+	// function whose hash PasswordHash holds, given in place of a password;
+	// both are "" otherwise, and then Password is "" whenever they are set.
+	PasswordHashFunction, PasswordHash string
+
 	RequirePasswordChange, BlockSignIn       bool
 	RequirePasswordChangeSet, BlockSignInSet bool // the cell, or for a new user the default, decided it
 
@@ -106,6 +116,8 @@ const (
 	colRequirePasswordChange
 	colBlockSignIn
 	colEmployeeID
+	colPasswordHashFunction
+	colStatus
 	numColumns
 )
 
@@ -114,7 +126,7 @@ var columnNames = [numColumns]string{
 	"Office Number", "Office Phone", "Mobile Phone", "Fax", "Alternate email address",
 	"Address", "City", "State or Province", "ZIP or Postal Code", "Country or Region",
 	"Usage Location", "Licenses", "Disabled Apps", "Roles", "Password",
-	"Require Password Change", "Block Sign In", "Employee ID",
+	"Require Password Change", "Block Sign In", "Employee ID", "Password Hash Function", "Status",
 }
 
 // cell returns the value of column col.
@@ -168,6 +180,10 @@ func (in *Input) cell(col int) string {
 		return in.BlockSignIn
 	case colEmployeeID:
 		return in.EmployeeID
+	case colPasswordHashFunction:
+		return in.PasswordHashFunction
+	case colStatus:
+		return in.Status
 	}
 	return ""
 }
@@ -276,6 +292,7 @@ func (r *rowRules) run() {
 	r.password()
 	u.RequirePasswordChange, u.RequirePasswordChangeSet = r.boolean(colRequirePasswordChange, c.RequirePasswordChange)
 	u.BlockSignIn, u.BlockSignInSet = r.boolean(colBlockSignIn, c.BlockSignIn)
+	r.status()
 	r.permissions()
 }
 
@@ -520,7 +537,11 @@ func (r *rowRules) roles() {
 }
 
 func (r *rowRules) password() {
-	pw := r.in.Password
+	pw, fn := r.in.Password, r.in.PasswordHashFunction
+	if fn != "" && !r.bad[colPasswordHashFunction] {
+		r.passwordHash(pw, fn)
+		return
+	}
 	switch {
 	case pw == "" || r.bad[colPassword]:
 	case r.c.NoPasswords:
@@ -531,6 +552,45 @@ func (r *rowRules) password() {
 			return
 		}
 		r.u.Password = pw
+	}
+}
+
+// passwordHash checks a Password cell that holds a hash of the function
+// fn names, as Google's template allows.
+func (r *rowRules) passwordHash(hash, fn string) {
+	name, ok := HashFunction(fn)
+	switch {
+	case !ok:
+		r.add(colPasswordHashFunction, fn, "no such hash function (use MD5, SHA-1, crypt or argon2id)")
+	case r.bad[colPassword]:
+	case r.c.NoPasswords:
+		r.add(colPasswordHashFunction, fn, "must be blank with --no-passwords")
+	case hash == "":
+		r.add(colPassword, "", "must hold the "+name+" hash that Password Hash Function names")
+	default:
+		if err := PasswordHash(name, hash); err != nil {
+			r.add(colPassword, "", "not a valid "+name+" hash, as Password Hash Function says: "+err.Error())
+			return
+		}
+		r.u.PasswordHashFunction, r.u.PasswordHash = name, hash
+	}
+}
+
+// status applies a Status cell: Suspended blocks sign-in, Active allows it,
+// unless Block Sign In says otherwise, which is a problem.
+func (r *rowRules) status() {
+	cell := r.in.Status
+	if cell == "" || r.bad[colStatus] {
+		return
+	}
+	suspended, _, err := Status(cell)
+	switch {
+	case err != nil:
+		r.add(colStatus, cell, err.Error())
+	case r.in.BlockSignIn != "" && r.u.BlockSignInSet && r.u.BlockSignIn != suspended:
+		r.add(colStatus, cell, "contradicts Block Sign In ("+r.in.BlockSignIn+")")
+	default:
+		r.u.BlockSignIn, r.u.BlockSignInSet = suspended, true
 	}
 }
 

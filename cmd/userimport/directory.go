@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"userimport/importer"
 	"userimport/importer/sqldb"
-	"userimport/validate"
 )
 
 const defaultDB = "sqlite:userimport.db"
@@ -51,72 +49,24 @@ func (g *globals) openDB(ctx context.Context, mustBeInitialized bool) (*sqldb.DB
 }
 
 // actor returns the acting admin: --as (or USERIMPORT_AS), else the Global
-// admin that init created. Someone who is no admin at all is EFORBIDDEN.
+// admin that init created.
 func (g *globals) actor(ctx context.Context, db *sqldb.DB) (importer.User, error) {
-	upn := g.as
-	if upn == "" {
-		var err error
-		if upn, err = db.InitialAdmin(ctx); err != nil {
-			return importer.User{}, err
-		}
-	}
-	u, err := db.User(ctx, upn)
-	if importer.ErrorCode(err) == importer.ENOTFOUND {
-		return importer.User{}, importer.Errorf(importer.EFORBIDDEN, "--as %s: no such user", upn)
-	}
-	if err != nil {
-		return importer.User{}, err
-	}
-	if u.Deleted {
-		return importer.User{}, importer.Errorf(importer.EFORBIDDEN, "--as %s: this user is deleted", upn)
-	}
-	if !validate.IsAdmin(u.RoleNames()) {
-		return importer.User{}, importer.Errorf(importer.EFORBIDDEN,
-			"--as %s: this user is no admin (Global admin, User admin or License admin)", u.UserPrincipalName)
-	}
-	return u, nil
-}
-
-// permission says who may run a command: any admin, the admins whose
-// roles allow an action of the role matrix, or Global admins alone.
-type permission struct {
-	action     validate.Action
-	anyAdmin   bool
-	globalOnly string // what only a Global admin may do, e.g. "add domains"
-}
-
-func anyAdmin() permission                   { return permission{anyAdmin: true} }
-func allowed(a validate.Action) permission   { return permission{action: a} }
-func globalAdminOnly(what string) permission { return permission{globalOnly: what} }
-
-// check returns the acting admin's user name when it has p.
-func (g *globals) check(ctx context.Context, db *sqldb.DB, p permission) (string, error) {
-	u, err := g.actor(ctx, db)
-	if err != nil {
-		return "", err
-	}
-	switch {
-	case p.anyAdmin:
-	case p.globalOnly != "":
-		if !u.HasRole(importer.GlobalAdmin) {
-			return "", importer.Errorf(importer.EFORBIDDEN, "only a Global admin may %s (%s is %s)", p.globalOnly, u.UserPrincipalName, joinRoles(u))
-		}
-	case !validate.Allowed(u.RoleNames(), p.action):
-		return "", importer.Errorf(importer.EFORBIDDEN, "%s (%s) may not %s", u.UserPrincipalName, joinRoles(u), p.action)
-	}
-	return u.UserPrincipalName, nil
+	return importer.ActingAdmin(ctx, db, g.as)
 }
 
 // inDirectory opens the initialized directory, checks that the acting
-// admin has p, and runs fn with the directory and the admin's user name.
-func (g *globals) inDirectory(ctx context.Context, p permission, fn func(db *sqldb.DB, actor string) error) error {
+// admin has p, and runs fn with the directory and the admin.
+func (g *globals) inDirectory(ctx context.Context, p importer.Permission, fn func(db *sqldb.DB, actor importer.User) error) error {
 	db, err := g.openDB(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	actor, err := g.check(ctx, db, p)
+	actor, err := g.actor(ctx, db)
 	if err != nil {
+		return err
+	}
+	if err := importer.Authorize(actor, p); err != nil {
 		return err
 	}
 	return fn(db, actor)
@@ -133,7 +83,7 @@ func (g *globals) listCommand(use, short string, args cobra.PositionalArgs,
 			if err := validFormat(format); err != nil {
 				return err
 			}
-			return g.inDirectory(cmd.Context(), anyAdmin(), func(db *sqldb.DB, _ string) error {
+			return g.inDirectory(cmd.Context(), importer.AnyAdmin(), func(db *sqldb.DB, _ importer.User) error {
 				t, err := fn(cmd.Context(), db, args)
 				if err != nil {
 					return err
@@ -144,12 +94,4 @@ func (g *globals) listCommand(use, short string, args cobra.PositionalArgs,
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "table, json or csv")
 	return cmd
-}
-
-// joinRoles names u's roles for a message.
-func joinRoles(u importer.User) string {
-	if len(u.Roles) == 0 {
-		return "no admin"
-	}
-	return strings.Join(u.RoleNames(), ", ")
 }

@@ -22,8 +22,8 @@ func newDomainCmd(g *globals) *cobra.Command {
 			if err := validate.Domain(name); err != nil {
 				return importer.Errorf(importer.EINVALID, "domain %q: %v", args[0], err)
 			}
-			return g.inDirectory(cmd.Context(), globalAdminOnly("add domains"), func(db *sqldb.DB, actor string) error {
-				if err := db.AddDomain(cmd.Context(), actor, importer.Domain{Name: name, Verified: verified}); err != nil {
+			return g.inDirectory(cmd.Context(), importer.GlobalAdminOnly("add domains"), func(db *sqldb.DB, actor importer.User) error {
+				if err := db.AddDomain(cmd.Context(), actor.UserPrincipalName, importer.Domain{Name: name, Verified: verified}); err != nil {
 					return err
 				}
 				state := "unverified: users can be created in it once `userimport domain verify " + name + "` has run"
@@ -39,8 +39,8 @@ func newDomainCmd(g *globals) *cobra.Command {
 	verify := &cobra.Command{
 		Use: "verify DOMAIN", Short: "Mark a domain verified", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.inDirectory(cmd.Context(), globalAdminOnly("verify domains"), func(db *sqldb.DB, actor string) error {
-				if err := db.VerifyDomain(cmd.Context(), actor, args[0]); err != nil {
+			return g.inDirectory(cmd.Context(), importer.GlobalAdminOnly("verify domains"), func(db *sqldb.DB, actor importer.User) error {
+				if err := db.VerifyDomain(cmd.Context(), actor.UserPrincipalName, args[0]); err != nil {
 					return err
 				}
 				fmt.Fprintf(g.stdout, "domain %s verified\n", strings.ToLower(args[0]))
@@ -51,8 +51,8 @@ func newDomainCmd(g *globals) *cobra.Command {
 	remove := &cobra.Command{
 		Use: "remove DOMAIN", Short: "Remove a domain no user is in", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.inDirectory(cmd.Context(), globalAdminOnly("remove domains"), func(db *sqldb.DB, actor string) error {
-				if err := db.RemoveDomain(cmd.Context(), actor, args[0]); err != nil {
+			return g.inDirectory(cmd.Context(), importer.GlobalAdminOnly("remove domains"), func(db *sqldb.DB, actor importer.User) error {
+				if err := db.RemoveDomain(cmd.Context(), actor.UserPrincipalName, args[0]); err != nil {
 					return err
 				}
 				fmt.Fprintf(g.stdout, "domain %s removed\n", strings.ToLower(args[0]))
@@ -63,11 +63,15 @@ func newDomainCmd(g *globals) *cobra.Command {
 	list := g.listCommand("list", "List the domains", cobra.NoArgs,
 		func(ctx context.Context, db *sqldb.DB, _ []string) (table, error) {
 			ds, err := db.Domains(ctx)
-			t := table{header: []string{"Domain", "Verified"}, value: nonNil(ds)}
-			for _, d := range ds {
-				t.rows = append(t.rows, []string{d.Name, yesNo(d.Verified)})
+			type record struct {
+				Name     cell `csv:"Domain"`
+				Verified cell `csv:"Verified"`
 			}
-			return t, err
+			rs := []record{}
+			for _, d := range ds {
+				rs = append(rs, record{cell(d.Name), yesNo(d.Verified)})
+			}
+			return newTable(rs, nonNil(ds)), err
 		})
 	cmd.AddCommand(add, verify, list, remove)
 	return cmd

@@ -152,8 +152,9 @@ func TestInitDemo(t *testing.T) {
 			}
 		}
 
-		if r := signIn(t, db, admin, password); r.code != 0 || r.stdout != "ok\n" {
-			t.Errorf("signin with the printed password: exit %d, stdout %q; want 0, \"ok\\n\"", r.code, r.stdout)
+		// SPEC §3: the password init prints must be changed at first sign-in.
+		if r := signIn(t, db, admin, password); r.code != 0 || r.stdout != "ok: password change required\n" {
+			t.Errorf("signin with the printed password: exit %d, stdout %q; want 0, \"ok: password change required\\n\"", r.code, r.stdout)
 		}
 		for _, tc := range []struct{ name, upn, password string }{
 			{"WrongPassword", admin, password + "x"},
@@ -181,8 +182,8 @@ func TestPasswd(t *testing.T) {
 			if !strings.Contains(r.stderr, "three of") {
 				t.Errorf("stderr %q does not name the rule (at least three of …)", r.stderr)
 			}
-			if r := signIn(t, db, admin, password); r.stdout != "ok\n" {
-				t.Errorf("after a refused passwd, signin with the old password: %q", r.stdout)
+			if r := signIn(t, db, admin, password); r.stdout != "ok: password change required\n" {
+				t.Errorf("after a refused passwd, signin with the old password: %q, want it to work and ask for a change", r.stdout)
 			}
 		})
 		t.Run("WrongCurrent", func(t *testing.T) {

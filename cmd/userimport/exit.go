@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"userimport/importer"
+	"userimport/importer/sqldb"
 )
 
 // Exit codes, SPEC §5.
@@ -30,7 +31,10 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	switch {
 	case errors.As(err, &partial):
 		code, msg := exitRowsFailed, importer.ErrorMessage(partial.Err)
-		if importer.ErrorCode(partial.Err) == importer.EINTERNAL {
+		switch {
+		case sqldb.ConnectionLost(partial.Err):
+			code, msg = exitInternal, dbGone
+		case importer.ErrorCode(partial.Err) == importer.EINTERNAL:
 			code, msg = exitInternal, "internal error: "+partial.Err.Error()
 		}
 		fmt.Fprintf(stderr, "error: %s\nThe batch stopped after %d rows, which are kept and in the results; run the same command again to go on.\n",
@@ -52,7 +56,14 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		return exitNothingDone
 	}
 	switch importer.ErrorCode(err) {
+	case importer.EUNAVAILABLE:
+		fmt.Fprintf(stderr, "error: %s\n", importer.ErrorMessage(err))
+		return exitInternal
 	case importer.EINTERNAL:
+		if sqldb.ConnectionLost(err) {
+			fmt.Fprintf(stderr, "error: %s; what was done is kept: run the same command again once the database is back, and it goes on\n", dbGone)
+			return exitInternal
+		}
 		fmt.Fprintf(stderr, "internal error: %v\n", err)
 		return exitInternal
 	default:
@@ -60,6 +71,10 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		return exitNothingDone
 	}
 }
+
+// dbGone says that the connection to the database broke, in place of the
+// driver's "EOF" or "driver: bad connection".
+const dbGone = "the database went away (the connection to it broke)"
 
 // usageError is a bad command line: a wrong flag or argument.
 type usageError struct{ msg string }

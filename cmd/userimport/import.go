@@ -77,22 +77,18 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 	if err != nil {
 		return err
 	}
-	notify := validate.List(o.notify)
-	if len(notify) > 5 {
-		return &usageError{fmt.Sprintf("--notify takes up to 5 addresses (got %d)", len(notify))}
-	}
-	for _, a := range notify {
-		if err := validate.Email(a); err != nil {
-			return &usageError{fmt.Sprintf("--notify %q: %v", a, err)}
-		}
+	notify, err := importer.NotifyRecipients(validate.List(o.notify), o.noPasswords)
+	if err != nil {
+		return err
 	}
 	var smtp report.SMTPConfig
 	if len(notify) > 0 {
-		if o.noPasswords {
-			return &usageError{"--notify sends the credentials notice, and --no-passwords writes none"}
+		url := os.Getenv("USERIMPORT_SMTP_URL")
+		if strings.TrimSpace(url) == "" {
+			return &usageError{"--notify needs the mail server: set USERIMPORT_SMTP_URL=smtp://user:pass@host:port (STARTTLS when offered) or smtps://user:pass@host:port"}
 		}
-		if smtp, err = report.ParseSMTPURL(os.Getenv("USERIMPORT_SMTP_URL")); err != nil {
-			return &usageError{fmt.Sprintf("--notify needs USERIMPORT_SMTP_URL=smtp://user:pass@host:port: %v", err)}
+		if smtp, err = report.ParseSMTPURL(url); err != nil {
+			return &usageError{fmt.Sprintf("--notify: USERIMPORT_SMTP_URL: %v", err)}
 		}
 	}
 	if o.workers < 1 {
@@ -131,9 +127,7 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 		return err // no outputs: the file or a flag was rejected, or the directory failed
 	}
 	printSummary(g, rep)
-	if rep.NoticePath != "" && len(notify) > 0 {
-		sendNotice(ctx, log, smtp, notify, rep)
-	}
+	importer.MailNotice(ctx, report.Mailer{Config: smtp}, log, notify, rep)
 	return err
 }
 
@@ -172,7 +166,7 @@ func (g *globals) openImportDB(ctx context.Context) (*sqldb.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	upn, password, err := initDirectory(ctx, db, importer.DemoTenant())
+	upn, password, err := importer.InitTenant(ctx, db, g.hasher, importer.DemoTenant())
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -207,16 +201,4 @@ func printSummary(g *globals, rep importer.Report) {
 		line += "; credentials " + rep.NoticePath
 	}
 	fmt.Fprintln(g.stdout, line)
-}
-
-func sendNotice(ctx context.Context, log *zap.Logger, cfg report.SMTPConfig, to []string, rep importer.Report) {
-	body, err := os.ReadFile(rep.NoticePath)
-	if err == nil {
-		err = report.SendNotice(ctx, cfg, to, "New user accounts: "+rep.Summary.File, body)
-	}
-	if err != nil {
-		log.Warn("the credentials notice was not emailed; it stays in its file", zap.String("notice", rep.NoticePath), zap.Error(err))
-		return
-	}
-	log.Info("credentials notice emailed", zap.Strings("to", to))
 }

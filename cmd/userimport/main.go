@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // org set --time-zone checks names against the same database on every machine
 )
 
 func main() {

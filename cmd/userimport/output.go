@@ -6,19 +6,50 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"unicode"
 
+	"github.com/gocarina/gocsv"
 	"golang.org/x/text/width"
 )
 
-// table is what list and show print: a header and rows of cells for the
-// table and CSV formats, and the value itself for JSON.
+// table is what list and show print: records (a slice of structs whose
+// fields are cells, named by their csv tags) for the table and CSV
+// formats, and the value itself for JSON.
 type table struct {
-	header []string
-	rows   [][]string
-	value  any
+	header  []string
+	rows    [][]string
+	records any
+	value   any
 }
+
+// newTable makes the table of records, a slice of structs of cell fields
+// tagged with their column names: the CSV is gocsv's marshalling of them,
+// the table the same cells.
+func newTable(records, value any) table {
+	t := table{records: records, value: value}
+	v := reflect.ValueOf(records)
+	typ := v.Type().Elem()
+	for i := range typ.NumField() {
+		t.header = append(t.header, typ.Field(i).Tag.Get("csv"))
+	}
+	for i := range v.Len() {
+		row := make([]string, typ.NumField())
+		for j := range row {
+			row[j] = v.Index(i).Field(j).String()
+		}
+		t.rows = append(t.rows, row)
+	}
+	return t
+}
+
+// cell is a cell of a listing. In CSV it is written so that a spreadsheet
+// never reads it as a formula (csvSafe).
+type cell string
+
+// MarshalCSV is gocsv's hook for the CSV text of a cell.
+func (c cell) MarshalCSV() (string, error) { return csvSafe(string(c)), nil }
 
 func validFormat(f string) error {
 	switch f {
@@ -35,14 +66,10 @@ func (t table) print(w io.Writer, format string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(t.value)
 	case "csv":
+		// gocsv's own writer settings are global: it writes through ours.
 		cw := csv.NewWriter(w)
-		cw.Write(t.header)
-		for _, r := range t.rows {
-			esc := make([]string, len(r))
-			for i, c := range r {
-				esc[i] = csvSafe(c)
-			}
-			cw.Write(esc)
+		if err := gocsv.MarshalCSV(t.records, gocsv.NewSafeCSVWriter(cw)); err != nil {
+			return fmt.Errorf("write CSV: %w", err)
 		}
 		cw.Flush()
 		return cw.Error()
@@ -120,7 +147,7 @@ func csvSafe(s string) string {
 	return s
 }
 
-func yesNo(b bool) string {
+func yesNo(b bool) cell {
 	if b {
 		return "Yes"
 	}

@@ -19,12 +19,12 @@ func newRoleCmd(g *globals) *cobra.Command {
 			if !ok {
 				return importer.Errorf(importer.EINVALID, "no role %q: use \"Global admin\", \"User admin\" or \"License admin\"", args[1])
 			}
-			return g.inDirectory(cmd.Context(), allowed(validate.GiveRole), func(db *sqldb.DB, actor string) error {
+			return g.inDirectory(cmd.Context(), importer.Allows(validate.GiveRole), func(db *sqldb.DB, actor importer.User) error {
 				change, verb := db.AssignRole, "is now"
 				if !assign {
 					change, verb = db.RemoveRole, "is no longer"
 				}
-				if err := change(cmd.Context(), actor, args[0], importer.Role(name)); err != nil {
+				if err := change(cmd.Context(), actor.UserPrincipalName, args[0], importer.Role(name)); err != nil {
 					return err
 				}
 				fmt.Fprintf(g.stdout, "%s %s %s\n", args[0], verb, name)
@@ -37,11 +37,15 @@ func newRoleCmd(g *globals) *cobra.Command {
 	list := g.listCommand("list", "List who holds which admin role", cobra.NoArgs,
 		func(ctx context.Context, db *sqldb.DB, _ []string) (table, error) {
 			hs, err := db.RoleHolders(ctx)
-			t := table{header: []string{"Role", "User Name"}, value: nonNil(hs)}
-			for _, h := range hs {
-				t.rows = append(t.rows, []string{string(h.Role), h.UPN})
+			type record struct {
+				Role cell `csv:"Role"`
+				UPN  cell `csv:"User Name"`
 			}
-			return t, err
+			rs := []record{}
+			for _, h := range hs {
+				rs = append(rs, record{cell(h.Role), cell(h.UPN)})
+			}
+			return newTable(rs, nonNil(hs)), err
 		})
 	cmd.AddCommand(assign, remove, list)
 	return cmd

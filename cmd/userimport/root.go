@@ -67,6 +67,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newLicenseCmd(g),
 		newUserCmd(g),
 		newRoleCmd(g),
+		newOrgCmd(g),
 		newSignInCmd(g),
 		newPasswdCmd(g),
 	)

@@ -6,14 +6,11 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"userimport/importer"
-	"userimport/importer/argon2id"
-	"userimport/validate"
 )
 
 func newSignInCmd(g *globals) *cobra.Command {
@@ -37,31 +34,19 @@ func runSignIn(ctx context.Context, g *globals, upn string) error {
 	if err != nil {
 		return err
 	}
-	c, err := db.Credentials(ctx, upn)
-	if err != nil && importer.ErrorCode(err) != importer.ENOTFOUND {
-		return err
-	}
-	ok := err == nil && c.PasswordHash != "" && !c.Blocked && !c.Deleted
-	if ok {
-		if ok, err = argon2id.Verify(pw, c.PasswordHash); err != nil {
-			return fmt.Errorf("stored hash of %s: %w", c.UPN, err)
-		}
-	}
-	if !ok {
-		// One answer for every failure, so that it tells nothing of which.
-		fmt.Fprintln(g.stdout, "sign-in failed")
-		return &silentExit{code: exitRowsFailed}
-	}
-	s, err := db.Settings(ctx)
+	res, err := importer.SignIn(ctx, db, g.hasher, db.Now(), upn, pw)
 	if err != nil {
 		return err
 	}
-	expired := s.PasswordExpiryDays > 0 && db.Now().After(c.PasswordSetAt.Add(time.Duration(s.PasswordExpiryDays)*24*time.Hour))
-	if c.MustChangePassword || expired {
+	switch res {
+	case importer.SignInOK:
+		fmt.Fprintln(g.stdout, "ok")
+	case importer.SignInChangeRequired:
 		fmt.Fprintln(g.stdout, "ok: password change required")
-		return nil
+	default:
+		fmt.Fprintln(g.stdout, "sign-in failed")
+		return &silentExit{code: exitRowsFailed}
 	}
-	fmt.Fprintln(g.stdout, "ok")
 	return nil
 }
 
@@ -90,32 +75,7 @@ func runPasswd(ctx context.Context, g *globals, upn string) error {
 	if err != nil {
 		return err
 	}
-	failed := importer.Errorf(importer.EINVALID, "password not changed: the user name or the current password is wrong")
-	c, err := db.Credentials(ctx, upn)
-	if importer.ErrorCode(err) == importer.ENOTFOUND {
-		return failed
-	}
-	if err != nil {
-		return err
-	}
-	if c.PasswordHash == "" || c.Blocked || c.Deleted {
-		return failed
-	}
-	if ok, err := argon2id.Verify(current, c.PasswordHash); err != nil || !ok {
-		return failed
-	}
-	alias, _, _ := strings.Cut(c.UPN, "@")
-	if err := validate.Password(next, alias); err != nil {
-		return importer.Errorf(importer.EINVALID, "new password: %v", err)
-	}
-	if next == current {
-		return importer.Errorf(importer.EINVALID, "new password: must differ from the current one")
-	}
-	hash, err := argon2id.Hash(next, argon2id.DefaultParams())
-	if err != nil {
-		return err
-	}
-	if err := db.SetPassword(ctx, c.UPN, c.UPN, hash, false); err != nil {
+	if err := importer.ChangePassword(ctx, db, g.hasher, upn, current, next); err != nil {
 		return err
 	}
 	fmt.Fprintln(g.stdout, "password changed")

@@ -29,12 +29,14 @@ func newTemplateCmd(g *globals) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("format") {
-				opts.format = formatFromName(opts.out, opts.format)
+				opts.format = formatFromName(opts.out, "csv")
 			}
 			return runTemplate(cmd.Context(), g, opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.format, "format", "csv", "csv or xlsx (default: from --out's extension, else csv)")
+	// No default value of the flag's own: cobra would show it as a second
+	// default beside the one the text states.
+	cmd.Flags().StringVar(&opts.format, "format", "", "csv or xlsx (default: from --out's extension, else csv)")
 	cmd.Flags().StringVar(&opts.out, "out", "", "file to write (default: stdout for csv, template.xlsx for xlsx)")
 	return cmd
 }

@@ -34,6 +34,8 @@ var aliases = [importer.NumColumns][]string{
 	importer.ColRequirePasswordChange: {"Change Password at Next Sign-In"},
 	importer.ColBlockSignIn:           {"Block sign in (Yes/No) [accountEnabled] Required"},
 	importer.ColEmployeeID:            {"Employee ID"},
+	importer.ColPasswordHashFunction:  {"Password Hash Function [UPLOAD ONLY]"},
+	importer.ColStatus:                {"New Status [UPLOAD ONLY]"},
 }
 
 // headerKeys maps the key of every accepted name to its column.

@@ -271,13 +271,15 @@ func TestHeaderAliases(t *testing.T) {
 		{"Mobile Phone", importer.ColMobilePhone},
 		{"Alternate email address", importer.ColAlternateEmail},
 		{"ZIP or Postal Code", importer.ColPostalCode},
+		{"Password Hash Function [UPLOAD ONLY]", importer.ColPasswordHashFunction},
+		{"New Status [UPLOAD ONLY]", importer.ColStatus},
 	}
 	for _, tt := range tests {
 		if got, ok := lookupHeader(tt.name); !ok || got != tt.want {
 			t.Errorf("lookupHeader(%q) = %v %v, want %v", tt.name, got, ok, tt.want)
 		}
 	}
-	for _, name := range []string{"Password Hash Function [UPLOAD ONLY]", "Recovery Phone [MUST BE IN THE E.164 FORMAT]", "Name", "Org Unit Path [Required]", "Home Phone", "New Primary Email [UPLOAD ONLY]"} {
+	for _, name := range []string{"Recovery Phone [MUST BE IN THE E.164 FORMAT]", "Name", "Org Unit Path [Required]", "Home Phone", "New Primary Email [UPLOAD ONLY]"} {
 		if c, ok := lookupHeader(name); ok {
 			t.Errorf("lookupHeader(%q) = %v, want no column", name, c)
 		}

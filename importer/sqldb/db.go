@@ -142,7 +142,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, importer.Errorf(importer.EINTERNAL, "cannot reach the database %s: %v", redactURL(rawURL), err)
+		return nil, unreachable(dialect, rawURL, err)
 	}
 	d := &DB{db: db, dialect: dialect, url: rawURL, Now: time.Now}
 	if err := d.migrate(ctx); err != nil {

@@ -22,6 +22,9 @@ type InitParams struct {
 	AdminUPN          string
 	AdminDisplayName  string
 	AdminPasswordHash string
+	// AdminMustChangePassword makes the first Global admin change its
+	// password at first sign-in (init prints it once).
+	AdminMustChangePassword bool
 }
 
 // Initialized reports whether init has run on this database.
@@ -69,7 +72,7 @@ func (d *DB) Init(ctx context.Context, p InitParams) error {
 			 must_change_password, source, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'init', ?, ?)`),
 			id, p.AdminUPN, strings.ToLower(p.AdminUPN), p.AdminDisplayName, alias,
-			p.AdminPasswordHash, now, false, now, now); err != nil {
+			p.AdminPasswordHash, now, p.AdminMustChangePassword, now, now); err != nil {
 			return mapErr(fmt.Errorf("insert admin: %w", err))
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO user_roles (user_id, role) VALUES (?, ?)`),
@@ -84,8 +87,8 @@ func (d *DB) Init(ctx context.Context, p InitParams) error {
 // is EUNINIT.
 func (d *DB) Settings(ctx context.Context) (importer.Settings, error) {
 	var s importer.Settings
-	err := d.db.QueryRowxContext(ctx, `SELECT name, password_expiry_days, default_usage_location, sign_in_url
-		FROM settings WHERE id = 1`).Scan(&s.Name, &s.PasswordExpiryDays, &s.DefaultUsageLocation, &s.SignInURL)
+	err := d.db.QueryRowxContext(ctx, `SELECT name, password_expiry_days, default_usage_location, sign_in_url, time_zone
+		FROM settings WHERE id = 1`).Scan(&s.Name, &s.PasswordExpiryDays, &s.DefaultUsageLocation, &s.SignInURL, &s.TimeZone)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, errUninitialized()
 	}

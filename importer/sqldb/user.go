@@ -244,12 +244,21 @@ func splitList(s string) []string {
 // DeleteUser soft-deletes a user: it can be restored for 30 days. Its seats
 // are freed and go to pending assignments, oldest first.
 func (d *DB) DeleteUser(ctx context.Context, actor, upn string) error {
+	return d.DeleteUserChecked(ctx, actor, upn, nil)
+}
+
+// DeleteUserChecked is DeleteUser after g, when not nil, allowed it on the
+// acting admin and the user as they are in the transaction.
+func (d *DB) DeleteUserChecked(ctx context.Context, actor, upn string, g importer.Guard) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := d.purge(ctx, tx); err != nil {
 			return err
 		}
 		u, err := d.user(ctx, tx, upn)
 		if err != nil {
+			return err
+		}
+		if err := d.guard(ctx, tx, actor, u, g); err != nil {
 			return err
 		}
 		if u.Deleted {
@@ -289,12 +298,21 @@ func (d *DB) DeleteUser(ctx context.Context, actor, upn string) error {
 // RestoreUser brings back a deleted user with its licenses: assigned where a
 // seat is free, else pending.
 func (d *DB) RestoreUser(ctx context.Context, actor, upn string) error {
+	return d.RestoreUserChecked(ctx, actor, upn, nil)
+}
+
+// RestoreUserChecked is RestoreUser after g, when not nil, allowed it on
+// the acting admin and the user as they are in the transaction.
+func (d *DB) RestoreUserChecked(ctx context.Context, actor, upn string, g importer.Guard) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := d.purge(ctx, tx); err != nil {
 			return err
 		}
 		u, err := d.user(ctx, tx, upn)
 		if err != nil {
+			return err
+		}
+		if err := d.guard(ctx, tx, actor, u, g); err != nil {
 			return err
 		}
 		if !u.Deleted {
@@ -354,14 +372,7 @@ func (d *DB) purge(ctx context.Context, tx *sqlx.Tx) error {
 }
 
 // Credentials is what sign-in needs to know of a user.
-type Credentials struct {
-	UPN                string
-	PasswordHash       string // "" when the user has no password (single sign-on)
-	PasswordSetAt      time.Time
-	MustChangePassword bool
-	Blocked            bool
-	Deleted            bool
-}
+type Credentials = importer.Credentials
 
 // Credentials returns the sign-in data of upn; ENOTFOUND when unknown.
 func (d *DB) Credentials(ctx context.Context, upn string) (Credentials, error) {
