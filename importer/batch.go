@@ -124,6 +124,12 @@ type Directory interface {
 	ResumableBatch(ctx context.Context, sha256, mode string) (*Batch, error)
 	// CreateBatch records a new running batch leased to b.Owner.
 	CreateBatch(ctx context.Context, b *Batch) error
+	// SavePreview records a dry run as batch b.ID in state preview, with
+	// its counts.
+	SavePreview(ctx context.Context, b *Batch, s Summary) error
+	// AdoptBatch turns the preview batch b.ID into a running batch leased
+	// to b.Owner.
+	AdoptBatch(ctx context.Context, b *Batch) error
 	// ClaimBatch gives the batch's lease to run, with actor as its acting
 	// admin, unless another run than dead ("": none known to have ended)
 	// holds a lease renewed since staleBefore.

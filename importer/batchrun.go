@@ -62,12 +62,13 @@ func (r *run) batch(ctx context.Context) error {
 		if err := r.cancelStale(ctx); err != nil {
 			return err
 		}
-		b = &Batch{
-			ID: uuid.NewString(), File: r.o.FileName, SHA256: r.rep.Summary.SHA256, Mode: r.o.Mode,
-			Options: r.optionsText(), Source: r.o.Source, ActingAdmin: r.o.Actor.UserPrincipalName,
-			Started: r.rep.Summary.Started, Owner: r.runID,
+		b = r.newBatch()
+		b.Owner = r.runID
+		create := r.dir.CreateBatch
+		if r.o.BatchID != "" {
+			create = r.dir.AdoptBatch // the preview the admin chose to start
 		}
-		if err := r.dir.CreateBatch(ctx, b); err != nil {
+		if err := create(ctx, b); err != nil {
 			return err
 		}
 		r.batchID = b.ID
@@ -112,6 +113,18 @@ func (r *run) batch(ctx context.Context) error {
 	g.Go(func() error { return r.writeResults(gctx, stagesDone) })
 	g.Go(func() error { return r.heartbeat(gctx, stagesDone) })
 	return r.finish(ctx, g.Wait())
+}
+
+// newBatch returns the batch record of this run's file and options.
+func (r *run) newBatch() *Batch {
+	id := r.o.BatchID
+	if id == "" {
+		id = uuid.NewString()
+	}
+	return &Batch{
+		ID: id, File: r.o.FileName, SHA256: r.rep.Summary.SHA256, Mode: r.o.Mode, Options: r.optionsText(),
+		Source: r.o.Source, ActingAdmin: r.o.Actor.UserPrincipalName, Started: r.rep.Summary.Started,
+	}
 }
 
 // openResults opens the batch's results writer: under the name the batch

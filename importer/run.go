@@ -31,6 +31,11 @@ type Options struct {
 	// 0 means DefaultChunkSize.
 	ChunkSize int
 	Source    string // which front end starts the batch: SourceCLI (default), SourceWeb, "feed:NAME"
+	// BatchID, when set, names the batch: a dry run is recorded as that
+	// batch in state preview (the web page's preview, again after its
+	// options change); a real run starts that preview batch instead of a
+	// new one.
+	BatchID string
 
 	// Defaults for blank cells (new users only).
 	Domain                string

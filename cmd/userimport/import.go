@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -127,6 +128,11 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 		return err // no outputs: the file or a flag was rejected, or the directory failed
 	}
 	printSummary(g, rep)
+	var partial *importer.PartialError
+	if !o.dryRun && rep.Summary.BatchID != "" && (errors.Is(err, context.Canceled) || errors.As(err, &partial)) {
+		fmt.Fprintf(g.stderr, "Batch %s is interrupted and keeps the seats of its rows not yet written; if you will not run it again, `userimport batch cancel %s` frees them.\n",
+			rep.Summary.BatchID, rep.Summary.BatchID)
+	}
 	importer.MailNotice(ctx, report.Mailer{Config: smtp}, log, notify, rep)
 	return err
 }

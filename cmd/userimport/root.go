@@ -68,8 +68,11 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newUserCmd(g),
 		newRoleCmd(g),
 		newOrgCmd(g),
+		newBatchCmd(g),
 		newSignInCmd(g),
 		newPasswdCmd(g),
+		newServeCmd(g),
+		newWorkerCmd(g),
 	)
 	usageArgs(root)
 	return root

@@ -193,7 +193,7 @@ func (d *DB) migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
 	}
-	return nil
+	return d.migrateRiver(ctx)
 }
 
 // migrationsFor returns the migrations in dialect's SQL: they are written
