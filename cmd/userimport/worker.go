@@ -19,7 +19,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 		Use:   "worker [--data DIR]",
 		Short: "Run only the job workers, to add a machine to a PostgreSQL directory",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runWorker(cmd.Context(), g, opts)
+			return asStopped(cmd.Context(), runWorker(cmd.Context(), g, opts))
 		},
 	}
 	dataFlag(cmd, &opts.data)
