@@ -48,7 +48,7 @@ type recordReader struct {
 type errRecordTooLong struct{ line, max int }
 
 func (e *errRecordTooLong) Error() string {
-	return fmt.Sprintf("line %d of the file is longer than %s", e.line, sizeText(int64(e.max)))
+	return fmt.Sprintf("line %d of the file is longer than %d MiB", e.line, e.max>>20)
 }
 
 // brokenQuote is a quoted cell that takes in the rows after it: it spans a

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"userimport/importer"
+	"userimport/importer/sheet/internal/fastxlsx"
 )
 
 // readFuzz opens data as a file and reads it to the end, checking that
@@ -125,7 +126,7 @@ func FuzzXLSXFast(f *testing.F) {
 		path := writeFile(t, "fuzz.xlsx", rawWorkbook(t, sheetPart, sstPart, flags&fuzz1904 != 0))
 		opts := Options{MaxUnzipSize: 8 << 20}
 		fast, err := openFastPath(path, opts)
-		if errors.Is(err, errNoFastPath) {
+		if errors.Is(err, fastxlsx.ErrNoFastPath) {
 			return
 		}
 		slow, slowErr := openExcelizePath(path, opts)

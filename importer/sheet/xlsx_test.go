@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"userimport/importer"
+	"userimport/importer/sheet/internal/fastxlsx"
 )
 
 // zipBytes returns a zip of the given files.
@@ -331,7 +332,7 @@ func TestOpen_ZipBomb(t *testing.T) {
 	if file.n > 64<<10 {
 		t.Errorf("refusing the bomb read %d bytes of its %d", file.n, len(data))
 	}
-	if _, err := openFastPath(path, Options{}); errors.Is(err, errNoFastPath) {
+	if _, err := openFastPath(path, Options{}); errors.Is(err, fastxlsx.ErrNoFastPath) {
 		t.Errorf("the fast reader left the bomb to excelize: %v", err)
 	}
 	// A smaller limit refuses smaller workbooks.

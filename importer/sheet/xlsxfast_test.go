@@ -14,12 +14,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/iotest"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"userimport/importer"
+	"userimport/importer/sheet/internal/fastxlsx"
 )
 
 // readResult is what a source's next returned, for comparing readers.
@@ -119,7 +119,7 @@ func compareResults(t testing.TB, got, want []readResult) {
 func checkFallback(t *testing.T, path string, opts Options, reason string) {
 	t.Helper()
 	_, err := openFastPath(path, opts)
-	if !errors.Is(err, errNoFastPath) || !strings.Contains(err.Error(), reason) {
+	if !errors.Is(err, fastxlsx.ErrNoFastPath) || !strings.Contains(err.Error(), reason) {
 		t.Fatalf("fast reader: %v, want it to leave the workbook to excelize for %q", err, reason)
 	}
 	src, err := openXLSXPath(path, opts)
@@ -660,25 +660,6 @@ func TestFastXLSX_UnzipLimit(t *testing.T) {
 		_, err := openFastPath(path, Options{MaxUnzipSize: 64 << 10})
 		wantInvalid(t, err, "zip bomb", "65536 bytes")
 	})
-	t.Run("Unpacked", func(t *testing.T) {
-		// As if the zip declared less than it holds: the rows up to the
-		// limit, then the zip-bomb error for the next.
-		archive, err := zip.OpenReader(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer archive.Close()
-		src, err := openFastParts(&archive.Reader, Options{}, &unzipBudget{left: 64 << 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer src.close()
-		got, _ := readSource(t, src, maxCalls)
-		last := got[len(got)-2]
-		if len(got) < 100 || !strings.Contains(last.err, "zip bomb") || !strings.Contains(last.err, "65536 bytes") || got[len(got)-1].err != "EOF" {
-			t.Errorf("%d results, ending %+v", len(got), got[len(got)-2:])
-		}
-	})
 	t.Run("Overflow", func(t *testing.T) {
 		// A size past 2^63 reads as negative to excelize, which adds it
 		// up: the total looks small.
@@ -704,22 +685,6 @@ func TestFastXLSX_UnzipLimit(t *testing.T) {
 		_, err = Open(writeFile(t, "overflow.xlsx", out.Bytes()), Options{})
 		wantInvalid(t, err, "zip bomb")
 	})
-}
-
-func TestBudgetReader(t *testing.T) {
-	for _, tt := range []struct {
-		size, limit int64
-		over        bool
-	}{
-		{100, 100, false}, {100, 1000, false}, {101, 100, true}, {0, 0, false}, {1, 0, true},
-	} {
-		b := &unzipBudget{left: tt.limit}
-		n, err := io.Copy(io.Discard, b.reader(iotest.HalfReader(bytes.NewReader(make([]byte, tt.size)))))
-		var over *overLimitError
-		if errors.As(err, &over) != tt.over || n > tt.limit || !tt.over && err != nil {
-			t.Errorf("%d bytes, limit %d: read %d, %v", tt.size, tt.limit, n, err)
-		}
-	}
 }
 
 // TestFastXLSX_LibreOffice has LibreOffice Calc write workbooks from CSV,
@@ -785,7 +750,8 @@ func TestFastXLSX_LibreOffice(t *testing.T) {
 // TestFastXLSX_SpilledSharedStrings covers a shared strings part larger
 // than excelize keeps in memory: excelize looks its items up in a
 // temporary file, where an index past the end reads as the number itself
-// and a negative one panics.
+// (17000 reads as "17000", which in memory reads as nothing) and a
+// negative one panics.
 func TestFastXLSX_SpilledSharedStrings(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes a large workbook")
@@ -804,9 +770,6 @@ func TestFastXLSX_SpilledSharedStrings(t *testing.T) {
 	path := writeFile(t, "spilled.xlsx", rawWorkbook(t, sheet, sstXML(items.String()), false))
 	fast := openFast(t, path, Options{})
 	defer fast.close()
-	if !unwrap(fast).(*fastXLSXSource).rows.cells.sst.spilled {
-		t.Fatal("the shared strings are not read as spilled")
-	}
 	slow := openExcelize(t, path, Options{})
 	defer slow.close()
 	got, _ := readSource(t, fast, maxCalls)
@@ -822,22 +785,6 @@ func TestFastXLSX_SpilledSharedStrings(t *testing.T) {
 	compareResults(t, got, want)
 	if !strings.Contains(got[1].cells, `"17000"`) || !strings.Contains(got[1].cells, `"9223372036854775807"`) {
 		t.Errorf("row 2 = %s", got[1].cells)
-	}
-}
-
-func TestMarkerReader(t *testing.T) {
-	for _, tt := range []struct {
-		text string
-		want bool
-	}{
-		{"purl.oclc.org", true}, {"xx purl.oclc.org yy", true}, {"purl.oclc.or", false}, {"urn:purl", false}, {"", false},
-	} {
-		for _, r := range []io.Reader{strings.NewReader(tt.text), iotest.OneByteReader(strings.NewReader(tt.text)), iotest.HalfReader(strings.NewReader(tt.text))} {
-			m := &markerReader{r: r, marker: []byte("purl.oclc.org")}
-			if _, err := io.Copy(io.Discard, m); err != nil || m.found != tt.want {
-				t.Errorf("%q: found %v, %v", tt.text, m.found, err)
-			}
-		}
 	}
 }
 
@@ -912,23 +859,5 @@ func TestXLSX_GeneralNumbers(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestPlainInteger(t *testing.T) {
-	for in, want := range map[string]string{
-		"1.23456789012346E+15":  "1234567890123460",
-		"-1E+16":                "-10000000000000000",
-		"1E+21":                 "1E+21",
-		"1.5E-05":               "1.5E-05",
-		"4.94065645841247E-324": "4.94065645841247E-324",
-		"Ebba":                  "Ebba",
-		"E+":                    "E+",
-		"12E+3x":                "12E+3x",
-		"98052":                 "98052",
-	} {
-		if got := plainInteger(in); got != want {
-			t.Errorf("plainInteger(%q) = %q, want %q", in, got, want)
-		}
 	}
 }

@@ -1,4 +1,4 @@
-package sheet
+package fastxlsx
 
 import (
 	"archive/zip"
@@ -45,7 +45,7 @@ func cellKindOf(t []byte) cellKind {
 }
 
 // cellRenderer gives a cell's value as excelize's xlsxC.getValueFrom gives
-// it, with the number formats normalizeNumberFormats leaves.
+// it, with the number formats NormalizeNumberFormats leaves.
 type cellRenderer struct {
 	sst    *sharedStrings
 	styles *cellStyles
@@ -222,9 +222,9 @@ type styleKind uint8
 
 const (
 	styleRaw      styleKind = iota // the value as stored (style 0)
-	styleGeneral                   // General and scientific, after normalizeNumberFormats
+	styleGeneral                   // General and scientific, after NormalizeNumberFormats
 	styleText                      // @
-	styleDate                      // yyyy-mm-dd, what normalizeNumberFormats makes of dates
+	styleDate                      // yyyy-mm-dd, what NormalizeNumberFormats makes of dates
 	styleZeros                     // 0, 00000, …: a whole number padded with zeros
 	styleExcelize                  // any other format without a text section: excelize renders each number
 )
@@ -245,7 +245,7 @@ type cellStyles struct {
 // rendered.
 const scratchSheet = "userimport scratch"
 
-// newCellStyles reads book's styles after normalizeNumberFormats. The
+// newCellStyles reads book's styles after NormalizeNumberFormats. The
 // styles are rendered here, or number by number by book (which must stay
 // open as long as the styles are used); a style whose format would change
 // text (a text section, as in 0;-0;;@) leaves the workbook to excelize.
@@ -355,7 +355,7 @@ func (st *cellStyles) format(v string, s int, numeric bool) string {
 	}
 	k := st.kinds[s]
 	if k == styleRaw || k == styleText || k == styleGeneral {
-		// General: normalizeNumberFormats has excelize give the number as
+		// General: NormalizeNumberFormats has excelize give the number as
 		// it reads it.
 		return v
 	}
@@ -484,7 +484,7 @@ func readSharedStrings(parts map[string]*zip.File, budget *unzipBudget, inMemory
 	var over *overLimitError
 	switch {
 	case errors.As(err, &over):
-		return nil, zipBombError(over.limit)
+		return nil, ZipBombError(over.limit)
 	case strict.found:
 		return nil, noFastPath("the shared strings use the strict namespaces")
 	case err != nil:
