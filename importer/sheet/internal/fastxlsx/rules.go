@@ -14,11 +14,14 @@ import (
 // The rules both XLSX readers follow: the fast reader here and the
 // excelize reader of package sheet, which must read every workbook alike.
 
-// XMLPartLimit is, for an unpacked-size limit, the size above which excelize spills a part to a
-// temporary file rather than hold it in memory; it also changes how
-// excelize looks up shared strings (see sharedStrings).
+// XMLPartLimit is, for a limit on the unpacked size, the size above which
+// excelize spills a part to a temporary file rather than hold it in
+// memory; it also changes how excelize looks up shared strings (see
+// sharedStrings).
 func XMLPartLimit(limit int64) int64 { return min(limit, 16<<20) }
 
+// ZipBombError is the *importer.Error EINVALID for a workbook that unpacks
+// to more than limit bytes.
 func ZipBombError(limit int64) error {
 	return importer.Errorf(importer.EINVALID, "%s", zipBombMessage(limit))
 }
@@ -202,10 +205,13 @@ func classifyFormat(id int, code string) formatKind {
 	return formatOther
 }
 
+// PastRowError is the error for the row after last, where a worksheet
+// cannot be read on.
 func PastRowError(last int, err error) error {
 	return importer.Errorf(importer.EINVALID, "row %d: the worksheet cannot be read past row %d: %v", last+1, last, err)
 }
 
+// DamagedRowError is the error for a row that cannot be read.
 func DamagedRowError(number int, err error) error {
 	return importer.Errorf(importer.EINVALID, "row %d: the worksheet is damaged here and the row cannot be read: %v", number, err)
 }
