@@ -27,6 +27,17 @@ import (
 // jobChunk is how many rows one chunk job hashes and writes.
 const jobChunk = 8
 
+// stallAfter is how long staged rows may stay staged with nothing moving
+// before their jobs are handed out again, unless Options.StallAfter says.
+const stallAfter = time.Minute
+
+func (r *run) stallAfter() time.Duration {
+	if r.o.StallAfter > 0 {
+		return r.o.StallAfter
+	}
+	return stallAfter
+}
+
 // followEvery is how often the starting run looks at the journal while
 // the jobs run.
 const followEvery = 200 * time.Millisecond
@@ -173,6 +184,7 @@ func (r *run) followJobs(ctx context.Context, cd ChunkDirectory, staged <-chan s
 	t := time.NewTicker(followEvery)
 	defer t.Stop()
 	lastDone := -1
+	lastStaged, since := -1, r.o.Now()
 	for {
 		all := false
 		select {
@@ -202,6 +214,21 @@ func (r *run) followJobs(ctx context.Context, cd ChunkDirectory, staged <-chan s
 		}
 		if all && n == 0 {
 			return nil
+		}
+		// Rows that stay staged while nothing moves belong to a job whose
+		// process died (River hands such a job out again only after its
+		// timeout and more): they get new jobs. A job that runs after
+		// another has written its rows does nothing.
+		switch now := r.o.Now(); {
+		case n != lastStaged:
+			lastStaged, since = n, now
+		case all && n > 0 && now.Sub(since) >= r.stallAfter():
+			if _, err := cd.Requeue(ctx, r.batchID, jobChunk); err != nil {
+				return err
+			}
+			r.o.Log.Warn("rows of the batch were not written for a while: their jobs are given to any process again",
+				zap.Int("rows", n), zap.Duration("after", now.Sub(since)))
+			since = now
 		}
 		select {
 		case <-ctx.Done():

@@ -59,8 +59,11 @@ type Options struct {
 	// passwords a batch of chunk jobs that every process on the directory
 	// works, its passwords sealed (jobpath.go). Without one, this process
 	// hashes and writes every row itself.
-	Sealer  Sealer
-	Outputs Outputs
+	Sealer Sealer
+	// StallAfter is how long rows of a job batch may stay staged with
+	// nothing moving before they get new jobs; 0 means a minute.
+	StallAfter time.Duration
+	Outputs    Outputs
 
 	Progress *Progress
 	Log      *zap.Logger
