@@ -11,7 +11,6 @@ import (
 
 	"userimport/importer"
 	"userimport/importer/httpapi"
-	"userimport/importer/jobs"
 	"userimport/importer/metrics"
 )
 
@@ -28,7 +27,7 @@ func newServeCmd(g *globals) *cobra.Command {
 		Use:   "serve [--listen ADDR] [--tls-cert FILE --tls-key FILE] [--insecure-http] [--data DIR]",
 		Short: "Run the service: the job workers, GET /healthz and GET /metrics",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runServe(cmd.Context(), g, opts)
+			return asStopped(cmd.Context(), runServe(cmd.Context(), g, opts))
 		},
 	}
 	f := cmd.Flags()
@@ -53,7 +52,7 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 		return err
 	}
 	defer db.Close()
-	engine, err := jobs.Open(ctx, g.dbURL(), jobs.Config{Log: g.log})
+	engine, err := g.openEngine(ctx, db, 0)
 	if err != nil {
 		return err
 	}
@@ -85,6 +84,16 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 	}
 	g.log.Info("stopped")
 	return nil
+}
+
+// asStopped makes a run of serve or worker that ended because it was told
+// to stop (SIGTERM, SIGINT) a success, exit 0 as SPEC §10 says, also when
+// the signal came while it was starting and cut a query short.
+func asStopped(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return nil
+	}
+	return err
 }
 
 // dataFlag is --data, else USERIMPORT_DATA, else ./userimport-data.

@@ -5,8 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
-
-	"userimport/importer/jobs"
 )
 
 type workerOptions struct {
@@ -19,7 +17,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 		Use:   "worker [--data DIR]",
 		Short: "Run only the job workers, to add a machine to a PostgreSQL directory",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runWorker(cmd.Context(), g, opts)
+			return asStopped(cmd.Context(), runWorker(cmd.Context(), g, opts))
 		},
 	}
 	dataFlag(cmd, &opts.data)
@@ -37,7 +35,7 @@ func runWorker(ctx context.Context, g *globals, opts workerOptions) error {
 		return err
 	}
 	defer db.Close()
-	engine, err := jobs.Open(ctx, g.dbURL(), jobs.Config{Log: g.log})
+	engine, err := g.openEngine(ctx, db, 0)
 	if err != nil {
 		return err
 	}

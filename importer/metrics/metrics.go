@@ -43,11 +43,15 @@ type Directory interface {
 // batchStates are the states of SPEC §10; each is shown, with 0 when no
 // batch is in it, so that a dashboard's series do not come and go. A state
 // the directory holds that is not listed here is shown as well.
-var batchStates = []string{importer.BatchPreview, importer.BatchQueued, importer.BatchRunning, importer.BatchInterrupted,
-	importer.BatchHeld, importer.BatchDone, importer.BatchCancelled, importer.BatchFailed}
+func batchStates() []string {
+	return []string{importer.BatchPreview, importer.BatchQueued, importer.BatchRunning, importer.BatchInterrupted,
+		importer.BatchHeld, importer.BatchDone, importer.BatchCancelled, importer.BatchFailed}
+}
 
 // outcomes are the row outcomes, shown from the start with 0.
-var outcomes = []importer.Outcome{importer.Created, importer.Updated, importer.Unchanged, importer.Failed}
+func outcomes() []importer.Outcome {
+	return []importer.Outcome{importer.Created, importer.Updated, importer.Unchanged, importer.Failed}
+}
 
 // scrapeTimeout bounds the directory's queries of one scrape.
 const scrapeTimeout = 10 * time.Second
@@ -84,13 +88,13 @@ func New(dir Directory, log *zap.Logger) *Metrics {
 			Help: "Failed sign-ins (unknown user, wrong password, blocked, deleted).",
 		}),
 	}
-	for _, o := range outcomes {
+	for _, o := range outcomes() {
 		m.rows.WithLabelValues(outcomeLabel(o))
 	}
 	m.reg.MustRegister(m.rows, m.hash, m.signinFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if dir != nil {
-		m.reg.MustRegister(&directoryCollector{dir: dir, log: log})
+		m.reg.MustRegister(newDirectoryCollector(dir, log))
 	}
 	return m
 }
@@ -120,22 +124,26 @@ func (m *Metrics) Handler() http.Handler {
 
 // directoryCollector reads the gauges from the directory at scrape time.
 type directoryCollector struct {
-	dir Directory
-	log *zap.Logger
+	dir                              Directory
+	log                              *zap.Logger
+	batches, jobs, assigned, pending *prometheus.Desc
 }
 
-var (
-	batchesDesc  = prometheus.NewDesc("userimport_batches", "Batches in the directory, by state.", []string{"state"}, nil)
-	jobsDesc     = prometheus.NewDesc("userimport_jobs", "Jobs of the job engine, by state.", []string{"state"}, nil)
-	assignedDesc = prometheus.NewDesc("userimport_seats_assigned", "Seats assigned, per product.", []string{"sku"}, nil)
-	pendingDesc  = prometheus.NewDesc("userimport_seats_pending", "License assignments waiting for a seat, per product.", []string{"sku"}, nil)
-)
+func newDirectoryCollector(dir Directory, log *zap.Logger) *directoryCollector {
+	return &directoryCollector{
+		dir: dir, log: log,
+		batches:  prometheus.NewDesc("userimport_batches", "Batches in the directory, by state.", []string{"state"}, nil),
+		jobs:     prometheus.NewDesc("userimport_jobs", "Jobs of the job engine, by state.", []string{"state"}, nil),
+		assigned: prometheus.NewDesc("userimport_seats_assigned", "Seats assigned, per product.", []string{"sku"}, nil),
+		pending:  prometheus.NewDesc("userimport_seats_pending", "License assignments waiting for a seat, per product.", []string{"sku"}, nil),
+	}
+}
 
 func (c *directoryCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- batchesDesc
-	ch <- jobsDesc
-	ch <- assignedDesc
-	ch <- pendingDesc
+	ch <- c.batches
+	ch <- c.jobs
+	ch <- c.assigned
+	ch <- c.pending
 }
 
 func (c *directoryCollector) Collect(ch chan<- prometheus.Metric) {
@@ -160,19 +168,19 @@ func (c *directoryCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	b, err := c.dir.BatchStates(ctx)
-	states(batchesDesc, batchStates, b, err)
+	states(c.batches, batchStates(), b, err)
 	j, err := c.dir.JobStates(ctx)
-	states(jobsDesc, jobStates(), j, err)
+	states(c.jobs, jobStates(), j, err)
 
 	ps, err := c.dir.Products(ctx)
 	if err != nil {
 		c.log.Warn("metrics: read the directory", zap.Error(err))
-		ch <- prometheus.NewInvalidMetric(assignedDesc, err)
+		ch <- prometheus.NewInvalidMetric(c.assigned, err)
 		return
 	}
 	for _, p := range ps {
-		ch <- prometheus.MustNewConstMetric(assignedDesc, prometheus.GaugeValue, float64(p.Assigned), p.SKU)
-		ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(p.Pending), p.SKU)
+		ch <- prometheus.MustNewConstMetric(c.assigned, prometheus.GaugeValue, float64(p.Assigned), p.SKU)
+		ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(p.Pending), p.SKU)
 	}
 }
 

@@ -59,6 +59,8 @@ type DB struct {
 
 	// Now is the clock; tests may replace it before first use.
 	Now func() time.Time
+
+	queue ChunkQueue // the job engine's, once SetQueue was called
 }
 
 // ParseURL splits a --db value into dialect and driver data source name.
