@@ -47,6 +47,7 @@ type Batch struct {
 	State       string
 	ResultsName string // file name of its results workbook in the output folder, once chosen
 	NoticeName  string // file name of its credentials notice in the output folder, once created
+	Recipient   string // the age recipient its passwords are sealed to; "" when they are not sealed
 	Started     time.Time
 	Owner       string    // the run holding the batch's lease; "" when none does
 	Heartbeat   time.Time // when the lease was last renewed
@@ -80,7 +81,11 @@ type Planned struct {
 	// Function column) in the form SignIn verifies (see StoredHash): it is
 	// stored as given, instead of a password that is hashed.
 	ImportedHash string `json:"importedHash,omitempty"`
-	RequestedAt  int64  `json:"requestedAt"` // when the batch asked for the licenses (Unix µs)
+	// PresetHash is the hash of a password from the file, hashed by the
+	// process that staged the row (only it read the file), for the worker
+	// that writes the row.
+	PresetHash  string `json:"presetHash,omitempty"`
+	RequestedAt int64  `json:"requestedAt"` // when the batch asked for the licenses (Unix µs)
 }
 
 // JournalRow is one row as the plan step leaves it: either decided (Result
@@ -97,6 +102,7 @@ type Work struct {
 	Plan     *Planned
 	Password Secret
 	Hash     string
+	Sealed   string // the password sealed to the batch's key, kept in the journal until it is in the notice
 
 	chunk int // the read chunk the row came in, for the results follower
 }

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"userimport/importer"
+	"userimport/importer/seal"
 	"userimport/importer/sheet"
 	"userimport/importer/sqldb"
 	"userimport/report"
@@ -112,6 +113,22 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 		return err
 	}
 	log := g.log.With(zap.String("file", path))
+	// The import takes part in its own batch: this process works chunk
+	// jobs, its own and any other batch's, while the batch runs.
+	var sealer importer.Sealer
+	if !o.dryRun && !o.noPasswords {
+		engine, err := g.openEngine(ctx, db, importPoll)
+		if err != nil {
+			return err
+		}
+		stopEngine := runEngine(ctx, engine)
+		defer func() {
+			if err := stopEngine(); err != nil {
+				log.Warn("the job engine did not stop cleanly", zap.Error(err))
+			}
+		}()
+		sealer = seal.Keys{}
+	}
 	progress := importer.NewProgress()
 	stopProgress := g.showProgress(ctx, progress, log)
 	rep, err := importer.Run(ctx, db, importer.Options{
@@ -119,8 +136,8 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 		Domain: strings.ToLower(o.domain), Licenses: validate.List(o.license), DisabledApps: validate.List(o.disabledApps),
 		UsageLocation: o.usageLocation, RequirePasswordChange: o.requirePasswordChange, BlockSignIn: o.blockSignIn,
 		NoPasswords: o.noPasswords, ResultsCSV: o.resultsCSV, Actor: actor,
-		Open:    func() (importer.RowSource, error) { return sheet.Open(path, sheetOpts) },
-		Hasher:  g.hasher,
+		Open:   func() (importer.RowSource, error) { return sheet.Open(path, sheetOpts) },
+		Hasher: g.hasher, Sealer: sealer,
 		Outputs: report.Outputs(), Progress: progress, Log: log,
 	})
 	stopProgress()

@@ -11,7 +11,6 @@ import (
 
 	"userimport/importer"
 	"userimport/importer/httpapi"
-	"userimport/importer/jobs"
 	"userimport/importer/metrics"
 )
 
@@ -53,7 +52,7 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 		return err
 	}
 	defer db.Close()
-	engine, err := jobs.Open(ctx, g.dbURL(), jobs.Config{Log: g.log})
+	engine, err := g.openEngine(ctx, db, 0)
 	if err != nil {
 		return err
 	}

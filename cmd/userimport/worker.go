@@ -5,8 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
-
-	"userimport/importer/jobs"
 )
 
 type workerOptions struct {
@@ -37,7 +35,7 @@ func runWorker(ctx context.Context, g *globals, opts workerOptions) error {
 		return err
 	}
 	defer db.Close()
-	engine, err := jobs.Open(ctx, g.dbURL(), jobs.Config{Log: g.log})
+	engine, err := g.openEngine(ctx, db, 0)
 	if err != nil {
 		return err
 	}

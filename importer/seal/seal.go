@@ -8,6 +8,7 @@ package seal
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -147,4 +148,49 @@ func Open(identity age.Identity, sealed []byte) (importer.Secret, error) {
 		return "", fmt.Errorf("open sealed password: longer than %d bytes", maxSecret)
 	}
 	return importer.Secret(b), nil
+}
+
+// Keys is the importer's Sealer: batch keys in key files, sealed passwords
+// as base64 text for the journal. The zero value is ready to use.
+type Keys struct{}
+
+var _ importer.Sealer = Keys{}
+
+// NewKey creates a batch's key file at path (CreateKeyFile) and returns its
+// recipient.
+func (Keys) NewKey(path string) (string, error) {
+	id, err := CreateKeyFile(path)
+	if err != nil {
+		return "", err
+	}
+	return id.Recipient().String(), nil
+}
+
+// OpenKey loads the key file at path (LoadKeyFile) and returns what opens
+// the passwords sealed to it.
+func (Keys) OpenKey(path string) (func(sealed string) (importer.Secret, error), error) {
+	id, err := LoadKeyFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return func(sealed string) (importer.Secret, error) {
+		b, err := base64.StdEncoding.DecodeString(sealed)
+		if err != nil {
+			return "", fmt.Errorf("seal: not a sealed password: %w", err)
+		}
+		return Open(id, b)
+	}, nil
+}
+
+// Seal seals password to the recipient recipient ("age1…").
+func (Keys) Seal(recipient string, password importer.Secret) (string, error) {
+	r, err := ParseRecipient(recipient)
+	if err != nil {
+		return "", err
+	}
+	b, err := Seal(r, password)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
 }

@@ -14,13 +14,13 @@ import (
 )
 
 const batchColumns = `id, file_name, file_sha256, mode, options, source, acting_admin, state, results_name,
-	notice_name, started_at, owner, heartbeat_at`
+	notice_name, started_at, owner, heartbeat_at, recipient`
 
 func scanBatch(row interface{ Scan(...any) error }) (*importer.Batch, error) {
 	var b importer.Batch
 	var started, heartbeat int64
 	if err := row.Scan(&b.ID, &b.File, &b.SHA256, &b.Mode, &b.Options, &b.Source, &b.ActingAdmin, &b.State,
-		&b.ResultsName, &b.NoticeName, &started, &b.Owner, &heartbeat); err != nil {
+		&b.ResultsName, &b.NoticeName, &started, &b.Owner, &heartbeat, &b.Recipient); err != nil {
 		return nil, err
 	}
 	b.Started = time.UnixMicro(started)
@@ -73,8 +73,8 @@ func (d *DB) Heartbeat(ctx context.Context, batchID, run string) (bool, error) {
 func (d *DB) CreateBatch(ctx context.Context, b *importer.Batch) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO batches (id, file_name, file_sha256, mode, options, source,
-			acting_admin, state, started_at, owner, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`),
-			b.ID, b.File, b.SHA256, b.Mode, b.Options, b.Source, b.ActingAdmin, b.Started.UnixMicro(), b.Owner, d.now()); err != nil {
+			acting_admin, state, started_at, owner, heartbeat_at, recipient) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`),
+			b.ID, b.File, b.SHA256, b.Mode, b.Options, b.Source, b.ActingAdmin, b.Started.UnixMicro(), b.Owner, d.now(), b.Recipient); err != nil {
 			return fmt.Errorf("create batch: %w", err)
 		}
 		return d.audit(ctx, tx, b.ActingAdmin, "import start", b.File, b.Options, b.ID)
@@ -361,10 +361,10 @@ func (d *DB) SavePreview(ctx context.Context, b *importer.Batch, s importer.Summ
 func (d *DB) AdoptBatch(ctx context.Context, b *importer.Batch) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batches SET state = 'running', dry_run = FALSE, file_name = ?,
-			file_sha256 = ?, mode = ?, options = ?, source = ?, acting_admin = ?, owner = ?, heartbeat_at = ?, results_name = '',
+			file_sha256 = ?, mode = ?, options = ?, source = ?, acting_admin = ?, owner = ?, heartbeat_at = ?, results_name = '', recipient = ?,
 			rows_total = 0, created = 0, updated = 0, unchanged = 0, failed = 0, licenses_assigned = 0, licenses_pending = 0,
 			started_at = ?, finished_at = NULL WHERE id = ? AND state = 'preview'`),
-			b.File, b.SHA256, b.Mode, b.Options, b.Source, b.ActingAdmin, b.Owner, d.now(), b.Started.UnixMicro(), b.ID)
+			b.File, b.SHA256, b.Mode, b.Options, b.Source, b.ActingAdmin, b.Owner, d.now(), b.Recipient, b.Started.UnixMicro(), b.ID)
 		if err != nil {
 			return fmt.Errorf("start batch: %w", err)
 		}
