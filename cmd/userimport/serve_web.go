@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"userimport/importer"
+	"userimport/importer/seal"
 	"userimport/importer/sqldb"
 	"userimport/importer/web"
 	"userimport/report"
@@ -49,7 +50,8 @@ func (g *globals) openServeDB(ctx context.Context) (*sqldb.DB, *firstAdmin, erro
 // under --data. Batches started on it run in this process (LocalStarter).
 func (g *globals) webPage(ctx context.Context, db *sqldb.DB, opts serveOptions, m web.Metrics) (*web.Handler, *web.LocalStarter, error) {
 	cfg := web.Config{Store: db, Hasher: g.hasher, DataDir: filepath.Join(opts.data, "web"),
-		Secure: opts.listen.CertFile != "", Metrics: m, Log: g.log.Named("web")}
+		Secure: opts.listen.CertFile != "", Metrics: m, Log: g.log.Named("web"),
+		Sealer: seal.Keys{}} // serve works the chunk jobs, so web batches are job batches
 	if url := strings.TrimSpace(os.Getenv("USERIMPORT_SMTP_URL")); url != "" {
 		smtp, err := report.ParseSMTPURL(url)
 		if err != nil {

@@ -2,8 +2,8 @@ package web_test
 
 import (
 	"bytes"
-	"io"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"

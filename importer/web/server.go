@@ -51,8 +51,12 @@ type Store interface {
 
 // Config is what New needs.
 type Config struct {
-	Store   Store
-	Hasher  importer.Hasher
+	Store  Store
+	Hasher importer.Hasher
+	// Sealer, when the directory has a job queue (serve), makes a started
+	// batch with passwords chunk jobs that every process on the directory
+	// works (importer.Options.Sealer); nil: the run writes every row.
+	Sealer  importer.Sealer
 	Starter Starter
 	// DataDir holds the uploads and the outputs of the batches started
 	// from the page (serve's --data), one folder per batch.

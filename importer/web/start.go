@@ -40,6 +40,7 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request, rq *request) {
 	o.FileName, o.OutDir, o.Actor, o.BatchID = rec.File, filepath.Join(dir, outDirName), rq.user, id
 	o.Hasher, o.Outputs, o.Log, o.Now = h.cfg.Hasher, report.Outputs(), h.cfg.Log.With(zap.String("batch", id)), h.cfg.Now
 	o.ResultsCSV = true // GET /batches/{id}/results.csv
+	o.Sealer = h.cfg.Sealer
 	h.mu.Lock()
 	o.Progress = h.progress[id]
 	h.mu.Unlock()
