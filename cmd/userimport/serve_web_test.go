@@ -3,8 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"crypto/tls"
+	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
