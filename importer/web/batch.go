@@ -132,6 +132,10 @@ func (h *Handler) batchJSON(w http.ResponseWriter, r *http.Request, rq *request,
 		h.errorPage(w, r, rq, http.StatusNotFound, "no such batch")
 		return
 	}
+	if info, ok := h.cachedRunning(id); ok {
+		writeJSON(w, http.StatusOK, info)
+		return
+	}
 	rec, rerr := h.load(id)
 	info, err := h.cfg.Store.Batch(r.Context(), id)
 	if importer.ErrorCode(err) == importer.ENOTFOUND && rerr == nil {
@@ -145,7 +149,45 @@ func (h *Handler) batchJSON(w http.ResponseWriter, r *http.Request, rq *request,
 	if rerr == nil && rec.State == stateCancelled && info.State == importer.BatchPreview {
 		info.State = stateCancelled
 	}
+	if info.State == importer.BatchRunning {
+		h.cacheRunning(id, info)
+	}
 	writeJSON(w, http.StatusOK, info)
+}
+
+// jsonEvery is how long the JSON of a running batch is served from memory:
+// its followers (the page polls every second) then cost the directory one
+// read a second however many they are, and the batch keeps its speed.
+const jsonEvery = time.Second
+
+type cachedInfo struct {
+	at   time.Time
+	info importer.BatchInfo
+}
+
+// cachedRunning returns the JSON of running batch id read less than
+// jsonEvery ago.
+func (h *Handler) cachedRunning(id string) (importer.BatchInfo, bool) {
+	h.cacheMu.Lock()
+	defer h.cacheMu.Unlock()
+	c, ok := h.cache[id]
+	if !ok || h.now().Sub(c.at) >= jsonEvery || h.now().Before(c.at) {
+		return importer.BatchInfo{}, false
+	}
+	return c.info, true
+}
+
+func (h *Handler) cacheRunning(id string, info importer.BatchInfo) {
+	h.cacheMu.Lock()
+	defer h.cacheMu.Unlock()
+	h.cache[id] = cachedInfo{at: h.now(), info: info}
+}
+
+// forget drops batch id's cached JSON: its state changed here.
+func (h *Handler) forget(id string) {
+	h.cacheMu.Lock()
+	defer h.cacheMu.Unlock()
+	delete(h.cache, id)
 }
 
 func (h *Handler) jsonOf(rec *record) batchJSON {

@@ -89,6 +89,9 @@ type Handler struct {
 
 	mu       sync.Mutex // guards the batches' record files and progress
 	progress map[string]*importer.Progress
+
+	cacheMu sync.Mutex
+	cache   map[string]cachedInfo // JSON of running batches, by ID
 }
 
 // New returns the web page's handler. DataDir is created (mode 0700) at
@@ -107,7 +110,7 @@ func New(cfg Config) (*Handler, error) {
 		cfg.MaxUpload = MaxUpload
 	}
 	h := &Handler{cfg: cfg, mux: http.NewServeMux(), cop: http.NewCrossOriginProtection(),
-		progress: map[string]*importer.Progress{}}
+		progress: map[string]*importer.Progress{}, cache: map[string]cachedInfo{}}
 	if err := h.parseTemplates(); err != nil {
 		return nil, err
 	}

@@ -44,6 +44,7 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request, rq *request) {
 	h.mu.Lock()
 	o.Progress = h.progress[id]
 	h.mu.Unlock()
+	h.forget(id)
 	if err := h.cfg.Starter.Start(id, o, func(rep importer.Report, err error) { h.finished(id, opts, rep, err) }); err != nil {
 		h.finished(id, opts, importer.Report{}, err)
 		h.fail(w, r, rq, err)
@@ -60,6 +61,7 @@ func (h *Handler) finished(id string, opts formOptions, rep importer.Report, run
 	if to := validate.List(opts.Notify); len(to) > 0 && h.cfg.Mailer != nil && rep.NoticePath != "" {
 		emailed = importer.MailNotice(context.Background(), h.cfg.Mailer, log, to, rep)
 	}
+	defer h.forget(id)
 	cancelledBy := ""
 	rec, err := h.update(id, func(rec *record) error {
 		delete(h.progress, id)
