@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -13,30 +14,40 @@ import (
 	"userimport/internal/dirtest"
 )
 
-// gate hashes its first n passwords, then waits for the run to end: a
-// batch stopped at a known row whatever the machine's speed.
+// gate hashes its first n passwords, then waits for the run to end or the
+// gate to open: a batch stopped at a known row whatever the machine's
+// speed.
 type gate struct {
-	h       importer.Hasher
-	n       int64
-	used    atomic.Int64
-	blocked chan struct{} // closed once a hash waits
+	h        importer.Hasher
+	n        int64
+	used     atomic.Int64
+	once     sync.Once
+	blocked  chan struct{} // closed once a hash waits
+	released chan struct{} // closed by open
 }
 
-func newGate(n int64) *gate { return &gate{h: hasher(), n: n, blocked: make(chan struct{})} }
+func newGate(n int64) *gate {
+	return &gate{h: hasher(), n: n, blocked: make(chan struct{}), released: make(chan struct{})}
+}
+
+// open lets every later hash through.
+func (g *gate) open() { close(g.released) }
 
 func (g *gate) Hash(ctx context.Context, pw string) (string, error) {
 	if g.used.Add(1) > g.n {
+		g.once.Do(func() { close(g.blocked) })
 		select {
-		case <-g.blocked:
-		default:
-			close(g.blocked)
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-g.released:
 		}
-		<-ctx.Done()
-		return "", ctx.Err()
 	}
 	return g.h.Hash(ctx, pw)
 }
 
+// TestCancelRunningBatch: Cancel stops a running batch as Ctrl-C does (it
+// is interrupted and resumes with Start); an interrupted batch's Cancel
+// ends it for good, failing the rest and freeing their seats.
 func TestCancelRunningBatch(t *testing.T) {
 	dirtest.EachDemo(t, func(t *testing.T, _ string, db *sqldb.DB) {
 		g := newGate(3)
@@ -60,9 +71,18 @@ func TestCancelRunningBatch(t *testing.T) {
 			t.Fatalf("cancel: %d %s", a.status, a.body)
 		}
 		s.starter.Wait()
+		if b := c.batchJSON(loc); b["state"] != "interrupted" {
+			t.Errorf("after Cancel of a running batch: state %v, want interrupted", b["state"])
+		}
+		if p := c.get(loc); !strings.Contains(p.body, "stopped by "+dirtest.Admin) || !strings.Contains(p.body, "Resume") {
+			t.Errorf("the stopped batch's page does not say who stopped it and offer Resume")
+		}
+		if a := c.post(loc+"/cancel", nil); a.status != http.StatusSeeOther {
+			t.Fatalf("cancel for good: %d %s", a.status, a.body)
+		}
 		b := c.batchJSON(loc)
 		if b["state"] != "cancelled" {
-			t.Errorf("after Cancel: state %v, want cancelled", b["state"])
+			t.Errorf("after Cancel of the interrupted batch: state %v, want cancelled", b["state"])
 		}
 		created := int(b["created"].(float64))
 		if created > 3 || created+int(b["failed"].(float64)) != 14 {
@@ -76,6 +96,35 @@ func TestCancelRunningBatch(t *testing.T) {
 		}
 		if p := c.get(loc); !strings.Contains(p.body, "results.xlsx") {
 			t.Errorf("a cancelled batch's page offers no results workbook")
+		}
+	})
+}
+
+func TestCancelThenResume(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, _ string, db *sqldb.DB) {
+		g := newGate(3)
+		s := newSite(t, db, func(c *web.Config) { c.Hasher = g })
+		c := s.client()
+		c.mustSignIn(dirtest.Admin, dirtest.AdminPassword)
+		c.get("/import")
+		loc := c.upload("new-hires.csv", sample(t, "new-hires.csv"), nil).header.Get("Location")
+		c.get(loc)
+		c.post(loc+"/start", nil)
+		<-g.blocked
+		c.post(loc+"/cancel", nil)
+		s.starter.Wait()
+		g.open()
+		c.get(loc)
+		if a := c.post(loc+"/start", nil); a.status != http.StatusSeeOther {
+			t.Fatalf("resume: %d %s", a.status, a.body)
+		}
+		s.starter.Wait()
+		if b := c.batchJSON(loc); b["state"] != "done" || b["created"] != 14.0 {
+			t.Errorf("the resumed batch: %v, want done with 14 created", b)
+		}
+		n := c.get(loc + "/credentials.txt")
+		if n.status != http.StatusOK || strings.Count(n.body, "\t") != 14 {
+			t.Errorf("the resumed batch's notice: %d with %d users, want 14", n.status, strings.Count(n.body, "\t"))
 		}
 	})
 }

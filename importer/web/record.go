@@ -56,7 +56,7 @@ type record struct {
 	Notice      string            `json:"notice,omitempty"`
 	NoticeGone  string            `json:"noticeGone,omitempty"` // why the notice is no longer served: downloaded or emailed
 	Error       string            `json:"error,omitempty"`
-	CancelledBy string            `json:"cancelledBy,omitempty"` // who pressed Cancel while it ran
+	StoppedBy   string            `json:"stoppedBy,omitempty"` // who last pressed Cancel while it ran
 }
 
 // preview is what the last dry run found.

@@ -62,18 +62,14 @@ func (h *Handler) finished(id string, opts formOptions, rep importer.Report, run
 		emailed = importer.MailNotice(context.Background(), h.cfg.Mailer, log, to, rep)
 	}
 	defer h.forget(id)
-	cancelledBy := ""
-	rec, err := h.update(id, func(rec *record) error {
+	_, err := h.update(id, func(rec *record) error {
 		delete(h.progress, id)
-		cancelledBy = rec.CancelledBy
 		var failed *importer.RowsFailedError
 		switch {
 		case runErr == nil || errors.As(runErr, &failed):
 			rec.State = stateDone
-		case errors.Is(runErr, context.Canceled) && rec.CancelledBy != "":
-			rec.State = stateCancelled
 		case errors.Is(runErr, context.Canceled):
-			rec.State = stateInterrupted // serve stopped: Start resumes it
+			rec.State = stateInterrupted // Cancel pressed, or serve stopped: Start resumes it
 		default:
 			rec.State, rec.Error = stateFailed, importer.ErrorMessage(runErr)
 			if rep.Summary.Finished.IsZero() {
@@ -95,9 +91,6 @@ func (h *Handler) finished(id string, opts formOptions, rep importer.Report, run
 	if err != nil {
 		log.Error("cannot record the end of the batch", zap.Error(err))
 	}
-	if cancelledBy != "" && rec != nil && rec.State == stateCancelled {
-		h.cancelRest(id, cancelledBy)
-	}
 	if emailed {
 		h.removeNotice(id, rep.NoticePath)
 	}
@@ -110,7 +103,12 @@ func base(path string) string {
 	return filepath.Base(path)
 }
 
-// cancel stops a running batch (as Ctrl-C does), or drops a preview.
+// cancel stops a running batch as Ctrl-C stops `userimport import`: rows
+// in flight finish or roll back, the outputs are written for what was
+// done, and the batch is interrupted: Start resumes it. An interrupted
+// batch is cancelled for good (importer.CancelBatch: the rows not written
+// fail "cancelled" and their seats are freed at once). A preview is
+// dropped.
 func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, rq *request) {
 	id := r.PathValue("id")
 	rec, err := h.load(id)
@@ -120,7 +118,7 @@ func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, rq *request) {
 	}
 	switch rec.State {
 	case stateRunning:
-		if _, err := h.update(id, func(rec *record) error { rec.CancelledBy = rq.user.UserPrincipalName; return nil }); err != nil {
+		if _, err := h.update(id, func(rec *record) error { rec.StoppedBy = rq.user.UserPrincipalName; return nil }); err != nil {
 			h.fail(w, r, rq, err)
 			return
 		}
@@ -150,19 +148,4 @@ func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	http.Redirect(w, r, "/batches/"+id, http.StatusSeeOther)
-}
-
-// cancelRest fails the rows of a stopped batch that were not written, as
-// `batch cancel` does, with the admin who pressed Cancel as actor: their
-// reserved seats go to pending assignments at once.
-func (h *Handler) cancelRest(id, by string) {
-	ctx := context.Background()
-	log := h.cfg.Log.With(zap.String("batch", id))
-	actor, err := h.cfg.Store.User(ctx, by)
-	if err == nil {
-		_, err = importer.CancelBatch(ctx, h.cfg.Store, actor, id, h.now())
-	}
-	if err != nil && importer.ErrorCode(err) != importer.ECONFLICT {
-		log.Error("cannot cancel the rest of the batch", zap.Error(err))
-	}
 }
