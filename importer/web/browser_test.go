@@ -14,7 +14,9 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"userimport/importer"
+	"userimport/importer/sheet"
 	"userimport/importer/sqldb"
+	"userimport/importer/web"
 	"userimport/internal/dirtest"
 )
 
@@ -216,4 +218,56 @@ func TestBrowserFlow(t *testing.T) {
 		}
 		t.Logf("screenshots in %s", shots)
 	})
+}
+
+// TestBrowserCancelAndResume uploads a generated 20,000-row roster,
+// starts it, cancels it midway (the hasher holds the batch at a known
+// row), resumes it, and follows it to the end: every row created, once.
+// SQLite only: the PostgreSQL path of the same pages is TestBrowserFlow's.
+func TestBrowserCancelAndResume(t *testing.T) {
+	ctx, shots := browser(t)
+	b := tab{t: t, ctx: ctx, shots: shots}
+	db := dirtest.Demo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
+	g := newGate(5000)
+	s := newSite(t, db, func(c *web.Config) { c.Hasher = g })
+	roster := filepath.Join(t.TempDir(), "roster.csv")
+	f, err := os.Create(roster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sheet.Generate(f, "csv", 20_000, "contoso.com", 3); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	b.do(chromedp.Navigate(s.srv.URL+"/import"),
+		chromedp.WaitVisible(css("#username")),
+		chromedp.SendKeys(css("#username"), dirtest.Admin),
+		chromedp.SendKeys(css("#password"), dirtest.AdminPassword+kb.Enter),
+		chromedp.WaitVisible(css("#file")),
+		chromedp.SetUploadFiles(css("#file"), []string{roster}),
+		chromedp.Submit(css("#file")),
+		chromedp.WaitVisible(css("#count-created")))
+	want := b.text("#count-created")
+	b.do(chromedp.Click(css(`form[action$="/start"] button`)),
+		chromedp.WaitVisible(css("#progress")))
+	<-g.blocked // the batch is midway: 5,000 passwords hashed
+	b.do(shot(shots, "01-progress"),
+		chromedp.Click(css(`form[action$="/cancel"] button`)),
+		chromedp.WaitVisible(css(`form[action$="/start"] button`)),
+		shot(shots, "02-interrupted"))
+	if page := b.text("main"); !strings.Contains(page, "Interrupted") {
+		t.Fatalf("after Cancel the page says:\n%s", page)
+	}
+	g.open()
+	b.do(chromedp.Click(css(`form[action$="/start"] button`)),
+		chromedp.WaitVisible(css(`a[href$="/credentials.txt"]`)),
+		shot(shots, "03-results"))
+	if got := b.text("#count-created"); got != want {
+		t.Errorf("the resumed batch created %s users, the preview said %s", got, want)
+	}
+	notice, err := fetchText(ctx, strings.TrimPrefix(b.location(), s.srv.URL)+"/credentials.txt")
+	if err != nil || notice.Status != 200 || fmt.Sprint(strings.Count(notice.Body, "\t")) != want {
+		t.Errorf("the notice: %d with %d users, want %s", notice.Status, strings.Count(notice.Body, "\t"), want)
+	}
 }
