@@ -94,10 +94,12 @@ func (h *Handler) userAction(w http.ResponseWriter, r *http.Request, rq *request
 		return
 	}
 	if err != nil {
-		if statusOf(err) == http.StatusInternalServerError || importer.ErrorCode(err) == importer.ENOTFOUND && strings.Contains(importer.ErrorMessage(err), "no user") {
+		if statusOf(err) == http.StatusInternalServerError {
 			h.fail(w, r, rq, err)
 			return
 		}
+		// The user's page with the core's answer (a user that does not
+		// exist is the page's own 404).
 		h.showUser(w, r, rq, statusOf(err), upn, importer.ErrorMessage(err), "", "")
 		return
 	}
