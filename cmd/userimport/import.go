@@ -117,7 +117,7 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 	// jobs, its own and any other batch's, while the batch runs.
 	var sealer importer.Sealer
 	if !o.dryRun && !o.noPasswords {
-		engine, err := g.openEngine(ctx, db, importPoll)
+		engine, err := g.openEngine(ctx, db, importPoll, importStop)
 		if err != nil {
 			return err
 		}
@@ -137,7 +137,7 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 		UsageLocation: o.usageLocation, RequirePasswordChange: o.requirePasswordChange, BlockSignIn: o.blockSignIn,
 		NoPasswords: o.noPasswords, ResultsCSV: o.resultsCSV, Actor: actor,
 		Open:   func() (importer.RowSource, error) { return sheet.Open(path, sheetOpts) },
-		Hasher: g.hasher, Sealer: sealer,
+		Hasher: g.hasher, Sealer: sealer, StallAfter: stallAfter(),
 		Outputs: report.Outputs(), Progress: progress, Log: log,
 	})
 	stopProgress()

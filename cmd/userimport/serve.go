@@ -52,7 +52,7 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 		return err
 	}
 	defer db.Close()
-	engine, err := g.openEngine(ctx, db, 0)
+	engine, err := g.openEngine(ctx, db, workerPoll, 0)
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func runWorker(ctx context.Context, g *globals, opts workerOptions) error {
 		return err
 	}
 	defer db.Close()
-	engine, err := g.openEngine(ctx, db, 0)
+	engine, err := g.openEngine(ctx, db, workerPoll, 0)
 	if err != nil {
 		return err
 	}
