@@ -250,3 +250,85 @@ func (c *cluster) waitRunning(n int) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// doneRows counts the rows of the directory's batches that are written.
+func (c *cluster) doneRows() int {
+	return c.query(`SELECT COUNT(*) FROM batch_rows WHERE state = 'done'`)
+}
+
+// waitDone waits until at least n rows of the directory's batches are
+// written.
+func (c *cluster) waitDone(n int) {
+	c.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for c.doneRows() < n {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("%d rows written after two minutes, want %d", c.doneRows(), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestImportKilledWorkersGoOn: the import process itself is killed with
+// SIGKILL; a worker goes on writing its batch's rows meanwhile, their
+// passwords sealed in the journal; the same command, run again, resumes
+// the batch and puts every one of those passwords in the notice.
+func TestImportKilledWorkersGoOn(t *testing.T) {
+	c := newCluster(t)
+	c.start(nil, "worker")
+	const n = 300
+	dir := c.roster("nightly.csv", n)
+	imp := c.cmd(dir, nil, "import", "nightly.csv")
+	if err := imp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c.waitDone(24)
+	imp.Process.Kill()
+	imp.Wait()
+	// The worker goes on without the import (the chunks the import held
+	// wait for the resume, or for River to hand them out again).
+	c.waitDone(c.doneRows() + 16)
+	out := c.must(dir, nil, "import", "nightly.csv")
+	if !strings.Contains(out, "resumed batch") || !strings.Contains(out, fmt.Sprintf("%d rows: %d created", n, n)) {
+		t.Fatalf("the same command again:\n%s", out)
+	}
+	c.check(dir, "nightly", n)
+}
+
+// TestServeStopsMidBatch: serve works an import's chunks; SIGTERM stops it
+// in the middle (exit 0, chunks in flight finished), and once serve starts
+// again the batch goes on to its end.
+func TestServeStopsMidBatch(t *testing.T) {
+	c := newCluster(t)
+	const n = 400
+	dir := c.roster("midway.csv", n)
+	// The import hashes nothing itself: serve does the work.
+	imp := c.cmd(dir, []string{testHashGate + "=0", testStallAfter + "=1s"}, "import", "midway.csv")
+	var out bytes.Buffer
+	imp.Stdout, imp.Stderr = &out, &out
+	if err := imp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	serve := func() *exec.Cmd {
+		s := c.cmd(t.TempDir(), nil, "serve", "--listen", "127.0.0.1:0")
+		if err := s.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	first := serve()
+	c.waitDone(40)
+	first.Process.Signal(syscall.SIGTERM)
+	if err := first.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v, want exit 0", err)
+	}
+	if d := c.doneRows(); d >= n {
+		t.Fatalf("all %d rows were written before serve stopped; the test proves nothing", d)
+	}
+	second := serve()
+	defer func() { second.Process.Signal(syscall.SIGTERM); second.Wait() }()
+	if err := imp.Wait(); err != nil || !strings.Contains(out.String(), fmt.Sprintf("%d rows: %d created", n, n)) {
+		t.Fatalf("import: %v\n%s", err, out.String())
+	}
+	c.check(dir, "midway", n)
+}

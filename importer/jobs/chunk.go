@@ -22,7 +22,7 @@ func (ChunkArgs) Kind() string { return "userimport.chunk" }
 // ChunkTimeout bounds one chunk job: a chunk is a few rows, each one
 // argon2id hash (tens of milliseconds); a job this late belongs to a
 // process that hangs, and its rows are retried elsewhere.
-const ChunkTimeout = 45 * time.Second
+const ChunkTimeout = DefaultJobTimeout
 
 // chunkWorker works chunk jobs through importer.WorkChunk.
 type chunkWorker struct {
