@@ -23,24 +23,46 @@ import (
 // built binary, each in a folder of its own (another machine's, as far as
 // files go).
 type cluster struct {
-	t   *testing.T
-	url string
-	bin string
+	t     testing.TB
+	url   string
+	bin   string
+	cheap bool // hash with the test-only cheap parameters
 }
 
+// newCluster makes a cluster whose processes hash cheaply.
 func newCluster(t *testing.T) *cluster {
 	t.Helper()
-	clearEnv(t)
-	c := &cluster{t: t, url: pgtest.URL(t), bin: binary(t)}
-	c.must(t.TempDir(), nil, "init", "--demo")
+	return makeCluster(t, true)
+}
+
+// newBenchCluster makes a cluster whose processes hash as production does.
+func newBenchCluster(b *testing.B) *cluster {
+	b.Helper()
+	return makeCluster(b, false)
+}
+
+func makeCluster(tb testing.TB, cheap bool) *cluster {
+	tb.Helper()
+	clearEnv(tb)
+	c := &cluster{t: tb, url: pgtest.URL(tb), bin: binary(tb), cheap: cheap}
+	c.must(tb.TempDir(), nil, "init", "--demo")
 	return c
+}
+
+// env is the environment of the cluster's processes, with extra added.
+func (c *cluster) env(extra []string) []string {
+	env := append(os.Environ(), "USERIMPORT_LOG_FORMAT=json")
+	if c.cheap {
+		env = append(env, testCheapHash+"=1")
+	}
+	return append(env, extra...)
 }
 
 // cmd makes a command of the binary in dir with env added.
 func (c *cluster) cmd(dir string, env []string, args ...string) *exec.Cmd {
 	cmd := exec.Command(c.bin, append([]string{"--db", c.url}, args...)...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), append([]string{testCheapHash + "=1", "USERIMPORT_LOG_FORMAT=json"}, env...)...)
+	cmd.Env = c.env(env)
 	return cmd
 }
 

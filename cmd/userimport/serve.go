@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -52,14 +53,15 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 		return err
 	}
 	defer db.Close()
-	engine, err := g.openEngine(ctx, db, workerPoll, 0)
+	m := metrics.New(db, g.log)
+	engine, err := g.openEngine(ctx, db, workerPoll, 0, m, runtime.NumCPU())
 	if err != nil {
 		return err
 	}
 	defer engine.Close()
 	h := httpapi.New(httpapi.Config{
 		Health:  []httpapi.Pinger{db, engine},
-		Metrics: metrics.New(db, g.log).Handler(),
+		Metrics: m.Handler(),
 		Log:     g.log,
 	})
 	srv, err := httpapi.NewServer(opts.listen, h, g.log)
