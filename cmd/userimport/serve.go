@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -52,20 +53,20 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 		return err
 	}
 	defer db.Close()
-	engine, err := g.openEngine(ctx, db, 0)
+	m := metrics.New(db, g.log)
+	engine, err := g.openEngine(ctx, db, workerPoll, 0, m, runtime.NumCPU())
 	if err != nil {
 		return err
 	}
 	defer engine.Close()
-	figures := metrics.New(db, g.log)
-	page, starter, err := g.webPage(ctx, db, opts, figures)
+	page, starter, err := g.webPage(ctx, db, opts, m)
 	if err != nil {
 		return err
 	}
 	defer starter.Wait() // runs end with ctx: rows in flight finish or roll back
 	h := httpapi.New(httpapi.Config{
 		Health:  []httpapi.Pinger{db, engine},
-		Metrics: figures.Handler(),
+		Metrics: m.Handler(),
 		Log:     g.log,
 		Web:     page,
 	})
