@@ -182,11 +182,14 @@ func (r *run) followJobs(ctx context.Context, cd ChunkDirectory, staged <-chan s
 			all = true
 		default:
 		}
+		// The last row journaled is read first: every row up to it is in
+		// the journal by then, so the staged rows counted next include
+		// any of them not yet written.
+		upTo := int(r.journaled.Load())
 		n, first, err := cd.Staged(ctx, r.batchID)
 		if err != nil {
 			return err
 		}
-		upTo := int(r.journaled.Load())
 		if n > 0 && first-1 < upTo {
 			upTo = first - 1
 		}
