@@ -84,6 +84,16 @@ func (h *Handler) notice(w http.ResponseWriter, r *http.Request, rq *request, re
 		return
 	}
 	path := filepath.Join(h.batchDir(rec.ID), outDirName, rec.Notice)
+	if r.Method == http.MethodHead {
+		// A HEAD (a link checker, curl -I) must not use up the one
+		// download: it only says whether the notice is there.
+		if _, err := os.Lstat(path); err != nil {
+			w.WriteHeader(http.StatusGone)
+			return
+		}
+		attachment(w, "text/plain; charset=utf-8", rec.Notice)
+		return
+	}
 	taken := path + ".serving-" + uuid.NewString()
 	if err := os.Rename(path, taken); err != nil {
 		if errors.Is(err, os.ErrNotExist) {

@@ -105,6 +105,10 @@ func TestImportFlow(t *testing.T) {
 		if a := other.get(loc + "/credentials.txt"); a.status != http.StatusForbidden || strings.Contains(a.body, "\t") {
 			t.Errorf("another admin fetches the notice: %d, want 403", a.status)
 		}
+		head, _ := http.NewRequest("HEAD", s.srv.URL+loc+"/credentials.txt", nil)
+		if a := c.do(head); a.status != http.StatusOK {
+			t.Errorf("HEAD of the notice: %d, want 200", a.status)
+		}
 		n := c.get(loc + "/credentials.txt")
 		if n.status != http.StatusOK || strings.Count(n.body, "@") < 14 || !strings.Contains(n.header.Get("Content-Disposition"), "attachment") {
 			t.Fatalf("the notice: %d %q", n.status, n.header.Get("Content-Disposition"))
