@@ -149,15 +149,15 @@ func (d *DB) CancelBatch(ctx context.Context, batchID, actor, reason string, sta
 		if err := d.failStaged(ctx, tx, batchID, func(int) (string, bool) { n++; return reason, true }); err != nil {
 			return err
 		}
-		// The batch's counts are final now: the rows failed just now
-		// count, as those written before.
-		c, err := d.batchCounts(ctx, tx, batchID)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batches SET rows_total = ?, created = ?, updated = ?, unchanged = ?,
-			failed = ?, licenses_assigned = ?, licenses_pending = ? WHERE id = ?`),
-			c.Rows, c.Created, c.Updated, c.Unchanged, c.Failed, c.LicensesAssigned, c.LicensesPending, batchID); err != nil {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batches SET
+			rows_total = (SELECT COUNT(*) FROM batch_rows WHERE batch_id = ?),
+			created = (SELECT COUNT(*) FROM batch_rows WHERE batch_id = ? AND outcome = 'Created'),
+			updated = (SELECT COUNT(*) FROM batch_rows WHERE batch_id = ? AND outcome = 'Updated'),
+			unchanged = (SELECT COUNT(*) FROM batch_rows WHERE batch_id = ? AND outcome = 'Unchanged'),
+			failed = (SELECT COUNT(*) FROM batch_rows WHERE batch_id = ? AND outcome = 'Failed'),
+			licenses_assigned = (SELECT COALESCE(SUM(licenses_assigned), 0) FROM batch_rows WHERE batch_id = ?),
+			licenses_pending = (SELECT COALESCE(SUM(licenses_pending), 0) FROM batch_rows WHERE batch_id = ?)
+			WHERE id = ?`), batchID, batchID, batchID, batchID, batchID, batchID, batchID, batchID); err != nil {
 			return fmt.Errorf("cancel batch: %w", err)
 		}
 		return d.audit(ctx, tx, actor, "import cancel", batchID, reason, batchID)
@@ -193,12 +193,8 @@ func (d *DB) failStaged(ctx context.Context, tx *sqlx.Tx, batchID string, msg fu
 
 // BatchCounts returns the outcome counts of the batch's done rows.
 func (d *DB) BatchCounts(ctx context.Context, batchID string) (importer.Counts, error) {
-	return d.batchCounts(ctx, d.db, batchID)
-}
-
-func (d *DB) batchCounts(ctx context.Context, q sqlx.QueryerContext, batchID string) (importer.Counts, error) {
 	var c importer.Counts
-	err := q.QueryRowxContext(ctx, d.db.Rebind(`SELECT COUNT(*),
+	err := d.db.QueryRowxContext(ctx, d.db.Rebind(`SELECT COUNT(*),
 		COALESCE(SUM(CASE WHEN outcome = 'Created' THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN outcome = 'Updated' THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN outcome = 'Unchanged' THEN 1 ELSE 0 END), 0),
