@@ -73,17 +73,25 @@ func passwordExpired(s Settings, setAt, now time.Time) bool {
 	return s.PasswordExpiryDays > 0 && now.After(setAt.Add(time.Duration(s.PasswordExpiryDays)*24*time.Hour))
 }
 
+// timingHash is an argon2id hash (with the production parameters) of a
+// password nobody has, checked when there is no hash to check, so that a
+// sign-in of an unknown, blocked or deleted account takes as long as one
+// with a wrong password.
+const timingHash = "$argon2id$v=19$m=19456,t=2,p=1$dGltaW5nLXNhbHQtMTIzNA$Jk8m0eZKkQ0C0aVYdEJ8w2Vx0z8V2q7V8mY0m5dJ4u4"
+
 // checkPassword reads upn's credentials and reports whether pw is its
 // password and the user may sign in at all.
 func checkPassword(ctx context.Context, s SignInStore, upn, pw string) (Credentials, bool, error) {
 	c, err := s.Credentials(ctx, upn)
 	if ErrorCode(err) == ENOTFOUND {
+		verifyPassword(pw, timingHash) // as long as a wrong password takes: the time tells no account apart
 		return c, false, nil
 	}
 	if err != nil {
 		return c, false, err
 	}
 	if c.PasswordHash == "" || c.Blocked || c.Deleted {
+		verifyPassword(pw, timingHash)
 		return c, false, nil
 	}
 	ok, _, err := verifyPassword(pw, c.PasswordHash)
