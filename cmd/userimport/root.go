@@ -70,6 +70,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newOrgCmd(g),
 		newSignInCmd(g),
 		newPasswdCmd(g),
+		newFeedCmd(g),
 	)
 	usageArgs(root)
 	return root

@@ -1,0 +1,76 @@
+-- +goose Up
+-- HR feeds (SPEC §12). A feed's settings are one JSON document (config):
+-- they are read and written whole, never queried by field. token_hash is
+-- the SHA-256 (hex) of its upload token; '' when none was issued.
+CREATE TABLE feeds (
+	name        TEXT    PRIMARY KEY,
+	config      TEXT    NOT NULL,
+	token_hash  TEXT    NOT NULL DEFAULT '',
+	last_run    BIGINT,
+	last_batch  TEXT    NOT NULL DEFAULT '',
+	-- last_rows: data rows of the feed's last applied file, for the 80% rule.
+	last_rows   INTEGER NOT NULL DEFAULT 0,
+	created_at  BIGINT  NOT NULL,
+	updated_at  BIGINT  NOT NULL
+);
+
+-- Every file a feed took, by SHA-256: the same bytes are never processed
+-- twice.
+CREATE TABLE feed_files (
+	feed        TEXT    NOT NULL,
+	file_sha256 TEXT    NOT NULL,
+	file_name   TEXT    NOT NULL,
+	batch_id    TEXT    NOT NULL DEFAULT '',
+	taken_at    BIGINT  NOT NULL,
+	PRIMARY KEY (feed, file_sha256)
+);
+
+-- The employee IDs of one scan of a feed's file (scan_id: the run's batch
+-- ID): leavers, rehires and future starters are found by set-based
+-- statements over these and the feed's users, never user by user.
+-- leaver: the row's status column holds a leaver value. starts_at: the
+-- row's start date (midnight in the organization's time zone), 0 when none.
+CREATE TABLE feed_rows (
+	scan_id     TEXT    NOT NULL,
+	emp_key     TEXT    NOT NULL,
+	leaver      BOOLEAN NOT NULL DEFAULT FALSE,
+	starts_at   BIGINT  NOT NULL DEFAULT 0
+);
+CREATE INDEX feed_rows_scan ON feed_rows (scan_id, emp_key);
+
+-- A held feed batch (SPEC §12 safeguards): the file kept for approval and
+-- what the run would have done.
+CREATE TABLE feed_holds (
+	batch_id    TEXT    PRIMARY KEY,
+	feed        TEXT    NOT NULL,
+	path        TEXT    NOT NULL,
+	file_name   TEXT    NOT NULL,
+	rows_total  INTEGER NOT NULL,
+	leavers     INTEGER NOT NULL,
+	active      INTEGER NOT NULL,
+	reason      TEXT    NOT NULL,
+	applied_as  TEXT    NOT NULL DEFAULT ''
+);
+
+-- feed_left_at: when a feed disabled the user as a leaver (NULL: it did
+-- not, or the user came back). starts_at: a future starter, created
+-- blocked, is enabled by housekeeping at this time.
+ALTER TABLE users ADD COLUMN feed_left_at BIGINT;
+ALTER TABLE users ADD COLUMN starts_at BIGINT;
+CREATE INDEX users_source ON users (source);
+
+ALTER TABLE batches ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE batches ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE batches ADD COLUMN restored INTEGER NOT NULL DEFAULT 0;
+
+-- +goose Down
+ALTER TABLE batches DROP COLUMN restored;
+ALTER TABLE batches DROP COLUMN deleted;
+ALTER TABLE batches DROP COLUMN disabled;
+DROP INDEX users_source;
+ALTER TABLE users DROP COLUMN starts_at;
+ALTER TABLE users DROP COLUMN feed_left_at;
+DROP TABLE feed_holds;
+DROP TABLE feed_rows;
+DROP TABLE feed_files;
+DROP TABLE feeds;
