@@ -31,6 +31,7 @@ const (
 	ColEmployeeID
 	ColPasswordHashFunction // Google's: the Password cell then holds a hash of this function
 	ColStatus               // Google's New Status: Active or Suspended
+	ColStartDate            // feeds: the day a future starter starts (SPEC §12)
 
 	NumColumns int = iota
 )
@@ -90,6 +91,8 @@ func (c Column) String() string {
 		return "Password Hash Function"
 	case ColStatus:
 		return "Status"
+	case ColStartDate:
+		return "Start Date"
 	}
 	return "unknown column"
 }

@@ -35,7 +35,8 @@ var aliases = [importer.NumColumns][]string{
 	importer.ColBlockSignIn:           {"Block sign in (Yes/No) [accountEnabled] Required"},
 	importer.ColEmployeeID:            {"Employee ID"},
 	importer.ColPasswordHashFunction:  {"Password Hash Function [UPLOAD ONLY]"},
-	importer.ColStatus:                {"New Status [UPLOAD ONLY]"},
+	importer.ColStatus:                {"New Status [UPLOAD ONLY]", "Employee Status"},
+	importer.ColStartDate:             {"Hire Date", "Start date"},
 }
 
 // headerKeys maps the key of every accepted name to its column.
