@@ -116,6 +116,10 @@ type Row struct {
 	// Problem, when set, says why the row could not be read (broken
 	// quoting, say): the row fails alone with this message.
 	Problem string
+
+	// Sync, when set, is what a feed's sync decided about the row before
+	// the planner (see SyncNote).
+	Sync *SyncNote
 }
 
 // Get returns the cell of column c.

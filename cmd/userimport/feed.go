@@ -195,7 +195,7 @@ func newFeedCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	cmd.AddCommand(add, set, list, show, remove, token)
+	cmd.AddCommand(add, set, list, show, remove, token, newFeedRunCmd(g))
 	return cmd
 }
 

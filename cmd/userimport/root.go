@@ -71,6 +71,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newSignInCmd(g),
 		newPasswdCmd(g),
 		newFeedCmd(g),
+		newBatchApproveCmd(g),
 	)
 	usageArgs(root)
 	return root

@@ -163,3 +163,34 @@ func (d *DB) FeedRan(ctx context.Context, name, batchID string, rows int, at tim
 	}
 	return nil
 }
+
+// ClaimFeedFile records that the feed takes the file with this SHA-256: one
+// INSERT, so that of several processes exactly one takes it; false when
+// the feed took the same bytes before.
+func (d *DB) ClaimFeedFile(ctx context.Context, feed, sha256, name string, at time.Time) (bool, error) {
+	_, err := d.db.ExecContext(ctx, d.db.Rebind(`INSERT INTO feed_files (feed, file_sha256, file_name, taken_at) VALUES (?, ?, ?, ?)`),
+		feed, sha256, name, at.UnixMicro())
+	if err = mapErr(err); errors.Is(err, errUnique) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("claim feed file: %w", err)
+	}
+	return true, nil
+}
+
+// ReleaseFeedFile forgets a claim.
+func (d *DB) ReleaseFeedFile(ctx context.Context, feed, sha256 string) error {
+	if _, err := d.db.ExecContext(ctx, d.db.Rebind(`DELETE FROM feed_files WHERE feed = ? AND file_sha256 = ?`), feed, sha256); err != nil {
+		return fmt.Errorf("release feed file: %w", err)
+	}
+	return nil
+}
+
+// SetFeedFileBatch records the batch that processed a feed's file.
+func (d *DB) SetFeedFileBatch(ctx context.Context, feed, sha256, batchID string) error {
+	if _, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE feed_files SET batch_id = ? WHERE feed = ? AND file_sha256 = ?`), batchID, feed, sha256); err != nil {
+		return fmt.Errorf("record feed file batch: %w", err)
+	}
+	return nil
+}
