@@ -275,6 +275,10 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 		}
 	}
 	rep.Leavers = leavers
+	leftNow := make(map[string]bool, len(leavers))
+	for _, l := range leavers {
+		leftNow[strings.ToLower(l.UserName)] = true
+	}
 	counts := &syncCounts{leavers: leavers}
 	for _, l := range leavers {
 		if l.Outcome == Deleted {
@@ -298,7 +302,7 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 			return nil, err
 		}
 		return &syncSource{ctx: ctx, src: src, st: st, f: f, sync: sync, now: now, loc: loc,
-			restored: restored, adopted: adopted, joiners: map[string]bool{}}, nil
+			restored: restored, adopted: adopted, joiners: map[string]bool{}, leftNow: leftNow}, nil
 	}
 	started := fr.Now()
 	rep.Report, err = Run(ctx, dir, o)
@@ -577,6 +581,7 @@ type syncSource struct {
 	restored map[string]bool   // employee IDs of rehires
 	adopted  map[string]string // employee IDs of users adopted from another source → that source
 	joiners  map[string]bool   // lower-cased user names this file's joiners took so far
+	leftNow  map[string]bool   // lower-cased user names of the leavers this run disabled
 
 	buf []readRow
 	pos int
@@ -674,6 +679,9 @@ func (s *syncSource) decide(r *Row, users map[string]EmployeeUser) bool {
 	if found {
 		c[ColUserName] = u.UPN // the user name never changes because a name did
 		switch {
+		case leaver && u.Source == s.f.Source() && (u.Left || u.Deleted) && !s.leftNow[strings.ToLower(u.UPN)]:
+			r.Sync = &SyncNote{Decided: true, Outcome: Unchanged, UserName: u.UPN,
+				Message: fmt.Sprintf("%s: %q, a leaver value: left already", s.f.StatusColumn, status)}
 		case leaver && u.Source == s.f.Source():
 			r.Sync = &SyncNote{Decided: true, Outcome: Disabled, UserName: u.UPN,
 				Message: fmt.Sprintf("%s: %q, a leaver value: sign-in blocked", s.f.StatusColumn, status)}
