@@ -47,6 +47,7 @@ type Batch struct {
 	State       string
 	ResultsName string // file name of its results workbook in the output folder, once chosen
 	NoticeName  string // file name of its credentials notice in the output folder, once created
+	Recipient   string // the age recipient its passwords are sealed to; "" when they are not sealed
 	Started     time.Time
 	Owner       string    // the run holding the batch's lease; "" when none does
 	Heartbeat   time.Time // when the lease was last renewed
@@ -80,7 +81,11 @@ type Planned struct {
 	// Function column) in the form SignIn verifies (see StoredHash): it is
 	// stored as given, instead of a password that is hashed.
 	ImportedHash string `json:"importedHash,omitempty"`
-	RequestedAt  int64  `json:"requestedAt"` // when the batch asked for the licenses (Unix µs)
+	// PresetHash is the hash of a password from the file, hashed by the
+	// process that staged the row (only it read the file), for the worker
+	// that writes the row.
+	PresetHash  string `json:"presetHash,omitempty"`
+	RequestedAt int64  `json:"requestedAt"` // when the batch asked for the licenses (Unix µs)
 	// SyncOutcome and Note are a feed's word on the row (SyncNote): an
 	// update shown as Restored (a rehire), and a message added to the
 	// result's.
@@ -102,6 +107,7 @@ type Work struct {
 	Plan     *Planned
 	Password Secret
 	Hash     string
+	Sealed   string // the password sealed to the batch's key, kept in the journal until it is in the notice
 
 	chunk int // the read chunk the row came in, for the results follower
 }
@@ -129,6 +135,12 @@ type Directory interface {
 	ResumableBatch(ctx context.Context, sha256, mode string) (*Batch, error)
 	// CreateBatch records a new running batch leased to b.Owner.
 	CreateBatch(ctx context.Context, b *Batch) error
+	// SavePreview records a dry run as batch b.ID in state preview, with
+	// its counts.
+	SavePreview(ctx context.Context, b *Batch, s Summary) error
+	// AdoptBatch turns the preview batch b.ID into a running batch leased
+	// to b.Owner.
+	AdoptBatch(ctx context.Context, b *Batch) error
 	// ClaimBatch gives the batch's lease to run, with actor as its acting
 	// admin, unless another run than dead ("": none known to have ended)
 	// holds a lease renewed since staleBefore.

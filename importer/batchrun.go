@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -62,19 +63,36 @@ func (r *run) batch(ctx context.Context) error {
 		if err := r.cancelStale(ctx); err != nil {
 			return err
 		}
-		b = &Batch{
-			ID: uuid.NewString(), File: r.o.FileName, SHA256: r.rep.Summary.SHA256, Mode: r.o.Mode,
-			Options: r.optionsText(), Source: r.o.Source, ActingAdmin: r.o.Actor.UserPrincipalName,
-			Started: r.rep.Summary.Started, Owner: r.runID,
+		b = r.newBatch()
+		b.Owner = r.runID
+		create := r.dir.CreateBatch
+		if r.o.BatchID != "" {
+			create = r.dir.AdoptBatch // the preview the admin chose to start
 		}
-		if err := r.dir.CreateBatch(ctx, b); err != nil {
+		if err := create(ctx, b); err != nil {
 			return err
 		}
 		r.batchID = b.ID
 	}
 	r.rep.Summary.BatchID = b.ID
+	cd, jobs := r.jobs()
+	if jobs {
+		if err := r.openKey(ctx, cd, b, r.rep.Resumed); err != nil {
+			return err
+		}
+		if r.rep.Resumed {
+			// Whatever became of the old jobs, the staged rows get new
+			// ones; a job whose rows are written by then does nothing.
+			if _, err := cd.Requeue(ctx, b.ID, jobChunk); err != nil {
+				return err
+			}
+		}
+	}
 	if err := r.openResults(ctx, b.ResultsName); err != nil {
 		return err
+	}
+	if jobs {
+		return r.finish(ctx, r.runJobs(ctx, cd, done, staged))
 	}
 
 	r.follow = newFollower()
@@ -112,6 +130,43 @@ func (r *run) batch(ctx context.Context) error {
 	g.Go(func() error { return r.writeResults(gctx, stagesDone) })
 	g.Go(func() error { return r.heartbeat(gctx, stagesDone) })
 	return r.finish(ctx, g.Wait())
+}
+
+// runJobs is the pipeline of the job path: read, plan, and stage chunk
+// jobs, while following the jobs' progress until every row is written.
+func (r *run) runJobs(ctx context.Context, cd ChunkDirectory, done map[int]bool, staged map[int]*Planned) error {
+	chunks := make(chan []Row, 2)
+	plans := make(chan planned, 1)
+	g, gctx := errgroup.WithContext(ctx)
+	countCtx, stopCounting := context.WithCancel(gctx)
+	defer stopCounting()
+	go r.countRows(countCtx)
+	stagedAll := make(chan struct{})
+	following := make(chan struct{})
+	g.Go(func() error { return r.readChunks(gctx, chunks) })
+	g.Go(func() error { return r.planAll(gctx, chunks, plans, done, staged) })
+	g.Go(func() error {
+		if err := r.writeJobs(gctx, cd, plans); err != nil {
+			return err
+		}
+		close(stagedAll)
+		return nil
+	})
+	g.Go(func() error { defer close(following); return r.followJobs(gctx, cd, stagedAll) })
+	g.Go(func() error { return r.heartbeat(gctx, following) })
+	return g.Wait()
+}
+
+// newBatch returns the batch record of this run's file and options.
+func (r *run) newBatch() *Batch {
+	id := r.o.BatchID
+	if id == "" {
+		id = uuid.NewString()
+	}
+	return &Batch{
+		ID: id, File: r.o.FileName, SHA256: r.rep.Summary.SHA256, Mode: r.o.Mode, Options: r.optionsText(),
+		Source: r.o.Source, ActingAdmin: r.o.Actor.UserPrincipalName, Started: r.rep.Summary.Started,
+	}
 }
 
 // openResults opens the batch's results writer: under the name the batch
@@ -184,6 +239,9 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 	if err == nil {
 		r.rep.Summary.Rows = counts.Rows
 	}
+	if _, jobs := r.jobs(); jobs && err == nil && state == BatchDone {
+		os.Remove(r.keyPath()) // every password is in the notice: the key has done its work
+	}
 	s := &r.rep.Summary
 	switch {
 	case runErr != nil && errors.Is(runErr, context.Canceled):
@@ -202,6 +260,11 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 
 // wrapUp closes the notice and writes the results workbook.
 func (r *run) wrapUp(ctx context.Context) error {
+	if cd, jobs := r.jobs(); jobs {
+		if err := r.noticeSealed(ctx, cd); err != nil {
+			return err
+		}
+	}
 	if r.notice != nil {
 		if err := r.notice.Close(); err != nil {
 			return fmt.Errorf("write the credentials notice: %w", err)

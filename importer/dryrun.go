@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -23,6 +24,9 @@ func (r *run) dryRun(ctx context.Context, products []Product) error {
 	r.rep.ResultsPath, r.rep.CSVPath = xlsx, csv
 	s := &r.rep.Summary
 	s.BatchID = "dry run"
+	if r.o.BatchID != "" {
+		s.BatchID = r.o.BatchID
+	}
 	chunks := make(chan []Row, 2)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return r.readChunks(gctx, chunks) })
@@ -71,6 +75,13 @@ func (r *run) dryRun(ctx context.Context, products []Product) error {
 	if cerr := w.Close(*s); cerr != nil {
 		r.rep.ResultsPath, r.rep.CSVPath, s.Finished = "", "", time.Time{}
 		return fmt.Errorf("write the dry run's workbook: %w", cerr)
+	}
+	if r.o.BatchID != "" && err == nil {
+		b := r.newBatch()
+		b.ResultsName = filepath.Base(r.rep.ResultsPath)
+		if perr := r.dir.SavePreview(context.WithoutCancel(ctx), b, *s); perr != nil {
+			return perr
+		}
 	}
 	if err != nil {
 		return err

@@ -441,23 +441,6 @@ func ApproveHeld(ctx context.Context, dir Directory, st SyncStore, actor User, b
 	return rep, err
 }
 
-// CancelHeld cancels a held feed batch: nothing is done, the kept file is
-// removed.
-func CancelHeld(ctx context.Context, st SyncStore, actor User, batchID string, now time.Time) error {
-	if err := Authorize(actor, ManageFeeds()); err != nil {
-		return err
-	}
-	h, err := st.HeldBatch(ctx, batchID)
-	if err != nil {
-		return err
-	}
-	if err := st.EndHold(ctx, actor.UserPrincipalName, batchID, "", now); err != nil {
-		return err
-	}
-	_ = os.Remove(h.Path)
-	return nil
-}
-
 // Housekeep runs the daily chores (see SyncStore.Housekeep) at now.
 func Housekeep(ctx context.Context, st SyncStore, now time.Time) (Chores, error) {
 	return st.Housekeep(ctx, now)

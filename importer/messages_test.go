@@ -3,11 +3,14 @@ package importer_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"userimport/importer"
 	"userimport/importer/sqldb"
 	"userimport/internal/dirtest"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // TestUpsertSaysWhatChanged: an Updated row's message names the columns
@@ -43,4 +46,49 @@ func TestUpsertSaysWhatChanged(t *testing.T) {
 			t.Errorf("results at %s", rep.ResultsPath)
 		}
 	})
+}
+
+// TestWarningsInSummary: each warning about the file is a line of the
+// workbook's Summary, not only a log line; a file with a header and no
+// rows says so.
+func TestWarningsInSummary(t *testing.T) {
+	db := dirtest.Demo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
+	dir := t.TempDir()
+	path := writeCSV(t, dir, "odd.csv", "User Name,Display Name,Shoe Size", 1, func(int) string { return "odd@contoso.com,Odd,44" })
+	rep, err := importer.Run(context.Background(), db, options(t, db, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := summaryValues(t, rep.ResultsPath, "Warning"); len(w) != 1 || !strings.Contains(w[0], "Shoe Size") {
+		t.Errorf("Summary warnings %q, want the ignored column", w)
+	}
+	empty := writeCSV(t, dir, "empty.csv", "User Name,Display Name", 0, nil)
+	rep, err = importer.Run(context.Background(), db, options(t, db, empty))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := summaryValues(t, rep.ResultsPath, "Warning"); len(w) != 1 || !strings.Contains(w[0], "no data rows") {
+		t.Errorf("Summary warnings of a header-only file %q", w)
+	}
+}
+
+// summaryValues returns the values of the Summary sheet's lines of item.
+func summaryValues(tb testing.TB, path, item string) []string {
+	tb.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Summary")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []string
+	for _, r := range rows {
+		if len(r) == 2 && r[0] == item {
+			out = append(out, r[1])
+		}
+	}
+	return out
 }

@@ -50,7 +50,12 @@ func (r *run) addToNotice(ctx context.Context, lines []noticeLine) error {
 	if err := r.notice.Sync(); err != nil {
 		return fmt.Errorf("write the credentials notice: %w", err)
 	}
-	return r.dir.MarkNoticed(ctx, r.batchID, rows)
+	for _, l := range lines {
+		r.inNotice[strings.ToLower(l.upn)] = true
+	}
+	// The lines are on disk: saying so must not be cut short by an
+	// interrupt, or the next run would write them again.
+	return r.dir.MarkNoticed(context.WithoutCancel(ctx), r.batchID, rows)
 }
 
 // reconcileNotice, on resume, gives a new password to every user the batch
@@ -75,6 +80,9 @@ func (r *run) reconcileNotice(ctx context.Context) error {
 			}
 		}
 		r.notice, have, r.rep.NoticePath = n, upns, n.Path()
+		for upn := range have {
+			r.inNotice[upn] = true
+		}
 	}
 	var missing, there []noticeLine
 	err := r.dir.Unnoticed(ctx, r.batchID, func(row int, upn string, mustChange bool) error {

@@ -82,6 +82,13 @@ type Progress struct {
 // Resumed returns how many of Done's rows an earlier run of the batch did.
 func (p *Progress) Resumed() int64 { return p.resumed.Load() }
 
+// set says that n rows are done.
+func (p *Progress) set(n int) {
+	if p != nil {
+		p.done.Store(int64(n))
+	}
+}
+
 // resume says that n rows were done by an earlier run.
 func (p *Progress) resume(n int) {
 	if p != nil {

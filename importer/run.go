@@ -31,6 +31,11 @@ type Options struct {
 	// 0 means DefaultChunkSize.
 	ChunkSize int
 	Source    string // which front end starts the batch: SourceCLI (default), SourceWeb, "feed:NAME"
+	// BatchID, when set, names the batch: a dry run is recorded as that
+	// batch in state preview (the web page's preview, again after its
+	// options change); a real run starts that preview batch instead of a
+	// new one.
+	BatchID string
 
 	// Defaults for blank cells (new users only).
 	Domain                string
@@ -49,8 +54,16 @@ type Options struct {
 	Open func() (RowSource, error)
 	// Hasher hashes passwords; one for the whole process, shared by every
 	// batch running in it, so that they hash at most one password per core.
-	Hasher  Hasher
-	Outputs Outputs
+	Hasher Hasher
+	// Sealer, with a directory that has a job queue, makes a batch with
+	// passwords a batch of chunk jobs that every process on the directory
+	// works, its passwords sealed (jobpath.go). Without one, this process
+	// hashes and writes every row itself.
+	Sealer Sealer
+	// StallAfter is how long rows of a job batch may stay staged with
+	// nothing moving before they get new jobs; 0 means a minute.
+	StallAfter time.Duration
+	Outputs    Outputs
 
 	Progress *Progress
 	Log      *zap.Logger
@@ -158,7 +171,7 @@ func Run(ctx context.Context, dir Directory, o Options) (Report, error) {
 		ActingAdmin: o.Actor.UserPrincipalName, Started: started,
 		Warnings: len(src.Warnings()), WarningLines: src.Warnings(),
 	}
-	r := &run{o: &o, dir: dir, src: src, settings: settings, rep: &rep, base: base, warned: warned}
+	r := &run{o: &o, dir: dir, src: src, settings: settings, rep: &rep, base: base, warned: warned, inNotice: map[string]bool{}}
 	r.plan = newPlanner(&o, settings, domains, products, o.Actor, started.UnixMicro())
 	if o.DryRun {
 		err = r.dryRun(ctx, products)
@@ -232,12 +245,18 @@ type run struct {
 
 	noticeMu sync.Mutex
 	notice   Notice
+	inNotice map[string]bool // lower-cased user names whose lines are in the notice
 
 	results ResultWriter
 	follow  *follower
 	written int // results are written for rows up to this one
 
 	counted atomic.Int64 // data rows countRows found; 0 until it has
+
+	// The job path (jobpath.go).
+	recipient string                              // the batch's key's recipient
+	unseal    func(sealed string) (Secret, error) // opens the batch's sealed passwords
+	journaled atomic.Int64                        // the last row journaled so far
 }
 
 // countRows counts the file's data rows with a second reader and sets the

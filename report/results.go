@@ -552,6 +552,9 @@ func summaryItems(s importer.Summary) []summaryItem {
 			fmt.Sprintf("%d of %d assigned, %d pending", p.Assigned, p.Seats, p.Pending),
 		})
 	}
+	for _, w := range s.WarningLines {
+		items = append(items, summaryItem{"Warning", w})
+	}
 	return items
 }
 

@@ -145,6 +145,7 @@ func printFeedReport(g *globals, f importer.Feed, rep importer.FeedReport) {
 	printSummary(g, rep.Report)
 }
 
+// newBatchApproveCmd is `batch approve ID` (registered in batch.go).
 func newBatchApproveCmd(g *globals) *cobra.Command {
 	approve := &cobra.Command{
 		Use: "approve ID", Short: "Apply a held feed batch (planned again against the directory as it is now)", Args: cobra.ExactArgs(1),
@@ -171,20 +172,5 @@ func newBatchApproveCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	cancel := &cobra.Command{
-		Use: "cancel ID", Short: "Cancel a held feed batch", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			return g.inDirectory(ctx, importer.ManageFeeds(), func(db *sqldb.DB, actor importer.User) error {
-				if err := importer.CancelHeld(ctx, db, actor, args[0], db.Now()); err != nil {
-					return err
-				}
-				fmt.Fprintf(g.stdout, "batch %s cancelled: nothing was changed\n", args[0])
-				return nil
-			})
-		},
-	}
-	cmd := &cobra.Command{Use: "batch", Short: "Batches: approve or cancel held feed batches"}
-	cmd.AddCommand(approve, cancel)
-	return cmd
+	return approve
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"userimport/importer"
 	"userimport/importer/argon2id"
@@ -41,4 +42,15 @@ func (g *gatedHasher) Hash(ctx context.Context, password string) (string, error)
 		return "", ctx.Err()
 	}
 	return g.h.Hash(ctx, password)
+}
+
+// testStallAfter names the test-only environment variable that shortens
+// how long an import waits for chunks whose worker died before it hands
+// them out again (a minute in production), so that a test that kills a
+// worker needs no minute of waiting.
+const testStallAfter = "USERIMPORT_TEST_STALL_AFTER"
+
+func stallAfter() time.Duration {
+	d, _ := time.ParseDuration(os.Getenv(testStallAfter))
+	return d
 }

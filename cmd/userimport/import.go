@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"userimport/importer"
+	"userimport/importer/seal"
 	"userimport/importer/sheet"
 	"userimport/importer/sqldb"
 	"userimport/report"
@@ -111,6 +113,22 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 		return err
 	}
 	log := g.log.With(zap.String("file", path))
+	// The import takes part in its own batch: this process works chunk
+	// jobs, its own and any other batch's, while the batch runs.
+	var sealer importer.Sealer
+	if !o.dryRun && !o.noPasswords {
+		engine, err := g.openEngine(ctx, db, importPoll)
+		if err != nil {
+			return err
+		}
+		stopEngine := runEngine(ctx, engine)
+		defer func() {
+			if err := stopEngine(); err != nil {
+				log.Warn("the job engine did not stop cleanly", zap.Error(err))
+			}
+		}()
+		sealer = seal.Keys{}
+	}
 	progress := importer.NewProgress()
 	stopProgress := g.showProgress(ctx, progress, log)
 	rep, err := importer.Run(ctx, db, importer.Options{
@@ -118,8 +136,8 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 		Domain: strings.ToLower(o.domain), Licenses: validate.List(o.license), DisabledApps: validate.List(o.disabledApps),
 		UsageLocation: o.usageLocation, RequirePasswordChange: o.requirePasswordChange, BlockSignIn: o.blockSignIn,
 		NoPasswords: o.noPasswords, ResultsCSV: o.resultsCSV, Actor: actor,
-		Open:    func() (importer.RowSource, error) { return sheet.Open(path, sheetOpts) },
-		Hasher:  g.hasher,
+		Open:   func() (importer.RowSource, error) { return sheet.Open(path, sheetOpts) },
+		Hasher: g.hasher, Sealer: sealer,
 		Outputs: report.Outputs(), Progress: progress, Log: log,
 	})
 	stopProgress()
@@ -127,6 +145,11 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 		return err // no outputs: the file or a flag was rejected, or the directory failed
 	}
 	printSummary(g, rep)
+	var partial *importer.PartialError
+	if !o.dryRun && rep.Summary.BatchID != "" && (errors.Is(err, context.Canceled) || errors.As(err, &partial)) {
+		fmt.Fprintf(g.stderr, "Batch %s is interrupted and keeps the seats of its rows not yet written; if you will not run it again, `userimport batch cancel %s` frees them.\n",
+			rep.Summary.BatchID, rep.Summary.BatchID)
+	}
 	importer.MailNotice(ctx, report.Mailer{Config: smtp}, log, notify, rep)
 	return err
 }

@@ -54,9 +54,9 @@ func TestResumeChecksResumingAdmin(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "bosses.csv"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// 16 passwords are hashed, then the run waits: at least 8 users are
-	// written (two hashers hold a chunk of 4 each), and never all 40.
-	first := ui([]string{testHashGate + "=16"}, "import", "bosses.csv")
+	// 24 passwords are hashed, then the run waits: at least 8 users are
+	// written (two chunk jobs of 8 rows at a time), and never all 40.
+	first := ui([]string{testHashGate + "=24"}, "import", "bosses.csv")
 	var firstErr bytes.Buffer
 	first.Stderr = &firstErr
 	if err := first.Start(); err != nil {

@@ -78,10 +78,11 @@ func TestResumeAfterKill(t *testing.T) {
 			}
 			notice := filepath.Join(dir, "nightly.credentials.txt")
 
-			// The first run hashes 16 passwords and then waits, whatever the
-			// machine's speed: the kill lands mid-batch.
+			// The first run hashes 24 passwords and then waits, whatever the
+			// machine's speed: with two chunk jobs of 8 rows at a time, at
+			// least one chunk is written before the kill, never all.
 			first := ui("import", "nightly.csv", "--workers", "2")
-			first.Env = append(os.Environ(), testHashGate+"=16")
+			first.Env = append(os.Environ(), testHashGate+"=24")
 			var firstErr bytes.Buffer
 			first.Stderr = &firstErr
 			if err := first.Start(); err != nil {

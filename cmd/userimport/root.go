@@ -68,10 +68,12 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newUserCmd(g),
 		newRoleCmd(g),
 		newOrgCmd(g),
+		newBatchCmd(g),
 		newSignInCmd(g),
 		newPasswdCmd(g),
 		newFeedCmd(g),
-		newBatchApproveCmd(g),
+		newServeCmd(g),
+		newWorkerCmd(g),
 	)
 	usageArgs(root)
 	return root

@@ -48,7 +48,7 @@ type recordReader struct {
 type errRecordTooLong struct{ line, max int }
 
 func (e *errRecordTooLong) Error() string {
-	return fmt.Sprintf("line %d of the file is longer than %s", e.line, sizeText(int64(e.max)))
+	return fmt.Sprintf("line %d of the file is longer than %d MiB", e.line, e.max>>20)
 }
 
 // brokenQuote is a quoted cell that takes in the rows after it: it spans a
@@ -80,12 +80,11 @@ func (r *recordReader) read() ([]string, error) {
 	size := len(first)
 	line := first
 	pos := 0
-	rowLike, lineBreaks := false, 0
+	lineBreaks := 0
 	for {
 		// A cell starts at pos.
 		if pos < len(line) && line[pos] == '"' {
 			pos++
-			clean := true
 			for {
 				i := bytes.IndexByte(line[pos:], '"')
 				if i < 0 {
@@ -99,7 +98,7 @@ func (r *recordReader) read() ([]string, error) {
 						if lineBreaks > 0 {
 							return nil, r.broken(startLine)
 						}
-						clean, pos = false, len(line)
+						pos = len(line)
 						break
 					}
 					if err != nil {
@@ -110,13 +109,10 @@ func (r *recordReader) read() ([]string, error) {
 						return nil, err
 					}
 					lineBreaks++
-					if r.width > 0 && bytes.Count(next, r.comma) >= r.width {
-						rowLike = true
-					}
-					if lineBreaks >= maxRecordLines {
+					r.lines = append(r.lines, next)
+					if r.rowLike(next) || lineBreaks >= maxRecordLines {
 						return nil, r.broken(startLine)
 					}
-					r.lines = append(r.lines, next)
 					size += len(next)
 					line, pos = next, 0
 					continue
@@ -132,14 +128,8 @@ func (r *recordReader) read() ([]string, error) {
 			}
 			// After the closing quote, up to the delimiter, as it is.
 			end := r.cellEnd(line, pos)
-			if end > pos {
-				clean = false
-				r.buf = append(r.buf, line[pos:end]...)
-			}
+			r.buf = append(r.buf, line[pos:end]...)
 			pos = end
-			if rowLike && !clean {
-				return nil, r.broken(startLine)
-			}
 		} else {
 			end := r.cellEnd(line, pos)
 			r.buf = append(r.buf, line[pos:end]...)
@@ -160,6 +150,20 @@ func (r *recordReader) read() ([]string, error) {
 		start = end
 	}
 	return r.record, nil
+}
+
+// rowLike reports whether a line that a quoted cell takes in looks like a
+// row of the header's width: as many delimiters before its first quote
+// (after which, in a cell that goes on over the line, the cell's own row
+// goes on).
+func (r *recordReader) rowLike(line []byte) bool {
+	if r.width == 0 {
+		return false
+	}
+	if i := bytes.IndexByte(line, '"'); i >= 0 {
+		line = line[:i]
+	}
+	return bytes.Count(line, r.comma) >= r.width
 }
 
 // cellEnd is where an unquoted cell that starts at pos ends: at the next

@@ -142,3 +142,14 @@ func checkSum(t *testing.T, r *Reader, data []byte) {
 		t.Errorf("SHA256 = %s, want %s", got, want)
 	}
 }
+
+func TestReader_Sheet(t *testing.T) {
+	r, _ := readAll(t, writeFile(t, "a.xlsx", xlsxBytes(t, [][]any{{"User Name"}, {"a@x.com"}})), Options{})
+	if r.Sheet() != "Sheet1" {
+		t.Errorf("XLSX Sheet = %q", r.Sheet())
+	}
+	r, _ = readAll(t, writeFile(t, "a.csv", []byte("User Name\na@x.com\n")), Options{})
+	if r.Sheet() != "" {
+		t.Errorf("CSV Sheet = %q", r.Sheet())
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -196,6 +197,10 @@ func (r *Reader) readHeader() error {
 	for {
 		cells, _, err := r.src.next()
 		if errors.Is(err, io.EOF) {
+			if sheet := r.src.sheet(); sheet != "" {
+				return importer.Errorf(importer.EINVALID,
+					"worksheet %q has no header row: it is empty (the first row must name the columns, e.g. %q); if the users are on another worksheet, name it with --sheet", sheet, importer.ColUserName.String())
+			}
 			return importer.Errorf(importer.EINVALID,
 				"the file has no header row: it is empty (the first row must name the columns, e.g. %q)", importer.ColUserName.String())
 		}
@@ -232,6 +237,10 @@ func (r *Reader) readHeader() error {
 // rows whose cells in our columns are all blank are skipped (their numbers
 // are not reused). It returns io.EOF after the last row.
 //
+// A row with a formula never calculated in one of our columns (a workbook
+// written by a program, not saved by a spreadsheet) is returned with its
+// Problem saying so, even when its other cells are blank.
+//
 // A row that cannot be read (broken quoting, a damaged worksheet) returns an
 // *importer.Error with code importer.EINVALID that names the row; Next may
 // be called again to go on with the rows after it.
@@ -252,16 +261,44 @@ func (r *Reader) Next() (importer.Row, error) {
 				}
 			}
 		}
+		if u, ok := r.src.(interface{ uncalculated() []int }); ok && len(u.uncalculated()) > 0 {
+			if p := r.uncalculatedProblem(u.uncalculated(), number); p != "" {
+				row.Problem = p
+				return row, nil
+			}
+		}
 		if !blank {
 			return row, nil
 		}
 	}
 }
 
+// uncalculatedProblem is the problem of row number whose cells at cells
+// hold a formula never calculated, when any of them is in our columns: the
+// cell reads as blank, which is not what the file says.
+func (r *Reader) uncalculatedProblem(cells []int, number int) string {
+	var names []string
+	for _, i := range cells {
+		for c, at := range r.index {
+			if at == i {
+				names = append(names, fmt.Sprintf("%s (cell %s%d)", importer.Column(c), columnLetters(i), number))
+			}
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return strings.Join(names, ", ") + ": holds a formula that was never calculated, so the file has no value for it: open the file in Excel or LibreOffice, save it, and import it again"
+}
+
 // Has reports whether the header had column c.
 func (r *Reader) Has(c importer.Column) bool {
 	return int(c) >= 0 && int(c) < importer.NumColumns && r.index[c] >= 0
 }
+
+// Sheet returns the name of the worksheet read, "" for a CSV file: header
+// errors name it, with --sheet to read another.
+func (r *Reader) Sheet() string { return r.src.sheet() }
 
 // Header returns the header row's cells as found, trimmed.
 func (r *Reader) Header() []string { return r.header }

@@ -202,13 +202,41 @@ func TestOpen_CSV(t *testing.T) {
 	}
 	t.Run("ErrBrokenQuotingSmall", func(t *testing.T) { brokenQuoting(t, 0) })
 	t.Run("ErrBrokenQuotingLong", func(t *testing.T) { brokenQuoting(t, 5000) })
-	t.Run("MultiLineCellWithDelimiters", func(t *testing.T) {
-		// A quoted cell over lines that look like rows, closed as a cell
-		// is closed, is a cell.
-		_, rows := readAll(t, writeFile(t, "q.csv", []byte("User Name,Display Name,Address\n"+
-			"a@x.com,Ana,\"1 Main St\nSpringfield, IL, 62701\"\nb@x.com,Bo,x\n")), Options{})
-		if len(rows) != 2 || rows[0].Get(importer.ColAddress) != "1 Main St\nSpringfield, IL, 62701" || rows[1].Get(importer.ColUserName) != "b@x.com" {
+	t.Run("MultiLineCell", func(t *testing.T) {
+		// A quoted cell over lines that do not look like rows is a cell.
+		_, rows := readAll(t, writeFile(t, "q.csv", []byte("User Name,Display Name,Address,City\n"+
+			"a@x.com,Ana,\"1 Main St\nSuite 5, Floor 2\",Springfield\n"+
+			"b@x.com,\"Bo\nBuilder\",\"x\",y\n")), Options{})
+		if len(rows) != 2 || rows[0].Get(importer.ColAddress) != "1 Main St\nSuite 5, Floor 2" || rows[0].Get(importer.ColCity) != "Springfield" ||
+			rows[1].Get(importer.ColDisplayName) != "Bo\nBuilder" || rows[1].Get(importer.ColCity) != "y" {
 			t.Errorf("rows = %+v", rows)
+		}
+	})
+	t.Run("ErrBrokenQuotingClosedLater", func(t *testing.T) {
+		// The quote left open in row 3 is closed by the bare quote of
+		// 5'10" in row 5, as a cell is closed: the rows in between look
+		// like rows, so it is broken quoting all the same.
+		r, err := Open(writeFile(t, "q.csv", []byte("User Name,Display Name,Office Number\n"+
+			"a@x.com,Ana,1\nb@x.com,\"Bo,2\nc@x.com,Cy,3\nd@x.com,Di,4\ne@x.com,Ed,5'10\"\n")), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		var got []string
+		for {
+			row, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				wantInvalid(t, err, "row 3: broken quoting", "starting on line 3 of the file")
+				got = append(got, "error")
+				continue
+			}
+			got = append(got, fmt.Sprintf("%d %s %s", row.Number, row.Get(importer.ColUserName), row.Get(importer.ColOfficeNumber)))
+		}
+		if g := strings.Join(got, ","); g != `2 a@x.com 1,error,4 c@x.com 3,5 d@x.com 4,6 e@x.com 5'10"` {
+			t.Errorf("got %s", g)
 		}
 	})
 	t.Run("ErrNoFile", func(t *testing.T) {
@@ -390,6 +418,9 @@ func TestHeaderWarnings(t *testing.T) {
 		data := xlsxBytes(t, [][]any{{"Name", "Mail"}, {"Ana", "a@x.com"}})
 		_, err := Open(writeFile(t, "h.xlsx", data), Options{})
 		wantInvalid(t, err, `worksheet "Sheet1" has no "User Name" column`, `"Name", "Mail"`, "--sheet")
+		empty := xlsxBytes(t, [][]any{})
+		_, err = Open(writeFile(t, "e.xlsx", empty), Options{})
+		wantInvalid(t, err, `worksheet "Sheet1" has no header row`, "--sheet")
 		_, err = Open(writeFile(t, "h.csv", []byte("Name,Mail\nAna,a@x.com\n")), Options{})
 		wantInvalid(t, err, `the file has no "User Name" column`)
 		if strings.Contains(err.Error(), "--sheet") {

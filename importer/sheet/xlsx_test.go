@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"userimport/importer"
+	"userimport/importer/sheet/internal/fastxlsx"
 )
 
 // zipBytes returns a zip of the given files.
@@ -331,7 +332,7 @@ func TestOpen_ZipBomb(t *testing.T) {
 	if file.n > 64<<10 {
 		t.Errorf("refusing the bomb read %d bytes of its %d", file.n, len(data))
 	}
-	if _, err := openFastPath(path, Options{}); errors.Is(err, errNoFastPath) {
+	if _, err := openFastPath(path, Options{}); errors.Is(err, fastxlsx.ErrNoFastPath) {
 		t.Errorf("the fast reader left the bomb to excelize: %v", err)
 	}
 	// A smaller limit refuses smaller workbooks.
@@ -418,4 +419,52 @@ func TestOpen_XLSXFarRow(t *testing.T) {
 		t.Errorf("rows = %+v", rows)
 	}
 	t.Logf("took %v", time.Since(start))
+}
+
+// TestOpen_XLSXUncalculatedFormula checks a workbook written by a program
+// that does not calculate: a formula cell without a saved value read as
+// blank, and the row failed as "User Name: required". The row's problem
+// now says what happened and what to do.
+func TestOpen_XLSXUncalculatedFormula(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	const s = "Sheet1"
+	f.SetSheetRow(s, "A1", &[]any{"User Name", "Display Name", "Notes", "Department"})
+	f.SetCellFormula(s, "A2", `LOWER("ANA@X.COM")`) // excelize saves no value
+	f.SetCellValue(s, "B2", "Ana")
+	f.SetSheetRow(s, "A3", &[]any{"bo@x.com", "Bo"})
+	f.SetCellFormula(s, "C3", `"note"`) // not one of our columns
+	f.SetSheetRow(s, "A4", &[]any{"cy@x.com", "Cy"})
+	f.SetCellFormula(s, "D4", `"Sales"`)
+	f.SetCellFormula(s, "A5", `"di@x.com"`)
+	f.SetCellFormula(s, "D6", `"Sales"`) // a row with nothing else
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	// Row 5's formula has a value saved, as Excel saves it.
+	data := patchZip(t, buf.Bytes(), "xl/worksheets/sheet1.xml", func(x string) string {
+		return strings.Replace(x, `<f>&#34;di@x.com&#34;</f>`, `<f>&#34;di@x.com&#34;</f><v>di@x.com</v>`, 1)
+	})
+	_, rows := readAll(t, writeFile(t, "formulas.xlsx", data), Options{})
+	got := make(map[int]string)
+	for _, row := range rows {
+		got[row.Number] = row.Problem
+	}
+	const fix = "holds a formula that was never calculated, so the file has no value for it: open the file in Excel or LibreOffice, save it, and import it again"
+	want := map[int]string{
+		2: "User Name (cell A2): " + fix,
+		3: "",
+		4: "Department (cell D4): " + fix,
+		5: "",
+		6: "Department (cell D6): " + fix,
+	}
+	for n, w := range want {
+		if g, ok := got[n]; !ok || g != w {
+			t.Errorf("row %d problem = %q (read: %v), want %q", n, g, ok, w)
+		}
+	}
+	if len(rows) != len(want) {
+		t.Errorf("rows = %+v", rows)
+	}
 }

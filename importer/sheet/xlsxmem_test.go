@@ -5,7 +5,6 @@ import (
 	"bufio"
 	"bytes"
 	"compress/flate"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -117,34 +116,5 @@ func TestOpen_ManySharedStrings(t *testing.T) {
 	t.Logf("reading %d shared strings allocated %d MB", n, alloc>>20)
 	if alloc > 200<<20 {
 		t.Errorf("reading %d shared strings allocated %d MB in all, want at most 200 MB", n, alloc>>20)
-	}
-}
-
-func TestStringTable(t *testing.T) {
-	var tab stringTable
-	long := string(bytes.Repeat([]byte("x"), tableChunk+10))
-	var want []string
-	for i := 0; i < 3*tableBlock; i++ {
-		s := fmt.Sprintf("item %d", i)
-		switch i % 100_000 {
-		case 7:
-			s = ""
-		case 8:
-			s = long
-		case 9:
-			s = long[:tableChunk-3] // fits a chunk with its prefix only at its start
-		}
-		want = append(want, s)
-		if err := tab.add([]byte(s)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if tab.len() != len(want) {
-		t.Fatalf("len = %d, want %d", tab.len(), len(want))
-	}
-	for i, w := range want {
-		if got := tab.get(i); got != w {
-			t.Fatalf("item %d = %.20q (%d bytes), want %.20q (%d bytes)", i, got, len(got), w, len(w))
-		}
 	}
 }

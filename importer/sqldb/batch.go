@@ -14,13 +14,13 @@ import (
 )
 
 const batchColumns = `id, file_name, file_sha256, mode, options, source, acting_admin, state, results_name,
-	notice_name, started_at, owner, heartbeat_at`
+	notice_name, started_at, owner, heartbeat_at, recipient`
 
 func scanBatch(row interface{ Scan(...any) error }) (*importer.Batch, error) {
 	var b importer.Batch
 	var started, heartbeat int64
 	if err := row.Scan(&b.ID, &b.File, &b.SHA256, &b.Mode, &b.Options, &b.Source, &b.ActingAdmin, &b.State,
-		&b.ResultsName, &b.NoticeName, &started, &b.Owner, &heartbeat); err != nil {
+		&b.ResultsName, &b.NoticeName, &started, &b.Owner, &heartbeat, &b.Recipient); err != nil {
 		return nil, err
 	}
 	b.Started = time.UnixMicro(started)
@@ -73,8 +73,8 @@ func (d *DB) Heartbeat(ctx context.Context, batchID, run string) (bool, error) {
 func (d *DB) CreateBatch(ctx context.Context, b *importer.Batch) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO batches (id, file_name, file_sha256, mode, options, source,
-			acting_admin, state, started_at, owner, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`),
-			b.ID, b.File, b.SHA256, b.Mode, b.Options, b.Source, b.ActingAdmin, b.Started.UnixMicro(), b.Owner, d.now()); err != nil {
+			acting_admin, state, started_at, owner, heartbeat_at, recipient) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`),
+			b.ID, b.File, b.SHA256, b.Mode, b.Options, b.Source, b.ActingAdmin, b.Started.UnixMicro(), b.Owner, d.now(), b.Recipient); err != nil {
 			return fmt.Errorf("create batch: %w", err)
 		}
 		return d.audit(ctx, tx, b.ActingAdmin, "import start", b.File, b.Options, b.ID)
@@ -138,7 +138,7 @@ func (d *DB) CancelBatch(ctx context.Context, batchID, actor, reason string, sta
 	var n int
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batches SET state = 'cancelled', owner = '', finished_at = ?
-			WHERE id = ? AND state IN ('running', 'interrupted') AND (owner = '' OR heartbeat_at < ?)`),
+			WHERE id = ? AND state IN ('queued', 'running', 'interrupted', 'held') AND (owner = '' OR heartbeat_at < ?)`),
 			d.now(), batchID, staleBefore.UnixMicro())
 		if err != nil {
 			return fmt.Errorf("cancel batch: %w", err)
@@ -207,8 +207,9 @@ func (d *DB) FinishBatch(ctx context.Context, batchID, run, state string) (impor
 	}
 	err = d.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batches SET state = ?, finished_at = ?, rows_total = ?,
-			created = ?, updated = ?, unchanged = ?, failed = ?, owner = '' WHERE id = ? AND owner = ?`),
-			state, d.now(), c.Rows, c.Created, c.Updated, c.Unchanged, c.Failed, batchID, run)
+			created = ?, updated = ?, unchanged = ?, failed = ?, licenses_assigned = ?, licenses_pending = ?, owner = ''
+			WHERE id = ? AND owner = ?`),
+			state, d.now(), c.Rows, c.Created, c.Updated, c.Unchanged, c.Failed, c.LicensesAssigned, c.LicensesPending, batchID, run)
 		if err != nil {
 			return fmt.Errorf("finish batch: %w", err)
 		}
@@ -225,4 +226,139 @@ func (d *DB) FinishBatch(ctx context.Context, batchID, run, state string) (impor
 	return c, err
 }
 
+const batchInfoColumns = `b.id, b.file_name, b.file_sha256, b.mode, b.dry_run, b.source, b.acting_admin, b.state,
+	b.created, b.updated, b.unchanged, b.failed, b.disabled, b.deleted, b.restored, b.licenses_assigned, b.licenses_pending,
+	b.rows_total, b.started_at, b.finished_at, b.results_name, b.notice_name`
+
+func scanBatchInfo(row interface{ Scan(...any) error }) (importer.BatchInfo, error) {
+	var b importer.BatchInfo
+	var started int64
+	var finished sql.NullInt64
+	err := row.Scan(&b.ID, &b.File, &b.SHA256, &b.Mode, &b.DryRun, &b.Source, &b.ActingAdmin, &b.State,
+		&b.Created, &b.Updated, &b.Unchanged, &b.Failed, &b.Disabled, &b.Deleted, &b.Restored,
+		&b.LicensesAssigned, &b.LicensesPending, &b.Rows, &started, &finished, &b.ResultsName, &b.NoticeName)
+	b.StartedAt = time.UnixMicro(started)
+	b.FinishedAt = nullTime(finished)
+	b.Done = b.Rows
+	return b, err
+}
+
+// liveCounts fills in the counts of a batch that has not ended from its
+// journal.
+func (d *DB) liveCounts(ctx context.Context, b *importer.BatchInfo) error {
+	switch b.State {
+	case importer.BatchDone, importer.BatchCancelled, importer.BatchFailed, importer.BatchPreview:
+		return nil
+	}
+	var rows int
+	err := d.db.QueryRowxContext(ctx, d.db.Rebind(`SELECT COUNT(*) FROM batch_rows WHERE batch_id = ?`), b.ID).Scan(&rows)
+	if err != nil {
+		return fmt.Errorf("count batch rows: %w", err)
+	}
+	c, err := d.BatchCounts(ctx, b.ID)
+	if err != nil {
+		return err
+	}
+	b.Rows, b.Done = rows, c.Rows
+	b.Created, b.Updated, b.Unchanged, b.Failed = c.Created, c.Updated, c.Unchanged, c.Failed
+	b.LicensesAssigned, b.LicensesPending = c.LicensesAssigned, c.LicensesPending
+	return nil
+}
+
+// Batch returns one batch; ENOTFOUND when there is none with that ID.
+func (d *DB) Batch(ctx context.Context, id string) (importer.BatchInfo, error) {
+	b, err := scanBatchInfo(d.db.QueryRowxContext(ctx, d.db.Rebind(`SELECT `+batchInfoColumns+` FROM batches b WHERE b.id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return b, importer.Errorf(importer.ENOTFOUND, "no batch %s: see `userimport batch list`", id)
+	}
+	if err != nil {
+		return b, fmt.Errorf("read batch: %w", err)
+	}
+	return b, d.liveCounts(ctx, &b)
+}
+
+// Batches lists the batches, newest first: those not yet ended and the
+// last 50 others, or with all every one.
+func (d *DB) Batches(ctx context.Context, all bool) ([]importer.BatchInfo, error) {
+	q := `SELECT ` + batchInfoColumns + ` FROM batches b`
+	if !all {
+		q += ` WHERE b.state NOT IN ('done', 'cancelled', 'failed', 'preview')
+			OR b.id IN (SELECT id FROM batches WHERE state IN ('done', 'cancelled', 'failed') ORDER BY started_at DESC LIMIT 50)`
+	}
+	rows, err := d.db.QueryxContext(ctx, q+` ORDER BY b.started_at DESC, b.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list batches: %w", err)
+	}
+	var out []importer.BatchInfo
+	for rows.Next() {
+		b, err := scanBatchInfo(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list batches: %w", err)
+		}
+		out = append(out, b)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list batches: %w", err)
+	}
+	for i := range out {
+		if err := d.liveCounts(ctx, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// SavePreview records a dry run as batch b.ID in state preview with its
+// counts, replacing the batch's earlier preview (options changed and
+// previewed again). A batch that has started is not touched (ECONFLICT).
+func (d *DB) SavePreview(ctx context.Context, b *importer.Batch, s importer.Summary) error {
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		var state string
+		err := tx.QueryRowxContext(ctx, tx.Rebind(`SELECT state FROM batches WHERE id = ?`+d.forUpdate()), b.ID).Scan(&state)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO batches (id, file_name, file_sha256, mode, options, source,
+				acting_admin, state, started_at, dry_run) VALUES (?, ?, ?, ?, ?, ?, ?, 'preview', ?, TRUE)`),
+				b.ID, b.File, b.SHA256, b.Mode, b.Options, b.Source, b.ActingAdmin, b.Started.UnixMicro()); err != nil {
+				return fmt.Errorf("record preview: %w", err)
+			}
+		case err != nil:
+			return fmt.Errorf("record preview: %w", err)
+		case state != importer.BatchPreview:
+			return importer.Errorf(importer.ECONFLICT, "batch %s is %s, no preview any more", b.ID, state)
+		}
+		_, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE batches SET file_name = ?, file_sha256 = ?, mode = ?, options = ?,
+			acting_admin = ?, results_name = ?, rows_total = ?, created = ?, updated = ?, unchanged = ?, failed = ?,
+			licenses_assigned = ?, licenses_pending = ?, started_at = ?, finished_at = ? WHERE id = ?`),
+			b.File, b.SHA256, b.Mode, b.Options, b.ActingAdmin, b.ResultsName, s.Rows, s.Created, s.Updated, s.Unchanged,
+			s.Failed, s.LicensesAssigned, s.LicensesPending, s.Started.UnixMicro(), s.Finished.UnixMicro(), b.ID)
+		if err != nil {
+			return fmt.Errorf("record preview: %w", err)
+		}
+		return nil
+	})
+}
+
+// AdoptBatch turns the preview batch b.ID into a running batch leased to
+// b.Owner, for the file and options of b; ECONFLICT when it is no preview.
+func (d *DB) AdoptBatch(ctx context.Context, b *importer.Batch) error {
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batches SET state = 'running', dry_run = FALSE, file_name = ?,
+			file_sha256 = ?, mode = ?, options = ?, source = ?, acting_admin = ?, owner = ?, heartbeat_at = ?, results_name = '', recipient = ?,
+			rows_total = 0, created = 0, updated = 0, unchanged = 0, failed = 0, licenses_assigned = 0, licenses_pending = 0,
+			started_at = ?, finished_at = NULL WHERE id = ? AND state = 'preview'`),
+			b.File, b.SHA256, b.Mode, b.Options, b.Source, b.ActingAdmin, b.Owner, d.now(), b.Recipient, b.Started.UnixMicro(), b.ID)
+		if err != nil {
+			return fmt.Errorf("start batch: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return importer.Errorf(importer.ECONFLICT, "batch %s is no preview: it was started already", b.ID)
+		}
+		return d.audit(ctx, tx, b.ActingAdmin, "import start", b.File, b.Options, b.ID)
+	})
+}
+
 var _ importer.Directory = (*DB)(nil)
+var _ importer.BatchStore = (*DB)(nil)

@@ -50,6 +50,8 @@ type DB struct {
 
 	// Now is the clock; tests may replace it before first use.
 	Now func() time.Time
+
+	queue ChunkQueue // the job engine's, once SetQueue was called
 }
 
 // ParseURL splits a --db value into dialect and driver data source name.
@@ -193,7 +195,7 @@ func (d *DB) migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
 	}
-	return nil
+	return d.migrateRiver(ctx)
 }
 
 // migrationsFor returns the migrations in dialect's SQL: they are written

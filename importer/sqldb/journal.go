@@ -38,7 +38,8 @@ func (d *DB) Journal(ctx context.Context, batchID string, fn func(row int, plan 
 }
 
 // Unnoticed calls fn for each user the batch created with a password that
-// is not yet known to be in the notice.
+// is not yet known to be in the notice and is not kept sealed either: a
+// password nobody can know any more.
 func (d *DB) Unnoticed(ctx context.Context, batchID string, fn func(row int, upn string, mustChange bool) error) error {
 	type row struct {
 		Row        int    `db:"row_number"`
@@ -49,6 +50,7 @@ func (d *DB) Unnoticed(ctx context.Context, batchID string, fn func(row int, upn
 	if err := d.db.SelectContext(ctx, &rows, d.db.Rebind(`SELECT b.row_number, u.upn, u.must_change_password FROM batch_rows b
 		JOIN users u ON u.id = b.user_id
 		WHERE b.batch_id = ? AND b.state = 'done' AND b.outcome = 'Created' AND b.notice_needed AND NOT b.noticed
+		AND b.sealed = ''
 		ORDER BY b.row_number`), batchID); err != nil {
 		return fmt.Errorf("read journal: %w", err)
 	}

@@ -150,9 +150,9 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 	}
 	if n, err := res.RowsAffected(); err != nil || n != int64(len(rowNums)) {
 		// Another process wrote some of these rows: this one must not.
-		return fmt.Errorf("journal: %d of %d rows were no longer staged: the batch is being run by another process", n, len(rowNums))
+		return fmt.Errorf("journal: %d of %d rows: the batch is being run by another process: %w", n, len(rowNums), importer.ErrNotStaged)
 	}
-	return nil
+	return d.sealRows(ctx, tx, batchID, work)
 }
 
 // updatable is a users column that an update plan may change: the bit of

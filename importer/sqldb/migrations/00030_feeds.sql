@@ -59,14 +59,7 @@ ALTER TABLE users ADD COLUMN feed_left_at BIGINT;
 ALTER TABLE users ADD COLUMN starts_at BIGINT;
 CREATE INDEX users_source ON users (source);
 
-ALTER TABLE batches ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE batches ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE batches ADD COLUMN restored INTEGER NOT NULL DEFAULT 0;
-
 -- +goose Down
-ALTER TABLE batches DROP COLUMN restored;
-ALTER TABLE batches DROP COLUMN deleted;
-ALTER TABLE batches DROP COLUMN disabled;
 DROP INDEX users_source;
 ALTER TABLE users DROP COLUMN starts_at;
 ALTER TABLE users DROP COLUMN feed_left_at;

@@ -1,4 +1,4 @@
-package sheet
+package fastxlsx
 
 import (
 	"archive/zip"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	"github.com/xuri/nfp"
 )
 
 // cellKind is a cell's t attribute, as excelize's getValueFrom tells them
@@ -44,7 +45,7 @@ func cellKindOf(t []byte) cellKind {
 }
 
 // cellRenderer gives a cell's value as excelize's xlsxC.getValueFrom gives
-// it, with the number formats normalizeNumberFormats leaves.
+// it, with the number formats NormalizeNumberFormats leaves.
 type cellRenderer struct {
 	sst    *sharedStrings
 	styles *cellStyles
@@ -220,11 +221,12 @@ func isHex4(s string) bool {
 type styleKind uint8
 
 const (
-	styleRaw     styleKind = iota // the value as stored (style 0)
-	styleGeneral                  // General and scientific, after normalizeNumberFormats
-	styleText                     // @
-	styleDate                     // yyyy-mm-dd, what normalizeNumberFormats makes of dates
-	styleZeros                    // 0, 00000, …: a whole number padded with zeros
+	styleRaw      styleKind = iota // the value as stored (style 0)
+	styleGeneral                   // General and scientific, after NormalizeNumberFormats
+	styleText                      // @
+	styleDate                      // yyyy-mm-dd, what NormalizeNumberFormats makes of dates
+	styleZeros                     // 0, 00000, …: a whole number padded with zeros
+	styleExcelize                  // any other format without a text section: excelize renders each number
 )
 
 // cellStyles renders values as excelize's formattedValue does with the
@@ -233,22 +235,32 @@ type cellStyles struct {
 	kinds    []styleKind // by style index
 	widths   []int       // zeros of a styleZeros format
 	date1904 bool
+	// book renders the numbers of styleExcelize styles, each style in its
+	// own cell of a scratch worksheet (cells).
+	book  *excelize.File
+	cells []string
 }
 
-// newCellStyles reads book's styles after normalizeNumberFormats. A style
-// with a number format outside styleKind leaves the workbook to excelize.
+// scratchSheet is the worksheet of book where styleExcelize numbers are
+// rendered.
+const scratchSheet = "userimport scratch"
+
+// newCellStyles reads book's styles after NormalizeNumberFormats. The
+// styles are rendered here, or number by number by book (which must stay
+// open as long as the styles are used); a style whose format would change
+// text (a text section, as in 0;-0;;@) leaves the workbook to excelize.
 func newCellStyles(book *excelize.File) (*cellStyles, error) {
 	props, err := book.GetWorkbookProps()
 	if err != nil {
 		return nil, noFastPath("workbook properties: %v", err)
 	}
-	st := &cellStyles{date1904: props.Date1904 != nil && *props.Date1904}
+	st := &cellStyles{date1904: props.Date1904 != nil && *props.Date1904, book: book}
 	ss := book.Styles
 	if ss == nil || ss.CellXfs == nil {
 		return st, nil
 	}
 	xfs := ss.CellXfs.Xf
-	st.kinds, st.widths = make([]styleKind, len(xfs)), make([]int, len(xfs))
+	st.kinds, st.widths, st.cells = make([]styleKind, len(xfs)), make([]int, len(xfs)), make([]string, len(xfs))
 	for i := 1; i < len(xfs); i++ { // style 0 is never formatted
 		id := 0
 		if xfs[i].NumFmtID != nil {
@@ -274,8 +286,13 @@ func newCellStyles(book *excelize.File) (*cellStyles, error) {
 				code = "0"
 			case 49:
 				code = "@"
-			default:
+			case 41, 42, 43, 44: // accounting: a text section
 				return nil, noFastPath("style %d has the built-in number format %d", i, id)
+			default:
+				if err := st.byExcelize(i); err != nil {
+					return nil, err
+				}
+				continue
 			}
 		}
 		switch {
@@ -287,11 +304,46 @@ func newCellStyles(book *excelize.File) (*cellStyles, error) {
 			st.kinds[i] = styleDate
 		case code != "" && strings.Trim(code, "0") == "":
 			st.kinds[i], st.widths[i] = styleZeros, len(code)
-		default:
+		case hasTextSection(code):
 			return nil, noFastPath("style %d has the number format %q", i, code)
+		default:
+			if err := st.byExcelize(i); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return st, nil
+}
+
+// hasTextSection reports whether excelize's parser finds a section for
+// text in a number format: only such a format changes how text reads.
+func hasTextSection(code string) bool {
+	p := nfp.NumberFormatParser()
+	for _, sec := range p.Parse(code) {
+		if sec.Type == nfp.TokenSectionText {
+			return true
+		}
+	}
+	return false
+}
+
+// byExcelize has book render the numbers of style s: a currency, a ZIP+4
+// (00000-0000), a phone or SSN format, LibreOffice's booleans
+// ("TRUE";"TRUE";"FALSE") are rendered by excelize's own number formatting,
+// cell by cell, rather than the workbook being left to the excelize reader
+// for one such style.
+func (st *cellStyles) byExcelize(s int) error {
+	if idx, _ := st.book.GetSheetIndex(scratchSheet); idx < 0 {
+		if _, err := st.book.NewSheet(scratchSheet); err != nil {
+			return noFastPath("scratch sheet: %v", err)
+		}
+	}
+	cell := "A" + strconv.Itoa(s+1)
+	if err := st.book.SetCellStyle(scratchSheet, cell, cell, s); err != nil {
+		return noFastPath("style %d: %v", s, err)
+	}
+	st.kinds[s], st.cells[s] = styleExcelize, cell
+	return nil
 }
 
 // format is formattedValue for a value of style s; numeric says the cell
@@ -303,7 +355,7 @@ func (st *cellStyles) format(v string, s int, numeric bool) string {
 	}
 	k := st.kinds[s]
 	if k == styleRaw || k == styleText || k == styleGeneral {
-		// General: normalizeNumberFormats has excelize give the number as
+		// General: NormalizeNumberFormats has excelize give the number as
 		// it reads it.
 		return v
 	}
@@ -316,6 +368,13 @@ func (st *cellStyles) format(v string, s int, numeric bool) string {
 		return isoDate(v, number, st.date1904)
 	case styleZeros:
 		return zeroPadded(v, number, st.widths[s])
+	case styleExcelize:
+		// v is a number as excelize reads it (idempotent to read again).
+		if err := st.book.SetCellDefault(scratchSheet, st.cells[s], v); err != nil {
+			return v
+		}
+		out, _ := st.book.GetCellValue(scratchSheet, st.cells[s])
+		return out
 	}
 	return v
 }
@@ -425,7 +484,7 @@ func readSharedStrings(parts map[string]*zip.File, budget *unzipBudget, inMemory
 	var over *overLimitError
 	switch {
 	case errors.As(err, &over):
-		return nil, zipBombError(over.limit)
+		return nil, ZipBombError(over.limit)
 	case strict.found:
 		return nil, noFastPath("the shared strings use the strict namespaces")
 	case err != nil:

@@ -1,4 +1,4 @@
-package sheet
+package fastxlsx
 
 import (
 	"bytes"
@@ -14,9 +14,12 @@ import (
 // numbers, their cells and the errors are the same; the comments name the
 // excelize code each part follows.
 type sheetRows struct {
-	sc     *xmlScanner
-	cells  cellRenderer
-	row    []string // the row being read; reused
+	sc    *xmlScanner
+	cells cellRenderer
+	row   []string // the row being read; reused
+	// uncalc are the indexes in row of the cells that hold a formula with
+	// no value saved (never calculated).
+	uncalc []int
 	cell   cellData
 	err    error // Rows.err: a row number past the last a worksheet holds
 	cur    int   // Rows.curRow: the number of the row last started
@@ -71,6 +74,7 @@ func (r *sheetRows) columns() ([]string, error) {
 	if r.cur > r.seek {
 		return nil, nil
 	}
+	r.uncalc = r.uncalc[:0]
 	row, err := r.readRow(r.row[:0])
 	r.row = row
 	return row, err
@@ -133,6 +137,7 @@ type cellData struct {
 	style   int    // s
 	kind    cellKind
 	value   []byte // v
+	hasV    bool   // a <v> element, however empty
 	formula bool   // an <f> element, however empty
 	inline  bool   // an <is> element
 	text    richText
@@ -143,7 +148,7 @@ type cellData struct {
 // would, after empty cells up to its column.
 func (r *sheetRows) readCell(row []string, col *int) ([]string, error) {
 	c := &r.cell
-	c.ref, c.style, c.kind, c.value, c.formula, c.inline = c.ref[:0], 0, cellNumber, c.value[:0], false, false
+	c.ref, c.style, c.kind, c.value, c.hasV, c.formula, c.inline = c.ref[:0], 0, cellNumber, c.value[:0], false, false, false
 	c.text.reset()
 	if r.cellAttrs(c) {
 		if err := r.cellContent(c); err != nil {
@@ -167,6 +172,9 @@ func (r *sheetRows) readCell(row []string, col *int) ([]string, error) {
 			row = append(row, "")
 		}
 		row = append(row, v)
+		if c.formula && !c.hasV {
+			r.uncalc = append(r.uncalc, len(row)-1)
+		}
 	}
 	return row, nil
 }
@@ -208,6 +216,7 @@ func (r *sheetRows) cellContent(c *cellData) error {
 		case tokenStart:
 			switch string(sc.local) {
 			case "v":
+				c.hasV = true
 				c.value, err = sc.charData(c.value[:0])
 			case "f":
 				c.formula = true

@@ -1,4 +1,4 @@
-package sheet
+package fastxlsx
 
 import (
 	"bytes"

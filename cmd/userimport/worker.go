@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+)
+
+type workerOptions struct {
+	data string
+}
+
+func newWorkerCmd(g *globals) *cobra.Command {
+	var opts workerOptions
+	cmd := &cobra.Command{
+		Use:   "worker [--data DIR]",
+		Short: "Run only the job workers, to add a machine to a PostgreSQL directory",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return asStopped(cmd.Context(), runWorker(cmd.Context(), g, opts))
+		},
+	}
+	dataFlag(cmd, &opts.data)
+	return cmd
+}
+
+// runWorker works jobs until ctx is done (SIGTERM, SIGINT), then stops
+// taking jobs, lets those in flight finish and returns nil.
+func runWorker(ctx context.Context, g *globals, opts workerOptions) error {
+	if err := makeDataDir(g, opts.data); err != nil {
+		return err
+	}
+	db, err := g.openDB(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	engine, err := g.openEngine(ctx, db, 0)
+	if err != nil {
+		return err
+	}
+	defer engine.Close()
+	g.log.Info("working", zap.String("data", opts.data))
+	if err := engine.Run(ctx); err != nil {
+		return err
+	}
+	g.log.Info("stopped")
+	return nil
+}

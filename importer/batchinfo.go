@@ -1,0 +1,68 @@
+package importer
+
+import (
+	"context"
+	"strings"
+	"time"
+	"userimport/validate"
+)
+
+// BatchInfo is a batch as SPEC §10's batch JSON shows it, for `batch list`,
+// `batch show` and the web page.
+type BatchInfo struct {
+	ID               string     `json:"id"`
+	File             string     `json:"file"`
+	SHA256           string     `json:"sha256"`
+	Mode             string     `json:"mode"`
+	DryRun           bool       `json:"dryRun"`
+	Source           string     `json:"source"`
+	ActingAdmin      string     `json:"actingAdmin"`
+	State            string     `json:"state"`
+	Rows             int        `json:"rows"` // rows journaled so far (all of them once the file is read)
+	Done             int        `json:"done"`
+	Created          int        `json:"created"`
+	Updated          int        `json:"updated"`
+	Unchanged        int        `json:"unchanged"`
+	Failed           int        `json:"failed"`
+	Disabled         int        `json:"disabled"`
+	Deleted          int        `json:"deleted"`
+	Restored         int        `json:"restored"`
+	LicensesAssigned int        `json:"licensesAssigned"`
+	LicensesPending  int        `json:"licensesPending"`
+	StartedAt        time.Time  `json:"startedAt"`
+	FinishedAt       *time.Time `json:"finishedAt"`
+
+	ResultsName string `json:"-"` // file names of its outputs in its output folder
+	NoticeName  string `json:"-"`
+}
+
+// BatchStore is what the batch commands need of the directory.
+type BatchStore interface {
+	Batch(ctx context.Context, id string) (BatchInfo, error)
+	Batches(ctx context.Context, all bool) ([]BatchInfo, error)
+	CancelBatch(ctx context.Context, batchID, actor, reason string, staleBefore time.Time) (int, error)
+}
+
+// CancelBatch cancels an unfinished batch that no run is working on right
+// now (SPEC §10): its rows not yet provisioned fail with "cancelled", and
+// the seats reserved for them are freed at once, to pending assignments
+// oldest first. A running batch is stopped where it runs (Ctrl-C, or the
+// web page's Cancel) and can be cancelled then. The batch's own acting
+// admin may cancel it, and so may any admin who may create users.
+func CancelBatch(ctx context.Context, s BatchStore, actor User, id string, now time.Time) (int, error) {
+	b, err := s.Batch(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if !strings.EqualFold(b.ActingAdmin, actor.UserPrincipalName) {
+		if err := Authorize(actor, Allows(validate.CreateUser)); err != nil {
+			return 0, Errorf(EFORBIDDEN, "%s may not cancel batch %s of %s: only its acting admin, a User admin or a Global admin may", actor.UserPrincipalName, id, b.ActingAdmin)
+		}
+	}
+	switch b.State {
+	case BatchRunning, BatchInterrupted, BatchHeld, BatchQueued:
+	default:
+		return 0, Errorf(ECONFLICT, "batch %s is %s: only a queued, running, held or interrupted batch can be cancelled", id, b.State)
+	}
+	return s.CancelBatch(ctx, id, actor.UserPrincipalName, "cancelled by "+actor.UserPrincipalName, now.Add(-staleAfter))
+}
