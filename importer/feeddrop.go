@@ -40,14 +40,40 @@ type Drop struct {
 // run's.
 type DropStore interface {
 	SyncStore
-	// ClaimFeedFile records that the feed takes the file with this SHA-256;
-	// false when it (or another process) took the same bytes before.
-	ClaimFeedFile(ctx context.Context, feed, sha256, name string, at time.Time) (bool, error)
+	// ClaimFeedFile records that the feed takes the file with this
+	// SHA-256, or takes over a claim still "taking" since before
+	// staleBefore; when it does not, it returns the standing claim's state.
+	ClaimFeedFile(ctx context.Context, feed, sha256, name string, at, staleBefore time.Time) (bool, string, error)
 	// ReleaseFeedFile forgets a claim whose run failed for want of the
 	// directory, so that the file is taken again.
 	ReleaseFeedFile(ctx context.Context, feed, sha256 string) error
-	SetFeedFileBatch(ctx context.Context, feed, sha256, batchID string) error
+	FinishFeedFile(ctx context.Context, feed, sha256, state, batchID, message string) error
+	FeedFile(ctx context.Context, feed, sha256 string) (FeedFile, error)
+	// ClaimDay says whether the caller does the daily chore name on day.
+	ClaimDay(ctx context.Context, name, day string) (bool, error)
 }
+
+// States of a feed's file.
+const (
+	FileTaking   = "taking"
+	FileDone     = "done"
+	FileHeld     = "held"
+	FileRejected = "rejected"
+)
+
+// FeedFile is what became of a file a feed took.
+type FeedFile struct {
+	Name    string    `json:"file"`
+	SHA256  string    `json:"sha256"`
+	State   string    `json:"state"` // FileTaking, FileDone, FileHeld, FileRejected
+	BatchID string    `json:"batch"`
+	Message string    `json:"message"`
+	TakenAt time.Time `json:"takenAt"`
+}
+
+// staleClaim is how long a claim may stay "taking" before another
+// process takes the file over: its process died.
+const staleClaim = time.Hour
 
 // listDrops returns the regular files in the feed's folder, not hidden,
 // oldest first (the order they arrived).
@@ -95,18 +121,16 @@ type Watcher struct {
 type watched struct {
 	size    int64
 	mod     time.Time
-	stable  time.Time // when it was first seen as it is now
-	settled bool
+	stable  time.Time // since when it is as it is now
 }
 
 // NewWatcher returns a Watcher that has seen nothing yet.
 func NewWatcher() *Watcher { return &Watcher{seen: map[string]watched{}} }
 
 // Ready polls the feed's folder at now and returns the files that have
-// been unchanged for StableFor, oldest first; with scheduled set (the
-// feed's cron tick), only the newest of them is taken... as SPEC §12
-// says, "the newest complete file is taken at each tick", and the older
-// ones stay for the next.
+// been unchanged for StableFor, oldest first. For a feed with a schedule
+// it returns nothing but at a tick, and then only the newest of them (SPEC
+// §12: the newest complete file is taken at each tick; older ones wait).
 func (w *Watcher) Ready(f Feed, now time.Time, tick bool) ([]Drop, error) {
 	ds, err := listDrops(&f)
 	if err != nil {
@@ -118,8 +142,15 @@ func (w *Watcher) Ready(f Feed, now time.Time, tick bool) ([]Drop, error) {
 		present[d.Path] = true
 		s, ok := w.seen[d.Path]
 		if !ok || s.size != d.Size || !s.mod.Equal(d.ModTime) {
-			w.seen[d.Path] = watched{size: d.Size, mod: d.ModTime, stable: now}
-			continue
+			// Unchanged since it was last modified, as far as we know: a
+			// file that was there before this process started need not
+			// wait another 30 s.
+			since := now
+			if !ok && d.ModTime.Before(now) {
+				since = d.ModTime
+			}
+			s = watched{size: d.Size, mod: d.ModTime, stable: since}
+			w.seen[d.Path] = s
 		}
 		if now.Sub(s.stable) >= StableFor {
 			ready = append(ready, d)
@@ -156,17 +187,26 @@ func TakeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Dr
 		now = fr.Now
 	}
 	sum, err := fileSHA256(d.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // another process took it meanwhile
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", d.Path, err)
 	}
 	name := filepath.Base(d.Path)
-	ok, err := st.ClaimFeedFile(ctx, f.Name, sum, name, now())
+	ok, state, err := st.ClaimFeedFile(ctx, f.Name, sum, name, now(), now().Add(-staleClaim))
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		log.Info("file skipped: the feed took a file with the same SHA-256 before", zap.String("file", name), zap.String("sha256", sum))
+		if state == FileTaking {
+			return nil, nil // another process is on it, or this one: it moves the file when done
+		}
 		_, err := moveInto(d.Path, filepath.Join(f.Dir, ProcessedDir))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil // the process that took it moved it meanwhile
+		}
+		log.Info("file skipped: the feed took a file with the same SHA-256 before", zap.String("file", name), zap.String("sha256", sum))
 		return nil, err
 	}
 	processed := filepath.Join(f.Dir, ProcessedDir)
@@ -175,16 +215,17 @@ func TakeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Dr
 	}
 	fr.Path, fr.FileName, fr.OutDir = d.Path, name, processed
 	rep, err := RunFeed(ctx, dir, st, fr)
+	wctx := context.WithoutCancel(ctx)
 	switch {
 	case err == nil || isRowsFailed(err):
 		if rep.Held != nil {
 			os.Remove(d.Path) // hold kept a copy in held/
-			return &rep, err
+			return &rep, st.FinishFeedFile(wctx, f.Name, sum, FileHeld, rep.Held.BatchID, rep.Held.Reason)
 		}
 		if _, merr := moveInto(d.Path, processed); merr != nil {
 			return &rep, merr
 		}
-		if serr := st.SetFeedFileBatch(context.WithoutCancel(ctx), f.Name, sum, rep.Summary.BatchID); serr != nil {
+		if serr := st.FinishFeedFile(wctx, f.Name, sum, FileDone, rep.Summary.BatchID, ""); serr != nil {
 			return &rep, serr
 		}
 		log.Info("file processed", zap.String("file", name), zap.String("batch", rep.Summary.BatchID))
@@ -198,9 +239,12 @@ func TakeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Dr
 		note := strings.TrimSuffix(to, filepath.Ext(to)) + ".error.txt"
 		_ = os.WriteFile(note, []byte(ErrorMessage(err)+"\n"), 0o644)
 		log.Warn("file rejected", zap.String("file", name), zap.String("reason", ErrorMessage(err)))
+		if serr := st.FinishFeedFile(wctx, f.Name, sum, FileRejected, "", ErrorMessage(err)); serr != nil {
+			return &rep, serr
+		}
 		return &rep, err
 	default:
-		if rerr := st.ReleaseFeedFile(context.WithoutCancel(ctx), f.Name, sum); rerr != nil {
+		if rerr := st.ReleaseFeedFile(wctx, f.Name, sum); rerr != nil {
 			log.Warn("cannot release the file's claim", zap.Error(rerr))
 		}
 		return &rep, err
@@ -223,7 +267,7 @@ func moveInto(path, folder string) (string, error) {
 		}
 		if _, err := os.Lstat(to); errors.Is(err, fs.ErrNotExist) {
 			if err := os.Rename(path, to); err != nil {
-				return "", fmt.Errorf("move %s: %w", base, err)
+				return "", fmt.Errorf("move %s: %w", base, err) // fs.ErrNotExist when path is gone
 			}
 			return to, nil
 		}

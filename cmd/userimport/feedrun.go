@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -173,4 +174,26 @@ func newBatchApproveCmd(g *globals) *cobra.Command {
 		},
 	}
 	return approve
+}
+
+// feedPoll is how often serve looks at the feeds' folders.
+const feedPoll = 5 * time.Second
+
+// feedService is serve's taker of the feeds' files: every feed's folder
+// polled, pushed files taken, the daily housekeeping.
+func (g *globals) feedService(db *sqldb.DB) (*importer.FeedService, error) {
+	m, _, err := feedMailer()
+	if err != nil {
+		return nil, err
+	}
+	return &importer.FeedService{
+		Dir: db, Store: db, Log: g.log.Named("feeds"), Now: db.Now,
+		Run: func(f importer.Feed) importer.FeedRun {
+			fr, _, _ := g.feedRun(f, "", "", false, g.log.With(zap.String("feed", f.Name)))
+			return fr
+		},
+		Done: func(ctx context.Context, f importer.Feed, rep importer.FeedReport) {
+			importer.MailNotice(ctx, m, g.log, f.Notify, rep.Report)
+		},
+	}, nil
 }

@@ -57,10 +57,15 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 		return err
 	}
 	defer engine.Close()
+	feeds, err := g.feedService(db)
+	if err != nil {
+		return err
+	}
 	h := httpapi.New(httpapi.Config{
 		Health:  []httpapi.Pinger{db, engine},
 		Metrics: metrics.New(db, g.log).Handler(),
 		Log:     g.log,
+		Feeds:   feeds, FeedMaxBytes: importer.MaxPush,
 	})
 	srv, err := httpapi.NewServer(opts.listen, h, g.log)
 	if err != nil {
@@ -79,6 +84,7 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.Go(func() error { return engine.Run(ctx) })
 	eg.Go(func() error { return srv.Serve(ctx) })
+	eg.Go(func() error { return feeds.Serve(ctx, feedPoll) })
 	if err := eg.Wait(); err != nil {
 		return err
 	}

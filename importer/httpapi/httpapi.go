@@ -31,6 +31,10 @@ type Config struct {
 	Metrics http.Handler
 	// Log receives why /healthz said 503; nil discards it.
 	Log *zap.Logger
+	// Feeds takes the files HR systems push (SPEC §12); nil: no such
+	// endpoint. FeedMaxBytes refuses a larger body up front (413).
+	Feeds        FeedFiles
+	FeedMaxBytes int64
 }
 
 // New returns the service's handler.
@@ -58,6 +62,9 @@ func New(cfg Config) http.Handler {
 	})
 	if cfg.Metrics != nil {
 		mux.Handle("GET /metrics", cfg.Metrics)
+	}
+	if cfg.Feeds != nil {
+		feedHandlers(mux, cfg.Feeds, cfg.FeedMaxBytes)
 	}
 	return securityHeaders(mux)
 }

@@ -165,18 +165,33 @@ func (d *DB) FeedRan(ctx context.Context, name, batchID string, rows int, at tim
 }
 
 // ClaimFeedFile records that the feed takes the file with this SHA-256: one
-// INSERT, so that of several processes exactly one takes it; false when
-// the feed took the same bytes before.
-func (d *DB) ClaimFeedFile(ctx context.Context, feed, sha256, name string, at time.Time) (bool, error) {
+// INSERT, so that of several processes exactly one takes it. A claim of
+// the same bytes still 'taking' since before staleBefore (its process
+// died) is taken over. It says whether the caller now holds the claim, and
+// otherwise the state of the claim that stands ('taking', 'done', 'held',
+// 'rejected').
+func (d *DB) ClaimFeedFile(ctx context.Context, feed, sha256, name string, at, staleBefore time.Time) (bool, string, error) {
 	_, err := d.db.ExecContext(ctx, d.db.Rebind(`INSERT INTO feed_files (feed, file_sha256, file_name, taken_at) VALUES (?, ?, ?, ?)`),
 		feed, sha256, name, at.UnixMicro())
-	if err = mapErr(err); errors.Is(err, errUnique) {
-		return false, nil
+	if err = mapErr(err); err == nil {
+		return true, "", nil
 	}
+	if !errors.Is(err, errUnique) {
+		return false, "", fmt.Errorf("claim feed file: %w", err)
+	}
+	res, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE feed_files SET taken_at = ?, file_name = ? WHERE feed = ? AND file_sha256 = ?
+		AND state = 'taking' AND taken_at < ?`), at.UnixMicro(), name, feed, sha256, staleBefore.UnixMicro())
 	if err != nil {
-		return false, fmt.Errorf("claim feed file: %w", err)
+		return false, "", fmt.Errorf("claim feed file: %w", err)
 	}
-	return true, nil
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, "", nil
+	}
+	var state string
+	if err := d.db.QueryRowxContext(ctx, d.db.Rebind(`SELECT state FROM feed_files WHERE feed = ? AND file_sha256 = ?`), feed, sha256).Scan(&state); err != nil {
+		return false, "", fmt.Errorf("claim feed file: %w", err)
+	}
+	return false, state, nil
 }
 
 // ReleaseFeedFile forgets a claim.
@@ -187,10 +202,37 @@ func (d *DB) ReleaseFeedFile(ctx context.Context, feed, sha256 string) error {
 	return nil
 }
 
-// SetFeedFileBatch records the batch that processed a feed's file.
-func (d *DB) SetFeedFileBatch(ctx context.Context, feed, sha256, batchID string) error {
-	if _, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE feed_files SET batch_id = ? WHERE feed = ? AND file_sha256 = ?`), batchID, feed, sha256); err != nil {
-		return fmt.Errorf("record feed file batch: %w", err)
+// FinishFeedFile records how a feed's file ended: its state, its batch and
+// a message.
+func (d *DB) FinishFeedFile(ctx context.Context, feed, sha256, state, batchID, message string) error {
+	if _, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE feed_files SET state = ?, batch_id = ?, message = ? WHERE feed = ? AND file_sha256 = ?`),
+		state, batchID, message, feed, sha256); err != nil {
+		return fmt.Errorf("record feed file: %w", err)
 	}
 	return nil
+}
+
+// FeedFile returns what became of a feed's file; ENOTFOUND when the feed
+// never took it.
+func (d *DB) FeedFile(ctx context.Context, feed, sha256 string) (importer.FeedFile, error) {
+	var f importer.FeedFile
+	var at int64
+	err := d.db.QueryRowxContext(ctx, d.db.Rebind(`SELECT file_name, file_sha256, state, batch_id, message, taken_at FROM feed_files WHERE feed = ? AND file_sha256 = ?`),
+		feed, sha256).Scan(&f.Name, &f.SHA256, &f.State, &f.BatchID, &f.Message, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return f, importer.Errorf(importer.ENOTFOUND, "feed %s took no file with SHA-256 %s", feed, sha256)
+	}
+	f.TakenAt = time.UnixMicro(at)
+	return f, err
+}
+
+// ClaimDay says whether the caller is the one process that does the chore
+// name on day (YYYY-MM-DD): one conditional UPDATE.
+func (d *DB) ClaimDay(ctx context.Context, name, day string) (bool, error) {
+	res, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE daily_chores SET last_day = ? WHERE name = ? AND last_day < ?`), day, name, day)
+	if err != nil {
+		return false, fmt.Errorf("claim daily chore: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }

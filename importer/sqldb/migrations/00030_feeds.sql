@@ -15,15 +15,27 @@ CREATE TABLE feeds (
 );
 
 -- Every file a feed took, by SHA-256: the same bytes are never processed
--- twice.
+-- twice. state: 'taking' while a process runs it (taken_at says since
+-- when), then 'done' (batch_id: its batch), 'held' or 'rejected' (message
+-- says why).
 CREATE TABLE feed_files (
 	feed        TEXT    NOT NULL,
 	file_sha256 TEXT    NOT NULL,
 	file_name   TEXT    NOT NULL,
+	state       TEXT    NOT NULL DEFAULT 'taking',
 	batch_id    TEXT    NOT NULL DEFAULT '',
+	message     TEXT    NOT NULL DEFAULT '',
 	taken_at    BIGINT  NOT NULL,
 	PRIMARY KEY (feed, file_sha256)
 );
+
+-- Chores done once a day for the whole directory (housekeeping), however
+-- many processes run: the one whose conditional UPDATE moves last_day does.
+CREATE TABLE daily_chores (
+	name     TEXT PRIMARY KEY,
+	last_day TEXT NOT NULL
+);
+INSERT INTO daily_chores (name, last_day) VALUES ('housekeeping', '');
 
 -- The employee IDs of one scan of a feed's file (scan_id: the run's batch
 -- ID): leavers, rehires and future starters are found by set-based
@@ -63,6 +75,7 @@ CREATE INDEX users_source ON users (source);
 DROP INDEX users_source;
 ALTER TABLE users DROP COLUMN starts_at;
 ALTER TABLE users DROP COLUMN feed_left_at;
+DROP TABLE daily_chores;
 DROP TABLE feed_holds;
 DROP TABLE feed_rows;
 DROP TABLE feed_files;
