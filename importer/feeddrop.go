@@ -119,9 +119,9 @@ type Watcher struct {
 }
 
 type watched struct {
-	size    int64
-	mod     time.Time
-	stable  time.Time // since when it is as it is now
+	size   int64
+	mod    time.Time
+	stable time.Time // since when it is as it is now
 }
 
 // NewWatcher returns a Watcher that has seen nothing yet.
