@@ -430,3 +430,123 @@ func TestThreeNights(t *testing.T) {
 		}
 	})
 }
+
+// csv2scimMap is the --map the README gives for files in the format of
+// Microsoft's CSV2SCIM sample (Entra API-driven inbound provisioning).
+const csv2scimMap = "Employee ID=WorkerID;User Name=UserID;First Name=FirstName;Last Name=LastName;Display Name=FullName;" +
+	"Job Title=JobTitle;Department=Department;Address=StreetAddress;City=City;ZIP or Postal Code=ZipCode;" +
+	"Country or Region=CountryCode;Mobile Phone=PrivatePhone;Start Date=HireDate"
+
+// TestCSV2SCIM: a file in the format of Microsoft's CSV2SCIM sample is
+// imported with the README's --map: inactive workers are not created, a
+// future starter beyond --prehire waits, one within it is created blocked
+// and enabled by housekeeping on its start date in the organization's
+// time zone.
+func TestCSV2SCIM(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		c := newClock() // 2026-12-01 02:30 UTC
+		db.Now = c.now
+		s, err := db.Settings(ctx)
+		must(t, err)
+		s.TimeZone = "Europe/Berlin"
+		must(t, db.SetSettings(ctx, dirtest.Admin, s))
+		dir := t.TempDir()
+		f := importer.NewFeed("workday")
+		f.Dir = dir
+		f.Map, err = importer.ParseMap(csv2scimMap)
+		must(t, err)
+		f.StatusColumn, f.LeaverValues, f.Domain, f.NoPasswords = "WorkerStatus", []string{"Inactive"}, "contoso.com", true
+		must(t, importer.AddFeed(ctx, db, admin(t, db), f))
+		f, err = db.Feed(ctx, "workday")
+		must(t, err)
+		csv := "WorkerID,WorkerStatus,WorkerType,UserID,FirstName,LastName,FullName,Email,JobTitle,Department,Company,ManagerID,StreetAddress,City,ZipCode,CountryCode,PrivatePhone,HireDate\n" +
+			"21001,Active,Employee,andy.kinsley,Andy,Kinsley,Andy Kinsley,andy@example.org,Engineer,R&D,Contoso,,1 Main St,Seattle,98101,US,+1 206 555 0100,2020-01-15\n" +
+			"21002,Active,Contractor,bea.lind,Béa,Lind,Béa Lind,,Analyst,Finance,Contoso,21001,2 Main St,Seattle,98101,US,,2021-03-01\n" +
+			"21003,Inactive,Employee,carl.old,Carl,Old,Carl Old,,Clerk,Finance,Contoso,21001,,Seattle,98101,US,,2010-01-01\n" +
+			"21004,Active,Employee,dana.soon,Dana,Soon,Dana Soon,,Clerk,Finance,Contoso,21001,,Seattle,98101,US,," + c.date(5) + "\n" +
+			"21005,Active,Employee,eve.later,Eve,Later,Eve Later,,Clerk,Finance,Contoso,21001,,Seattle,98101,US,," + c.date(40) + "\n"
+		path := filepath.Join(dir, "WorkdayExport.csv")
+		must(t, os.WriteFile(path, []byte(csv), 0o644))
+		rep, err := importer.RunFeed(ctx, db, db, feedRun(t, f, path, c, nil))
+		must(t, err)
+		if rep.Summary.Created != 3 || rep.Summary.Failed != 0 {
+			t.Fatalf("CSV2SCIM file: %+v", rep.Summary)
+		}
+		andy := byUPN(t, db, "andy.kinsley@contoso.com")
+		if andy.EmployeeID != "21001" || andy.DisplayName != "Andy Kinsley" || andy.Department != "R&D" || andy.UsageLocation != "US" || !andy.AccountEnabled {
+			t.Errorf("andy: %+v", andy)
+		}
+		res := sheetRows(t, rep.ResultsPath, "Results")
+		if res[2]["Outcome"] != "Unchanged" || !strings.Contains(res[2]["Message"], "not created") {
+			t.Errorf("inactive worker: %v", res[2])
+		}
+		if res[4]["Outcome"] != "Unchanged" || !strings.Contains(res[4]["Message"], "starts on "+c.date(40)) {
+			t.Errorf("starter beyond --prehire: %v", res[4])
+		}
+		dana := byUPN(t, db, "dana.soon@contoso.com")
+		if dana.AccountEnabled {
+			t.Fatal("a future starter can sign in before the start date")
+		}
+		berlin, _ := time.LoadLocation("Europe/Berlin")
+		start, _ := time.ParseInLocation(time.DateOnly, c.date(5), berlin)
+		_, err = importer.Housekeep(ctx, db, start.Add(-time.Minute))
+		must(t, err)
+		if byUPN(t, db, "dana.soon@contoso.com").AccountEnabled {
+			t.Error("enabled a minute before midnight in Berlin")
+		}
+		_, err = importer.Housekeep(ctx, db, start.Add(time.Minute))
+		must(t, err)
+		if !byUPN(t, db, "dana.soon@contoso.com").AccountEnabled {
+			t.Error("not enabled on the start date")
+		}
+	})
+}
+
+// TestFeedSafeguards: a dry run changes nothing and shows the leavers; a
+// file with fewer than --min-rows rows is held; a file that lost a mapped
+// column is rejected before anything is written.
+func TestFeedSafeguards(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		c := newClock()
+		dir := t.TempDir()
+		f := hrFeed(t, db, dir)
+		_, err := importer.RunFeed(ctx, db, db, feedRun(t, f, writeNight(t, dir, "n1.csv", people(1, 50)), c, nil))
+		must(t, err)
+		f, _ = db.Feed(ctx, "hr")
+
+		dry := feedRun(t, f, writeNight(t, dir, "n2.csv", people(1, 45)), c, nil)
+		dry.DryRun = true
+		rep, err := importer.RunFeed(ctx, db, db, dry)
+		must(t, err)
+		if rep.Summary.Disabled != 5 || len(sheetRows(t, rep.ResultsPath, "Leavers")) != 5 || !strings.HasSuffix(rep.ResultsPath, "n2.dry-run.xlsx") {
+			t.Errorf("dry run: %+v, %s", rep.Summary, rep.ResultsPath)
+		}
+		if n := feedUsers(t, db); n != 50 {
+			t.Errorf("a dry run disabled users: %d active", n)
+		}
+
+		f, err = importer.SetFeed(ctx, db, admin(t, db), "hr", func(f *importer.Feed) { f.MinRows = 48 })
+		must(t, err)
+		rep, err = importer.RunFeed(ctx, db, db, feedRun(t, f, writeNight(t, dir, "n3.csv", people(1, 47)), c, nil))
+		must(t, err)
+		if rep.Held == nil || !strings.Contains(rep.Held.Reason, "--min-rows 48") {
+			t.Errorf("47 rows with --min-rows 48: %+v", rep.Held)
+		}
+		if n := feedUsers(t, db); n != 50 {
+			t.Errorf("a held run disabled users: %d active", n)
+		}
+
+		lost := filepath.Join(dir, "n4.csv")
+		must(t, os.WriteFile(lost, []byte("WorkerID,FirstName,Department\nD0001,Drop,Ops\n"), 0o644))
+		_, err = importer.RunFeed(ctx, db, db, feedRun(t, f, lost, c, nil))
+		wantCode(t, "a file without LastName", err, importer.EINVALID, `"LastName"`)
+		if n := feedUsers(t, db); n != 50 {
+			t.Errorf("a rejected file disabled users: %d active", n)
+		}
+	})
+}
+
+// date is the day n days after the clock's, as a Start Date cell.
+func (c *clock) date(n int) string { return c.days(n).Format(time.DateOnly) }
