@@ -296,11 +296,15 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 		}
 		return &syncResults{ResultWriter: w, counts: counts}, x, c, nil
 	}
+	opened := false
 	o.Open = func() (RowSource, error) {
 		src, err := fr.Open(fr.Path)
-		if err != nil {
-			return nil, err
+		if err != nil || opened {
+			// Run opens the file again only to count its rows: the
+			// file's own reader counts them as well, without the lookups.
+			return src, err
 		}
+		opened = true
 		return &syncSource{ctx: ctx, src: src, st: st, f: f, sync: sync, now: now, loc: loc,
 			restored: restored, adopted: adopted, joiners: map[string]bool{}, leftNow: leftNow}, nil
 	}
@@ -566,9 +570,10 @@ type syncSource struct {
 	joiners  map[string]bool   // lower-cased user names this file's joiners took so far
 	leftNow  map[string]bool   // lower-cased user names of the leavers this run disabled
 
-	buf []readRow
-	pos int
-	eof bool
+	chunks chan syncChunk // decided chunks, one read ahead
+	stop   func()
+	cur    syncChunk
+	pos    int
 }
 
 type readRow struct {
@@ -588,52 +593,99 @@ func (s *syncSource) Has(c Column) bool {
 func (s *syncSource) Header() []string        { return s.src.Header() }
 func (s *syncSource) Warnings() []string      { return s.src.Warnings() }
 func (s *syncSource) SHA256() (string, error) { return s.src.SHA256() }
-func (s *syncSource) Close() error            { return s.src.Close() }
-func (s *syncSource) Next() (Row, error) {
-	if s.pos == len(s.buf) {
-		if s.eof {
-			return Row{}, io.EOF
-		}
-		if err := s.fill(); err != nil {
-			return Row{}, err
-		}
-		if len(s.buf) == 0 {
-			return Row{}, io.EOF
+
+// Close stops the read-ahead and closes the file.
+func (s *syncSource) Close() error {
+	if s.stop != nil {
+		s.stop()
+		for range s.chunks { // let the read-ahead end
 		}
 	}
-	r := s.buf[s.pos]
+	return s.src.Close()
+}
+
+// Next returns the next row, decided. The chunks are read and looked up
+// one ahead, in a goroutine of their own, so that the lookups overlap the
+// pipeline's work on the chunk before.
+func (s *syncSource) Next() (Row, error) {
+	if s.chunks == nil {
+		ctx, stop := context.WithCancel(s.ctx)
+		s.stop = stop
+		s.chunks = make(chan syncChunk, 1)
+		go s.readAhead(ctx)
+	}
+	for s.pos == len(s.cur.rows) {
+		if s.cur.err != nil {
+			return Row{}, s.cur.err
+		}
+		if s.cur.last {
+			return Row{}, io.EOF
+		}
+		c, ok := <-s.chunks
+		if !ok {
+			return Row{}, io.EOF
+		}
+		s.cur, s.pos = c, 0
+	}
+	r := s.cur.rows[s.pos]
 	s.pos++
 	return r.row, r.err
 }
 
+// syncChunk is a chunk of decided rows; err, a lookup's failure, comes
+// after its rows; last says that no chunk follows.
+type syncChunk struct {
+	rows []readRow
+	err  error
+	last bool
+}
+
+// readAhead reads and decides chunks until the file ends, a lookup
+// fails, or ctx is done. It alone reads s.src's rows.
+func (s *syncSource) readAhead(ctx context.Context) {
+	defer close(s.chunks)
+	for {
+		c := s.fill(ctx)
+		select {
+		case s.chunks <- c:
+		case <-ctx.Done():
+			return
+		}
+		if c.last || c.err != nil {
+			return
+		}
+	}
+}
+
 // fill reads the next chunk and decides its rows.
-func (s *syncSource) fill() error {
-	s.buf, s.pos = s.buf[:0], 0
-	for len(s.buf) < DefaultChunkSize {
+func (s *syncSource) fill(ctx context.Context) syncChunk {
+	var c syncChunk
+	for len(c.rows) < DefaultChunkSize {
 		row, err := s.src.Next()
 		if errors.Is(err, io.EOF) {
-			s.eof = true
+			c.last = true
 			break
 		}
-		s.buf = append(s.buf, readRow{row, err})
+		c.rows = append(c.rows, readRow{row, err})
 		if err != nil && ErrorCode(err) != EINVALID {
-			s.eof = true // the pipeline stops at this error
+			c.last = true // the pipeline stops at this error
 			break
 		}
 	}
 	var keys []string
-	for _, r := range s.buf {
+	for _, r := range c.rows {
 		if r.err == nil && r.row.Cells[ColEmployeeID] != "" {
 			keys = append(keys, strings.ToLower(r.row.Cells[ColEmployeeID]))
 		}
 	}
-	users, err := s.st.ByEmployeeID(s.ctx, keys)
+	users, err := s.st.ByEmployeeID(ctx, keys)
 	if err != nil {
-		return err
+		c.err = err
+		return c
 	}
 	var need []*Row // joiners whose user name the pattern makes
-	for i := range s.buf {
-		r := &s.buf[i]
+	for i := range c.rows {
+		r := &c.rows[i]
 		if r.err != nil {
 			continue
 		}
@@ -641,7 +693,8 @@ func (s *syncSource) fill() error {
 			need = append(need, &r.row)
 		}
 	}
-	return s.makeNames(need)
+	c.err = s.makeNames(ctx, need)
+	return c
 }
 
 // decide matches one row; it reports whether the row is a joiner whose
@@ -727,7 +780,7 @@ const candidates = 10
 // makeNames gives each joiner the user name its pattern makes, with the
 // first free numeric suffix: the names are looked up in one query for the
 // chunk (a few more when ten are taken).
-func (s *syncSource) makeNames(rows []*Row) error {
+func (s *syncSource) makeNames(ctx context.Context, rows []*Row) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -752,7 +805,7 @@ func (s *syncSource) makeNames(rows []*Row) error {
 			keys, asked[k] = append(keys, k), true
 		}
 	}
-	taken, err := s.st.TakenUPNs(s.ctx, keys)
+	taken, err := s.st.TakenUPNs(ctx, keys)
 	if err != nil {
 		return err
 	}
@@ -767,7 +820,7 @@ func (s *syncSource) makeNames(rows []*Row) error {
 				return true
 			}
 			if !asked[k] && lookErr == nil {
-				more, err := s.st.TakenUPNs(s.ctx, []string{k})
+				more, err := s.st.TakenUPNs(ctx, []string{k})
 				if err != nil {
 					lookErr = err
 					return false

@@ -92,7 +92,7 @@ func newClock() *clock                { return &clock{time.Date(2026, 12, 1, 2, 
 func (c *clock) days(n int) time.Time { return c.t.AddDate(0, 0, n) }
 func (mb *mailbox) url() string       { return "smtp://" + mb.addr }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +101,7 @@ func must(t *testing.T, err error) {
 
 // feedRun is a real run's wiring: the real reader with the feed's mapping,
 // real outputs, cheap hashing, the test's clock and mailbox.
-func feedRun(t *testing.T, f importer.Feed, path string, c *clock, mb *mailbox) importer.FeedRun {
+func feedRun(t testing.TB, f importer.Feed, path string, c *clock, mb *mailbox) importer.FeedRun {
 	fr := importer.FeedRun{
 		Feed: f, Path: path, OutDir: filepath.Dir(path), Workers: 2,
 		Open: func(p string) (importer.RowSource, error) {

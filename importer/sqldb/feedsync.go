@@ -329,7 +329,8 @@ func (d *DB) ByEmployeeID(ctx context.Context, keys []string) (map[string]import
 	if len(keys) == 0 {
 		return out, nil
 	}
-	q, args, err := d.inList(`SELECT employee_id_key, upn, source, deleted_at IS NOT NULL, feed_left_at IS NOT NULL FROM users WHERE employee_id_key IN (?)`, keys)
+	q, args, err := d.inList(`SELECT u.employee_id_key, u.upn, u.source, u.deleted_at IS NOT NULL, u.feed_left_at IS NOT NULL FROM `+
+		d.byKeys("employee_id_key")("users", "u"), keys)
 	if err != nil {
 		return nil, err
 	}
@@ -356,7 +357,7 @@ func (d *DB) TakenUPNs(ctx context.Context, upnKeys []string) (map[string]bool, 
 	if len(upnKeys) == 0 {
 		return out, nil
 	}
-	q, args, err := d.inList(`SELECT upn_key FROM users WHERE upn_key IN (?)`, upnKeys)
+	q, args, err := d.inList(`SELECT u.upn_key FROM `+d.byKeys("upn_key")("users", "u"), upnKeys)
 	if err != nil {
 		return nil, err
 	}
