@@ -10,6 +10,22 @@ import (
 // field ("jobTitle"), else its name in lower camel case. Keys never change
 // when a column's display name does.
 func (c Column) Key() string {
+	if c < 0 || int(c) >= NumColumns {
+		return ""
+	}
+	return columnKeys[c]
+}
+
+// columnKeys holds every column's key, made once: Key is asked for every
+// changed column of every updated row.
+var columnKeys = func() (keys [NumColumns]string) {
+	for c := range Column(NumColumns) {
+		keys[c] = c.makeKey()
+	}
+	return keys
+}()
+
+func (c Column) makeKey() string {
 	switch c {
 	case ColUserName:
 		return "userPrincipalName"
@@ -41,7 +57,12 @@ func (c Column) Key() string {
 // keys, whose display name) is s.
 func ColumnOf(s string) (Column, bool) {
 	for c := range Column(NumColumns) {
-		if c.Key() == s || c.String() == s {
+		if columnKeys[c] == s {
+			return c, true
+		}
+	}
+	for c := range Column(NumColumns) {
+		if c.String() == s {
 			return c, true
 		}
 	}

@@ -281,22 +281,22 @@ func (r *run) noticeSealed(ctx context.Context, cd ChunkDirectory) error {
 // it, seals it to the batch's key, and writes the rows, each whole with
 // its sealed password, in one transaction. Rows already written (a job
 // run twice, a chunk another process took over) are left alone, so that no
-// user gets two passwords.
-func WorkChunk(ctx context.Context, dir ChunkDirectory, hasher Hasher, sealer Sealer, batchID string, rows []int) error {
+// user gets two passwords. It returns the results of the rows it wrote.
+func WorkChunk(ctx context.Context, dir ChunkDirectory, hasher Hasher, sealer Sealer, batchID string, rows []int) ([]Result, error) {
 	for {
 		plans, recipient, actor, err := dir.StagedPlans(ctx, batchID, rows)
 		if err != nil || len(plans) == 0 {
-			return err
+			return nil, err
 		}
 		work := make([]Work, len(plans))
 		for i, p := range plans {
 			if work[i], err = chunkWork(ctx, hasher, sealer, recipient, p); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		_, err = dir.Provision(context.WithoutCancel(ctx), batchID, actor, work)
+		results, err := dir.Provision(context.WithoutCancel(ctx), batchID, actor, work)
 		if !errors.Is(err, ErrNotStaged) {
-			return err
+			return results, err
 		}
 		// Another run wrote some of these rows meanwhile: this one's
 		// transaction rolled back; write the rest.

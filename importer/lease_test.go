@@ -89,7 +89,7 @@ func TestChangedFileFreesSeats(t *testing.T) {
 		if created >= 10 {
 			t.Fatalf("first run created %d of 10 before the interrupt", created)
 		}
-		if p := product(t, db, "SPB"); p.Assigned != 10 {
+		if p := dirtest.Product(t, db, "SPB"); p.Assigned != 10 {
 			t.Fatalf("SPB after the interrupt: %d assigned, want all 10 held by the batch", p.Assigned)
 		}
 
@@ -102,7 +102,7 @@ func TestChangedFileFreesSeats(t *testing.T) {
 			t.Errorf("the new batch: %d assigned, %d pending; want %d and %d (the old batch's unwritten rows gave theirs back)",
 				rep.Summary.LicensesAssigned, rep.Summary.LicensesPending, 10-created, created)
 		}
-		if p := product(t, db, "SPB"); p.Assigned != 10 || p.Pending != created {
+		if p := dirtest.Product(t, db, "SPB"); p.Assigned != 10 || p.Pending != created {
 			t.Errorf("SPB: %d assigned, %d pending; want 10 and %d", p.Assigned, p.Pending, created)
 		}
 		// The old batch cannot be resumed any more: its file is gone, and
@@ -113,19 +113,4 @@ func TestChangedFileFreesSeats(t *testing.T) {
 			t.Errorf("the cancelled batch was resumed: %v", err)
 		}
 	})
-}
-
-func product(tb testing.TB, db *sqldb.DB, sku string) importer.Product {
-	tb.Helper()
-	ps, err := db.Products(context.Background())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, p := range ps {
-		if p.SKU == sku {
-			return p
-		}
-	}
-	tb.Fatalf("no product %s", sku)
-	return importer.Product{}
 }

@@ -22,12 +22,22 @@ const testHashGate = "USERIMPORT_TEST_HASH_GATE"
 // production parameters, at most one hash per CPU for every batch the
 // process runs.
 func newHasher() importer.Hasher {
-	h := argon2id.NewHasher(argon2id.DefaultParams(), 0)
+	params := argon2id.DefaultParams()
+	if os.Getenv(testCheapHash) == "1" {
+		params = argon2id.InsecureTestParams()
+	}
+	h := argon2id.NewHasher(params, 0)
 	if n, err := strconv.Atoi(os.Getenv(testHashGate)); err == nil && n >= 0 {
 		return &gatedHasher{h: h, left: int64(n)}
 	}
 	return h
 }
+
+// testCheapHash names the test-only environment variable that makes the
+// process hash with argon2id's cheap test parameters, so that tests of
+// thousands of users across processes take seconds; production never sets
+// it, and the hashes still verify as argon2id.
+const testCheapHash = "USERIMPORT_TEST_CHEAP_HASH"
 
 // gatedHasher hashes its first left passwords, then blocks until ctx ends.
 type gatedHasher struct {

@@ -66,7 +66,7 @@ It writes <base>.results.xlsx (every row's outcome) and <base>.credentials.txt
 	f.BoolVar(&o.blockSignIn, "block-sign-in", false, "block sign-in of new users, unless the row says")
 	f.BoolVar(&o.noPasswords, "no-passwords", false, "create accounts without passwords (single sign-on): no notice is written")
 	f.StringVar(&o.notify, "notify", "", "email the credentials notice to these addresses (up to 5, comma-separated; USERIMPORT_SMTP_URL)")
-	f.IntVar(&o.workers, "workers", runtime.NumCPU(), "provisioning concurrency")
+	f.IntVar(&o.workers, "workers", runtime.NumCPU(), "provisioning concurrency; 0: leave the hashing of the batch to serve and worker processes")
 	f.StringVar(&o.sheet, "sheet", "", "worksheet to read (XLSX; default the first)")
 	f.StringVar(&o.delimiter, "delimiter", "", "CSV delimiter: , ; | or tab (default: found from the header line)")
 	f.StringVar(&o.encoding, "encoding", "", "CSV encoding: utf-8, utf-16le, utf-16be or windows-1252 (default: detected)")
@@ -93,8 +93,11 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 			return &usageError{fmt.Sprintf("--notify: USERIMPORT_SMTP_URL: %v", err)}
 		}
 	}
-	if o.workers < 1 {
-		return &usageError{"--workers must be 1 or more"}
+	if o.workers < 0 {
+		return &usageError{"--workers must be 0 or more"}
+	}
+	if o.workers == 0 && (o.dryRun || o.noPasswords) {
+		return &usageError{"--workers 0 leaves the hashing to serve and worker processes; a dry run or --no-passwords has none to leave"}
 	}
 	if st, err := os.Stat(o.out); err != nil || !st.IsDir() {
 		return importer.Errorf(importer.EINVALID, "--out %s: no such folder", o.out)
@@ -117,16 +120,21 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 	// jobs, its own and any other batch's, while the batch runs.
 	var sealer importer.Sealer
 	if !o.dryRun && !o.noPasswords {
-		engine, err := g.openEngine(ctx, db, importPoll)
+		engine, err := g.openEngine(ctx, db, importPoll, importStop, nil, max(o.workers, 1))
 		if err != nil {
 			return err
 		}
-		stopEngine := runEngine(ctx, engine)
-		defer func() {
-			if err := stopEngine(); err != nil {
-				log.Warn("the job engine did not stop cleanly", zap.Error(err))
-			}
-		}()
+		if o.workers > 0 {
+			stopEngine := runEngine(ctx, engine)
+			defer func() {
+				if err := stopEngine(); err != nil {
+					log.Warn("the job engine did not stop cleanly", zap.Error(err))
+				}
+			}()
+		} else {
+			defer engine.Close() // it only inserts this batch's jobs: serve and worker processes work them
+			log.Info("--workers 0: this process works none of the batch's chunks; serve and worker processes on the directory do")
+		}
 		sealer = seal.Keys{}
 	}
 	progress := importer.NewProgress()
@@ -137,7 +145,7 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 		UsageLocation: o.usageLocation, RequirePasswordChange: o.requirePasswordChange, BlockSignIn: o.blockSignIn,
 		NoPasswords: o.noPasswords, ResultsCSV: o.resultsCSV, Actor: actor,
 		Open:   func() (importer.RowSource, error) { return sheet.Open(path, sheetOpts) },
-		Hasher: g.hasher, Sealer: sealer,
+		Hasher: g.hasher, Sealer: sealer, StallAfter: stallAfter(),
 		Outputs: report.Outputs(), Progress: progress, Log: log,
 	})
 	stopProgress()

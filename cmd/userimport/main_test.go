@@ -68,7 +68,7 @@ func eachDB(t *testing.T, fn func(t *testing.T, db string)) {
 
 // clearEnv unsets the variables the command reads as defaults for its
 // flags, so that a developer's own settings do not leak into the tests.
-func clearEnv(t *testing.T) {
+func clearEnv(t testing.TB) {
 	t.Helper()
 	for _, name := range []string{"USERIMPORT_DB", "USERIMPORT_AS", "USERIMPORT_LOG_FORMAT", "USERIMPORT_LOG_LEVEL", "USERIMPORT_SMTP_URL"} {
 		t.Setenv(name, "")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -52,7 +53,8 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 		return err
 	}
 	defer db.Close()
-	engine, err := g.openEngine(ctx, db, 0)
+	m := metrics.New(db, g.log)
+	engine, err := g.openEngine(ctx, db, workerPoll, 0, m, runtime.NumCPU())
 	if err != nil {
 		return err
 	}
@@ -63,7 +65,7 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 	}
 	h := httpapi.New(httpapi.Config{
 		Health:  []httpapi.Pinger{db, engine},
-		Metrics: metrics.New(db, g.log).Handler(),
+		Metrics: m.Handler(),
 		Log:     g.log,
 		Feeds:   feeds, FeedMaxBytes: importer.MaxPush,
 	})

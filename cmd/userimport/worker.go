@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"runtime"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -35,7 +36,7 @@ func runWorker(ctx context.Context, g *globals, opts workerOptions) error {
 		return err
 	}
 	defer db.Close()
-	engine, err := g.openEngine(ctx, db, 0)
+	engine, err := g.openEngine(ctx, db, workerPoll, 0, nil, runtime.NumCPU())
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func (ChunkArgs) Kind() string { return "userimport.chunk" }
 // ChunkTimeout bounds one chunk job: a chunk is a few rows, each one
 // argon2id hash (tens of milliseconds); a job this late belongs to a
 // process that hangs, and its rows are retried elsewhere.
-const ChunkTimeout = 45 * time.Second
+const ChunkTimeout = DefaultJobTimeout
 
 // chunkWorker works chunk jobs through importer.WorkChunk.
 type chunkWorker struct {
@@ -30,18 +30,25 @@ type chunkWorker struct {
 	dir    importer.ChunkDirectory
 	hasher importer.Hasher
 	sealer importer.Sealer
+	done   func([]importer.Result) // nil, or told the rows each job wrote (metrics)
 }
 
 func (w *chunkWorker) Timeout(*river.Job[ChunkArgs]) time.Duration { return ChunkTimeout }
 
 func (w *chunkWorker) Work(ctx context.Context, job *river.Job[ChunkArgs]) error {
-	return importer.WorkChunk(ctx, w.dir, w.hasher, w.sealer, job.Args.BatchID, job.Args.Rows)
+	results, err := importer.WorkChunk(ctx, w.dir, w.hasher, w.sealer, job.Args.BatchID, job.Args.Rows)
+	if err == nil && w.done != nil {
+		w.done(results)
+	}
+	return err
 }
 
 // AddChunkWorker makes the engine's process work the chunks of every
-// batch on dir, hashing through the process's one hasher.
-func AddChunkWorker(workers *river.Workers, dir importer.ChunkDirectory, hasher importer.Hasher, sealer importer.Sealer) error {
-	return river.AddWorkerSafely(workers, &chunkWorker{dir: dir, hasher: hasher, sealer: sealer})
+// batch on dir, hashing through the process's one hasher; done, when not
+// nil, is told the results of the rows each chunk wrote.
+func AddChunkWorker(workers *river.Workers, dir importer.ChunkDirectory, hasher importer.Hasher, sealer importer.Sealer,
+	done func([]importer.Result)) error {
+	return river.AddWorkerSafely(workers, &chunkWorker{dir: dir, hasher: hasher, sealer: sealer, done: done})
 }
 
 // EnqueueChunks inserts the jobs of a batch's chunks in tx (sqldb's

@@ -38,10 +38,16 @@ const QueueImport = "import"
 
 // Defaults of Config.
 const (
-	// DefaultJobTimeout bounds one job. River's own default (one minute)
-	// would cancel every real chunk of an import; an hour is far above what
-	// a chunk takes, and still ends a job that hangs.
-	DefaultJobTimeout = time.Hour
+	// DefaultJobTimeout bounds one job. Import work is cut into chunk jobs
+	// of a few rows (a fraction of a second each), so that a job this late
+	// belongs to a process that hangs; work that takes longer is cut into
+	// jobs too, or holds a lease of its own.
+	DefaultJobTimeout = 45 * time.Second
+	// rescueAfter is how long after it started a job still "running" is
+	// taken to belong to a dead process (killed, its machine gone) and is
+	// handed out again: within a minute, as SPEC §10 wants of a killed
+	// worker's chunks. River wants it longer than the job timeout.
+	rescueAfter = time.Minute
 	// DefaultStopTimeout is how long Stop lets jobs in flight finish before
 	// cancelling their contexts (their rows then roll back and the job is
 	// retried). It is below systemd's default TimeoutStopSec (90 s).
@@ -127,7 +133,7 @@ func open(ctx context.Context, dbURL string, cfg Config, sp sqlitePool) (*Engine
 		JobTimeout: jobTimeout,
 		// A job still "running" this long after it started belongs to a
 		// process that died: River makes it available again.
-		RescueStuckJobsAfter: jobTimeout + 10*time.Minute,
+		RescueStuckJobsAfter: max(rescueAfter, jobTimeout+15*time.Second),
 		SoftStopTimeout:      cmp.Or(cfg.StopTimeout, DefaultStopTimeout),
 		FetchPollInterval:    poll,
 		FetchCooldown:        min(poll, river.FetchCooldownDefault),

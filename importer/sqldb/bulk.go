@@ -172,35 +172,24 @@ func (d *DB) updateFrom(ctx context.Context, tx *sqlx.Tx, table string, cols []c
 func columnArray(c column, rows [][]any, i int) (any, error) {
 	switch c.pgType {
 	case "text":
-		a := make([]string, len(rows))
-		for j, r := range rows {
-			v, ok := r[i].(string)
-			if !ok {
-				return nil, fmt.Errorf("update: column %s: %T is not %s", c.name, r[i], c.pgType)
-			}
-			a[j] = v
-		}
-		return pq.Array(a), nil
+		return arrayOf[string](c, rows, i)
 	case "bigint":
-		a := make([]int64, len(rows))
-		for j, r := range rows {
-			v, ok := r[i].(int64)
-			if !ok {
-				return nil, fmt.Errorf("update: column %s: %T is not %s", c.name, r[i], c.pgType)
-			}
-			a[j] = v
-		}
-		return pq.Array(a), nil
+		return arrayOf[int64](c, rows, i)
 	case "boolean":
-		a := make([]bool, len(rows))
-		for j, r := range rows {
-			v, ok := r[i].(bool)
-			if !ok {
-				return nil, fmt.Errorf("update: column %s: %T is not %s", c.name, r[i], c.pgType)
-			}
-			a[j] = v
-		}
-		return pq.Array(a), nil
+		return arrayOf[bool](c, rows, i)
 	}
 	return nil, fmt.Errorf("update: column %s has type %s, not text, bigint or boolean", c.name, c.pgType)
+}
+
+// arrayOf returns column i of rows, whose values are Ts, as an array.
+func arrayOf[T any](c column, rows [][]any, i int) (any, error) {
+	a := make([]T, len(rows))
+	for j, r := range rows {
+		v, ok := r[i].(T)
+		if !ok {
+			return nil, fmt.Errorf("update: column %s: %T is not %s", c.name, r[i], c.pgType)
+		}
+		a[j] = v
+	}
+	return pq.Array(a), nil
 }

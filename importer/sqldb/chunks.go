@@ -36,11 +36,13 @@ func (d *DB) StageChunks(ctx context.Context, batchID string, rows []importer.Jo
 		if err := d.stage(ctx, tx, batchID, rows, false); err != nil {
 			return err
 		}
+		seals := make([][]any, 0, len(sealed))
 		for row, s := range sealed {
-			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batch_rows SET sealed = ? WHERE batch_id = ? AND row_number = ?`),
-				s, batchID, row); err != nil {
-				return fmt.Errorf("journal: %w", err)
-			}
+			seals = append(seals, []any{batchID, int64(row), s})
+		}
+		if _, err := d.updateFrom(ctx, tx, "batch_rows", []column{{"batch_id", "text"}, {"row_number", "bigint"}, {"sealed", "text"}},
+			seals, "sealed = t.sealed", "batch_rows.batch_id = t.batch_id AND batch_rows.row_number = t.row_number"); err != nil {
+			return fmt.Errorf("journal: %w", err)
 		}
 		if len(chunks) == 0 {
 			return nil

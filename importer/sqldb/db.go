@@ -6,6 +6,15 @@
 // (ctx, tx, …) helpers. A *DB is safe for concurrent use, also by several
 // processes sharing one database: the seat invariant (assigned ≤ seats) is a
 // CHECK constraint, and seat changes lock the product row first.
+//
+// Where things are: db.go opens the database, migrates it and runs
+// transactions; bulk.go writes many rows in few statements (COPY,
+// multi-row INSERT, UPDATE … FROM); user.go has the users columns and the
+// admin operations on users and roles; lookup.go the plan step's lookups;
+// stage.go journals planned rows and reserves their seats; provision.go
+// writes them; journal.go reads the journal back (resume, notice, results);
+// batch.go keeps a batch's lifecycle and lease; product.go products and
+// seats; domain.go domains; settings.go init, settings and the audit log.
 package sqldb
 
 import (

@@ -171,20 +171,3 @@ func (d *DB) Products(ctx context.Context) ([]importer.Product, error) {
 	}
 	return ps, plans.Err()
 }
-
-// insertAssignment inserts one license assignment of a user (the seat, if
-// status is assigned, already counted by the caller).
-func (d *DB) insertAssignment(ctx context.Context, tx *sqlx.Tx, userID string, productID int64, status string,
-	disabled []string, requestedAt, queuePos int64) error {
-	var assignedAt any
-	if status == importer.LicenseAssigned {
-		assignedAt = d.now()
-	}
-	_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO license_assignments
-		(user_id, product_id, status, disabled_plans, requested_at, queue_pos, assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		userID, productID, status, strings.Join(disabled, ";"), requestedAt, queuePos, assignedAt)
-	if err != nil {
-		return mapErr(fmt.Errorf("insert license: %w", err))
-	}
-	return nil
-}

@@ -79,6 +79,7 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 	}
 	var updates []*importer.Planned
 	var disables [][]any
+	keys := newChangeKeys()
 	for _, w := range work {
 		p := w.Plan
 		u := &p.User
@@ -89,7 +90,11 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 			audits = append(audits, []any{now, actor, "user create", u.UserPrincipalName, "", batchID})
 		case importer.ActionUpdate:
 			updates = append(updates, p)
-			audits = append(audits, []any{now, actor, "user update", u.UserPrincipalName, strings.Join(p.ChangedNames(), ", "), batchID})
+			var names []string
+			for _, c := range keys.columns(p) {
+				names = append(names, c.String())
+			}
+			audits = append(audits, []any{now, actor, "user update", u.UserPrincipalName, strings.Join(names, ", "), batchID})
 			for _, l := range p.Disable {
 				id, err := productID(l.SKU)
 				if err != nil {
@@ -113,7 +118,7 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 			roles = append(roles, []any{u.ID, string(r)})
 		}
 	}
-	if err := d.updateUsers(ctx, tx, updates, now); err != nil {
+	if err := d.updateUsers(ctx, tx, updates, keys, now); err != nil {
 		return err
 	}
 	if _, err := d.updateFrom(ctx, tx, "license_assignments",
@@ -155,9 +160,10 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 	return d.sealRows(ctx, tx, batchID, work)
 }
 
-// updatable is a users column that an update plan may change: the bit of
-// changedMask that says a plan changes it, its PostgreSQL type, the plan's
-// value for it, and the expression that SETs it from that value as t.NAME.
+// updatable is a users column that an update plan may change: its name,
+// its PostgreSQL type, the expression that SETs it from the plan's value
+// (sent as t.NAME), the bit of changedMask that says a plan changes it, and
+// the plan's value.
 type updatable struct {
 	name, pgType, expr string
 	bit                int64
@@ -187,10 +193,38 @@ func updatables() []updatable {
 			func(p *importer.Planned) any { return p.Blocked }})
 }
 
-// changedMask returns the bits of the columns that p changes.
-func changedMask(p *importer.Planned) int64 {
+// changeKeys finds the columns that plans change (Planned.Changed) as
+// Planned.ChangedColumns does, by key or, in journals written before keys,
+// by display name, without building every column's key again for each
+// row: 100,000 rows of an upsert spent a tenth of their time there.
+type changeKeys map[string]importer.Column
+
+func newChangeKeys() changeKeys {
+	k := changeKeys{}
+	for _, c := range importer.Columns() {
+		k[c.String()] = c
+	}
+	for _, c := range importer.Columns() {
+		k[c.Key()] = c
+	}
+	return k
+}
+
+// columns returns the columns p changes, in its order.
+func (k changeKeys) columns(p *importer.Planned) []importer.Column {
+	cs := make([]importer.Column, 0, len(p.Changed))
+	for _, s := range p.Changed {
+		if c, ok := k[s]; ok {
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
+// changedMask returns the bits of the columns cols.
+func changedMask(cols []importer.Column) int64 {
 	var mask int64
-	for _, col := range p.ChangedColumns() {
+	for _, col := range cols {
 		for i, c := range profile {
 			if col == c.col {
 				mask |= maskProfile << i
@@ -211,14 +245,14 @@ func changedMask(p *importer.Planned) int64 {
 // those its plan changes; any other keeps what the directory holds when the
 // statement runs, so that an edit made meanwhile to it stays. A user
 // deleted meanwhile is ECONFLICT.
-func (d *DB) updateUsers(ctx context.Context, tx *sqlx.Tx, plans []*importer.Planned, now int64) error {
+func (d *DB) updateUsers(ctx context.Context, tx *sqlx.Tx, plans []*importer.Planned, keys changeKeys, now int64) error {
 	if len(plans) == 0 {
 		return nil
 	}
 	masks := make([]int64, len(plans))
 	var union int64
 	for i, p := range plans {
-		masks[i] = changedMask(p)
+		masks[i] = changedMask(keys.columns(p))
 		union |= masks[i]
 	}
 	cols := []column{{"id", "text"}, {"mask", "bigint"}}

@@ -54,21 +54,6 @@ func addUser(tb testing.TB, db *sqldb.DB, alias string, skus ...string) {
 	dirtest.MustProvision(tb, db, admin, dirtest.NewUser(alias+"@contoso.com", skus...))
 }
 
-func product(tb testing.TB, db *sqldb.DB, sku string) importer.Product {
-	tb.Helper()
-	ps, err := db.Products(context.Background())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, p := range ps {
-		if p.SKU == sku {
-			return p
-		}
-	}
-	tb.Fatalf("no product %s in %v", sku, ps)
-	return importer.Product{}
-}
-
 func licenseStatus(tb testing.TB, db *sqldb.DB, upn, sku string) string {
 	tb.Helper()
 	u, err := db.User(context.Background(), upn)
@@ -110,7 +95,7 @@ func TestInit(t *testing.T) {
 			if err != nil || !u.HasRole(importer.GlobalAdmin) {
 				t.Fatalf("admin = %+v, %v", u, err)
 			}
-			p := product(t, db, "ENTERPRISEPACK")
+			p := dirtest.Product(t, db, "ENTERPRISEPACK")
 			if p.Seats != 3 || p.Assigned != 0 || len(p.Plans) != 2 || p.Plans[1] != "TEAMS1" {
 				t.Fatalf("product = %+v", p)
 			}
@@ -171,7 +156,7 @@ func TestSeats(t *testing.T) {
 			addUser(t, db, a, "ENTERPRISEPACK")
 		}
 		t.Run("PendingWhenFull", func(t *testing.T) {
-			p := product(t, db, "ENTERPRISEPACK")
+			p := dirtest.Product(t, db, "ENTERPRISEPACK")
 			if p.Assigned != 2 || p.Pending != 2 {
 				t.Fatalf("after 4 users on 2 seats: assigned %d pending %d", p.Assigned, p.Pending)
 			}
@@ -203,7 +188,7 @@ func TestSeats(t *testing.T) {
 			if s := licenseStatus(t, db, "dee@contoso.com", "ENTERPRISEPACK"); s != "assigned" {
 				t.Fatalf("dee after ann's delete = %s, want assigned", s)
 			}
-			p := product(t, db, "ENTERPRISEPACK")
+			p := dirtest.Product(t, db, "ENTERPRISEPACK")
 			if p.Assigned != 3 || p.Pending != 0 {
 				t.Fatalf("assigned %d pending %d, want 3 and 0", p.Assigned, p.Pending)
 			}
@@ -236,13 +221,13 @@ func TestSeats(t *testing.T) {
 			if err := db.DeleteUser(ctx, admin, "bob@contoso.com"); err != nil {
 				t.Fatal(err)
 			}
-			if p := product(t, db, "ENTERPRISEPACK"); p.Assigned != 3 {
+			if p := dirtest.Product(t, db, "ENTERPRISEPACK"); p.Assigned != 3 {
 				t.Fatalf("after delete assigned = %d, want 3", p.Assigned)
 			}
 			if err := db.RestoreUser(ctx, admin, "bob@contoso.com"); err != nil {
 				t.Fatal(err)
 			}
-			if p := product(t, db, "ENTERPRISEPACK"); p.Assigned != 4 {
+			if p := dirtest.Product(t, db, "ENTERPRISEPACK"); p.Assigned != 4 {
 				t.Fatalf("after restore assigned = %d, want 4", p.Assigned)
 			}
 		})
@@ -374,7 +359,7 @@ func TestSeatsConcurrent(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if p := product(t, db, "ENTERPRISEPACK"); p.Assigned != 7 || p.Pending != 33 {
+		if p := dirtest.Product(t, db, "ENTERPRISEPACK"); p.Assigned != 7 || p.Pending != 33 {
 			t.Fatalf("40 goroutines on 7 seats: assigned %d pending %d", p.Assigned, p.Pending)
 		}
 
@@ -397,7 +382,7 @@ func TestSeatsConcurrent(t *testing.T) {
 				t.Fatalf("helper process: %v", err)
 			}
 		}
-		if p := product(t, db, "ENTERPRISEPACK"); p.Assigned != 50 || p.Pending != 30 {
+		if p := dirtest.Product(t, db, "ENTERPRISEPACK"); p.Assigned != 50 || p.Pending != 30 {
 			t.Fatalf("two processes on the last 10 seats: assigned %d pending %d, want 50 and 30", p.Assigned, p.Pending)
 		}
 	})
@@ -465,7 +450,7 @@ func TestDeleteConcurrent(t *testing.T) {
 		if ok != 1 {
 			t.Fatalf("%d deletes succeeded, want 1", ok)
 		}
-		if p := product(t, db, "ENTERPRISEPACK"); p.Assigned != 1 {
+		if p := dirtest.Product(t, db, "ENTERPRISEPACK"); p.Assigned != 1 {
 			t.Fatalf("assigned = %d after one delete of two holders, want 1", p.Assigned)
 		}
 	})
@@ -681,4 +666,80 @@ func TestSQLiteFilesPrivate(t *testing.T) {
 	if !slices.Contains(names, "userimport.db") || !slices.Contains(names, "userimport.db-wal") {
 		t.Errorf("files beside the database: %v, want userimport.db and its -wal at least", names)
 	}
+}
+
+// TestUpdateManyRows: one chunk of updates that changes every column an
+// update may change, of more rows than one SQLite statement may bind, with
+// values that need quoting in a PostgreSQL array.
+func TestUpdateManyRows(t *testing.T) {
+	dirtest.EachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		mustInit(t, db, 1)
+		const n = 3000
+		news := make([]*importer.Planned, n)
+		for i := range news {
+			news[i] = dirtest.NewUser(fmt.Sprintf("u%04d@contoso.com", i))
+			news[i].User.EmployeeID = fmt.Sprintf("E%d", i)
+		}
+		dirtest.MustProvision(t, db, admin, news...)
+		users, _, err := db.Lookup(ctx, func() []string {
+			keys := make([]string, n)
+			for i := range keys {
+				keys[i] = fmt.Sprintf("u%04d@contoso.com", i)
+			}
+			return keys
+		}(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		odd := `a "quoted", {braced} \ back\slash NULL Zoë`
+		plans := make([]*importer.Planned, n)
+		for i := range plans {
+			u := *users[fmt.Sprintf("u%04d@contoso.com", i)]
+			p := &importer.Planned{Action: importer.ActionUpdate, Blocked: true}
+			u.DisplayName, u.FirstName, u.LastName, u.JobTitle, u.Department = odd, "F", "L", fmt.Sprintf("T%d", i), "NULL"
+			u.OfficeNumber, u.OfficePhone, u.MobilePhone, u.Fax, u.AlternateEmail = "1", "2", "3", "4", "a@b.example"
+			u.Address, u.City, u.State, u.PostalCode, u.Country, u.UsageLocation = "5", "6", "7", "8", "9", "NO"
+			u.EmployeeID = fmt.Sprintf("N%d", i)
+			for _, c := range []importer.Column{importer.ColDisplayName, importer.ColFirstName, importer.ColLastName,
+				importer.ColJobTitle, importer.ColDepartment, importer.ColOfficeNumber, importer.ColOfficePhone,
+				importer.ColMobilePhone, importer.ColFax, importer.ColAlternateEmail, importer.ColAddress, importer.ColCity,
+				importer.ColState, importer.ColPostalCode, importer.ColCountry, importer.ColUsageLocation,
+				importer.ColEmployeeID, importer.ColBlockSignIn} {
+				p.Changed = append(p.Changed, c.Key())
+			}
+			p.User = u
+			plans[i] = p
+		}
+		for _, r := range dirtest.MustProvision(t, db, admin, plans...) {
+			if r.Outcome != importer.Updated {
+				t.Fatalf("row %d: %+v", r.Row, r)
+			}
+		}
+		us, err := db.Users(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		for _, u := range us {
+			var i int
+			if _, err := fmt.Sscanf(u.UserPrincipalName, "u%04d@contoso.com", &i); err != nil {
+				continue
+			}
+			seen++
+			want := importer.User{DisplayName: odd, FirstName: "F", LastName: "L", JobTitle: fmt.Sprintf("T%d", i), Department: "NULL",
+				OfficeNumber: "1", OfficePhone: "2", MobilePhone: "3", Fax: "4", AlternateEmail: "a@b.example", Address: "5",
+				City: "6", State: "7", PostalCode: "8", Country: "9", UsageLocation: "NO", EmployeeID: fmt.Sprintf("N%d", i)}
+			got := importer.User{DisplayName: u.DisplayName, FirstName: u.FirstName, LastName: u.LastName, JobTitle: u.JobTitle,
+				Department: u.Department, OfficeNumber: u.OfficeNumber, OfficePhone: u.OfficePhone, MobilePhone: u.MobilePhone,
+				Fax: u.Fax, AlternateEmail: u.AlternateEmail, Address: u.Address, City: u.City, State: u.State,
+				PostalCode: u.PostalCode, Country: u.Country, UsageLocation: u.UsageLocation, EmployeeID: u.EmployeeID}
+			if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) || u.AccountEnabled {
+				t.Fatalf("%s = %+v (enabled %t), want %+v, blocked", u.UserPrincipalName, got, u.AccountEnabled, want)
+			}
+		}
+		if seen != n {
+			t.Fatalf("%d users listed, want %d", seen, n)
+		}
+	})
 }

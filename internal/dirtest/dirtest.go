@@ -166,3 +166,20 @@ func MustProvision(tb testing.TB, db *sqldb.DB, actor string, plans ...*importer
 	}
 	return rs
 }
+
+// Product returns the product sku of the directory, with its seat counts;
+// it fails tb when there is none.
+func Product(tb testing.TB, db *sqldb.DB, sku string) importer.Product {
+	tb.Helper()
+	ps, err := db.Products(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.SKU == sku {
+			return p
+		}
+	}
+	tb.Fatalf("no product %s in %v", sku, ps)
+	return importer.Product{}
+}
