@@ -24,10 +24,14 @@ import (
 
 	"userimport/importer"
 	"userimport/importer/argon2id"
+	"userimport/importer/jobs"
+	"userimport/importer/seal"
 	"userimport/importer/sheet"
 	"userimport/importer/sqldb"
 	"userimport/internal/dirtest"
 	"userimport/internal/pgtest"
+
+	"github.com/riverqueue/river"
 )
 
 // roster writes a generated roster of n people to a CSV file.
@@ -257,6 +261,17 @@ func changeOnePercent(b *testing.B, path string) {
 // (what the machine itself can do). It imports 1,200 users with passwords
 // and reports the share of both ceilings reached (target ≥ 0.90).
 func BenchmarkCreateWithPasswords(b *testing.B) {
+	createWithPasswords(b, false)
+}
+
+// BenchmarkCreateWithPasswordsJobs is BenchmarkCreateWithPasswords through
+// the job path (chunk jobs on River, passwords sealed), the process working
+// its own batch's chunks as `import` does, on SQLite.
+func BenchmarkCreateWithPasswordsJobs(b *testing.B) {
+	createWithPasswords(b, true)
+}
+
+func createWithPasswords(b *testing.B, viaJobs bool) {
 	const rows, sequential, perCore = 1200, 10, 10
 	cores := runtime.NumCPU()
 	hash := func() { argon2id.Hash("Ceiling-test-1", argon2id.DefaultParams()) }
@@ -281,9 +296,13 @@ func BenchmarkCreateWithPasswords(b *testing.B) {
 	wg.Wait()
 	parallel := float64(cores*perCore) / time.Since(start).Seconds()
 	var rate float64
-	benchImport(b, "", rows, nil, func(o *importer.Options) {
-		o.Hasher = argon2id.NewHasher(argon2id.DefaultParams(), 0)
-	}, &rate)
+	if viaJobs {
+		rate = benchJobs(b, rows)
+	} else {
+		benchImport(b, "", rows, nil, func(o *importer.Options) {
+			o.Hasher = argon2id.NewHasher(argon2id.DefaultParams(), 0)
+		}, &rate)
+	}
 	after := timeHashes(sequential)
 	one := (before + after) / (2 * sequential)
 	ceiling := float64(cores) / one.Seconds()
@@ -293,4 +312,53 @@ func BenchmarkCreateWithPasswords(b *testing.B) {
 	b.ReportMetric(parallel, "parallel-hash/s")
 	b.ReportMetric(rate/ceiling, "share-of-ceiling")
 	b.ReportMetric(rate/parallel, "share-of-parallel")
+}
+
+// benchJobs imports a roster of rows new users with passwords through the
+// job path on a new SQLite directory, this process working the chunks,
+// and returns the rows/s.
+func benchJobs(b *testing.B, rows int) float64 {
+	ctx := context.Background()
+	path := roster(b, rows)
+	var rate float64
+	for range b.N {
+		b.StopTimer()
+		u := "sqlite:" + filepath.Join(b.TempDir(), "userimport.db")
+		db := dirtest.Demo(b, u)
+		hasher := argon2id.NewHasher(argon2id.DefaultParams(), 0)
+		workers := river.NewWorkers()
+		if err := jobs.AddChunkWorker(workers, db, hasher, seal.Keys{}, nil); err != nil {
+			b.Fatal(err)
+		}
+		engine, err := jobs.Open(ctx, u, jobs.Config{Workers: workers, PollInterval: 100 * time.Millisecond,
+			Concurrency: 4 * runtime.NumCPU()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		db.SetQueue(engine)
+		runCtx, stop := context.WithCancel(ctx)
+		ran := make(chan error, 1)
+		go func() { ran <- engine.Run(runCtx) }()
+		o := options(b, db, path)
+		o.OutDir = b.TempDir()
+		o.Hasher, o.Sealer = hasher, seal.Keys{}
+		runtime.GC()
+		b.StartTimer()
+		start := time.Now()
+		rep, err := importer.Run(ctx, db, o)
+		elapsed := time.Since(start)
+		b.StopTimer()
+		stop()
+		<-ran
+		engine.Close()
+		if err != nil && !strings.Contains(err.Error(), "failed") {
+			b.Fatal(err)
+		}
+		if rep.Summary.Rows != rows {
+			b.Fatalf("%d rows done, want %d (%+v)", rep.Summary.Rows, rows, rep.Summary)
+		}
+		rate = float64(rows) / elapsed.Seconds()
+		b.ReportMetric(rate, "rows/s")
+	}
+	return rate
 }

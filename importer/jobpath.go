@@ -130,20 +130,11 @@ func (r *run) openKey(ctx context.Context, cd ChunkDirectory, b *Batch, resumed 
 // read the file.
 func (r *run) writeJobs(ctx context.Context, cd ChunkDirectory, in <-chan planned) error {
 	for p := range in {
-		decided := 0
-		for _, jr := range p.rows {
-			if jr.Plan == nil {
-				decided++
-			}
+		whole, err := r.writeWhole(ctx, &p)
+		if err != nil {
+			return err
 		}
-		switch {
-		case len(p.rows) == 0:
-		case !needsHashing(p.rows):
-			if _, err := r.dir.StageAndProvision(context.WithoutCancel(ctx), r.batchID, r.o.Actor.UserPrincipalName, p.rows); err != nil {
-				return err
-			}
-			decided += len(p.fresh)
-		default:
+		if !whole {
 			sealed := map[int]string{}
 			var rows []int
 			for _, w := range p.fresh {
@@ -170,7 +161,6 @@ func (r *run) writeJobs(ctx context.Context, cd ChunkDirectory, in <-chan planne
 				return err
 			}
 		}
-		r.o.Progress.add(decided)
 		r.journaled.Store(int64(p.lastRow))
 	}
 	return nil
@@ -192,11 +182,14 @@ func (r *run) followJobs(ctx context.Context, cd ChunkDirectory, staged <-chan s
 			all = true
 		default:
 		}
+		// The last row journaled is read first: every row up to it is in
+		// the journal by then, so the staged rows counted next include
+		// any of them not yet written.
+		upTo := int(r.journaled.Load())
 		n, first, err := cd.Staged(ctx, r.batchID)
 		if err != nil {
 			return err
 		}
-		upTo := int(r.journaled.Load())
 		if n > 0 && first-1 < upTo {
 			upTo = first - 1
 		}

@@ -158,26 +158,15 @@ func (r *run) write(ctx context.Context, in <-chan planned, work chan<- []Work) 
 		size = hashingChunk
 	}
 	for p := range in {
-		decided := 0 // rows done by an earlier run were counted on resume
-		for _, jr := range p.rows {
-			if jr.Plan == nil {
-				decided++
-			}
+		whole, err := r.writeWhole(ctx, &p)
+		if err != nil {
+			return err
 		}
-		switch {
-		case len(p.rows) == 0:
-		case !needsHashing(p.rows):
-			if _, err := r.dir.StageAndProvision(context.WithoutCancel(ctx), r.batchID, r.o.Actor.UserPrincipalName, p.rows); err != nil {
-				return err
-			}
-			decided += len(p.fresh)
-			p.fresh = nil
-		default:
+		if !whole {
 			if err := r.dir.Stage(ctx, r.batchID, p.rows); err != nil {
 				return err
 			}
 		}
-		r.o.Progress.add(decided)
 		items := append(p.fresh, p.resumed...)
 		r.follow.register(p.chunk, p.lastRow, len(items))
 		for len(items) > 0 {
@@ -191,6 +180,29 @@ func (r *run) write(ctx context.Context, in <-chan planned, work chan<- []Work) 
 		}
 	}
 	return nil
+}
+
+// writeWhole counts the rows of a planned chunk that are decided (failed,
+// unchanged: journaled as done) in the progress, and, when none of its
+// rows has a password to hash, writes the chunk whole in its staging
+// transaction and counts its rows too. It reports whether it wrote it.
+func (r *run) writeWhole(ctx context.Context, p *planned) (bool, error) {
+	decided := 0 // rows done by an earlier run were counted on resume
+	for _, jr := range p.rows {
+		if jr.Plan == nil {
+			decided++
+		}
+	}
+	whole := len(p.rows) == 0 || !needsHashing(p.rows)
+	if whole && len(p.rows) > 0 {
+		if _, err := r.dir.StageAndProvision(context.WithoutCancel(ctx), r.batchID, r.o.Actor.UserPrincipalName, p.rows); err != nil {
+			return false, err
+		}
+		decided += len(p.fresh)
+		p.fresh = nil
+	}
+	r.o.Progress.add(decided)
+	return whole, nil
 }
 
 func needsHashing(jrs []JournalRow) bool {

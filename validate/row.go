@@ -378,7 +378,11 @@ func (r *rowRules) licenses() {
 	for _, name := range names {
 		p := findProduct(r.c.Products, name)
 		if p == nil {
-			r.add(colLicenses, value, fmt.Sprintf("no such license %s%s%s", quote(name), from, r.knownLicenses()))
+			shown := value
+			if strings.TrimSpace(value) == name {
+				shown = "" // the rule quotes it already
+			}
+			r.add(colLicenses, shown, fmt.Sprintf("no such license %s%s%s", quote(name), from, r.knownLicenses()))
 			continue
 		}
 		if !slices.Contains(r.u.Licenses, p.SKU) {

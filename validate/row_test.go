@@ -315,7 +315,7 @@ func TestRowProblems(t *testing.T) {
 		{"NoSuchDefaultLicense", func(in *Input) { in.Licenses, in.DisabledApps = "", "" }, func(c *Context) { c.DefaultLicenses = []string{"E5"} },
 			[]string{`Licenses: no such license "E5" (from --license) (licenses: ENTERPRISEPACK, SPB, EXCHANGESTANDARD)`}},
 		{"NoLicensesAtAll", func(in *Input) { in.Licenses, in.DisabledApps = "E3", "" }, func(c *Context) { c.Products = nil },
-			[]string{`Licenses: no such license "E3" (the directory has no licenses) ("E3")`}},
+			[]string{`Licenses: no such license "E3" (the directory has no licenses)`}},
 		{"NoSuchApp", func(in *Input) { in.DisabledApps = "TEAMS2" }, nil,
 			[]string{`Disabled Apps: no such app "TEAMS2" ("TEAMS2")`}},
 		{"AppOfAnotherLicense", func(in *Input) { in.Licenses, in.DisabledApps = "EXCHANGESTANDARD", "TEAMS1;EXCHANGE_S_STANDARD" }, nil,

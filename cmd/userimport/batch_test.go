@@ -116,3 +116,28 @@ func TestBatchCancel(t *testing.T) {
 		t.Errorf("a cancelled batch was resumed:\n%s", out)
 	}
 }
+
+// TestFilePasswordsThroughJobs: a password given in the file is hashed
+// and sealed by the import (only it read the file), the others are made by
+// the chunk jobs; every one signs in, and none is left sealed in the
+// database once the notice is written.
+func TestFilePasswordsThroughJobs(t *testing.T) {
+	eachDB(t, func(t *testing.T, db string) {
+		initDemo(t, db)
+		writeFile(t, "pw.csv", "User Name,Display Name,Password\n"+
+			"given@contoso.com,Given,Str0ng-Passw0rd!\nmade@contoso.com,Made,\n")
+		mustRun(t, 0, db, "", "import", "pw.csv")
+		creds := credentials(t, "pw.credentials.txt")
+		if creds["given@contoso.com"] != "Str0ng-Passw0rd!" || len(creds) != 2 {
+			t.Fatalf("notice %v, want the file's password for given@ and a new one for made@", sortedKeys(creds))
+		}
+		for upn, pw := range creds {
+			if r := signIn(t, db, upn, pw); r.code != 0 {
+				t.Errorf("%s: sign-in with its notice password: %q", upn, r.stdout)
+			}
+		}
+		if m, _ := filepath.Glob(".*.key"); len(m) != 0 {
+			t.Errorf("key files left: %v", m)
+		}
+	})
+}

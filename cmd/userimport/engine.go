@@ -45,11 +45,8 @@ func (g *globals) openEngine(ctx context.Context, db *sqldb.DB, poll, stop time.
 	if err := jobs.AddChunkWorker(workers, db, hasher, seal.Keys{}, done); err != nil {
 		return nil, err
 	}
-	// More chunks run at once than there are cores: the process's hasher
-	// keeps the hashing to one per core, and the chunks waiting for it
-	// keep it busy while others are fetched and written.
 	e, err := jobs.Open(ctx, g.dbURL(), jobs.Config{Workers: workers, Log: g.log, PollInterval: poll, StopTimeout: stop,
-		Concurrency: 4 * concurrency})
+		Concurrency: concurrency})
 	if err != nil {
 		return nil, err
 	}

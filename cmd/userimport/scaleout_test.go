@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -114,11 +115,12 @@ func (c *cluster) roster(name string, n int) string {
 	return dir
 }
 
-// check opens the directory and checks what every shared batch must give:
+// check opens the directory and checks what every shared batch must give,
+// out being the import's output (its last line names the notice):
 // every row once, SPB's seats to the first rows asking, exactly one working
 // password in the notice for every user, and none of those passwords
 // anywhere in a dump of the database.
-func (c *cluster) check(dir, base string, n int) {
+func (c *cluster) check(dir, out string, n int) {
 	t := c.t
 	t.Helper()
 	ctx := context.Background()
@@ -127,7 +129,11 @@ func (c *cluster) check(dir, base string, n int) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	_, entries, err := report.ReadNotice(filepath.Join(dir, base+".credentials.txt"))
+	m := regexp.MustCompile(`credentials (\S+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("the import names no credentials notice:\n%s", out)
+	}
+	_, entries, err := report.ReadNotice(filepath.Join(dir, m[1]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +224,7 @@ func TestSharedBatch(t *testing.T) {
 	if !strings.Contains(out, fmt.Sprintf("%d rows: %d created", n, n)) {
 		t.Fatalf("import:\n%s", out)
 	}
-	c.check(dir, "shared", n)
+	c.check(dir, out, n)
 	if w := c.workedBy(); w < 2 {
 		t.Errorf("chunks were completed by %d processes, want both workers", w)
 	}
@@ -254,7 +260,7 @@ func TestWorkerKilled(t *testing.T) {
 	if !strings.Contains(out.String(), fmt.Sprintf("%d rows: %d created", n, n)) {
 		t.Fatalf("import:\n%s", out.String())
 	}
-	c.check(dir, "killed", n)
+	c.check(dir, out.String(), n)
 }
 
 // waitRunning waits until at least n chunk jobs are running.
@@ -314,7 +320,7 @@ func TestImportKilledWorkersGoOn(t *testing.T) {
 	if !strings.Contains(out, "resumed batch") || !strings.Contains(out, fmt.Sprintf("%d rows: %d created", n, n)) {
 		t.Fatalf("the same command again:\n%s", out)
 	}
-	c.check(dir, "nightly", n)
+	c.check(dir, out, n)
 }
 
 // TestServeStopsMidBatch: serve works an import's chunks; SIGTERM stops it
@@ -352,5 +358,5 @@ func TestServeStopsMidBatch(t *testing.T) {
 	if err := imp.Wait(); err != nil || !strings.Contains(out.String(), fmt.Sprintf("%d rows: %d created", n, n)) {
 		t.Fatalf("import: %v\n%s", err, out.String())
 	}
-	c.check(dir, "midway", n)
+	c.check(dir, out.String(), n)
 }

@@ -54,7 +54,7 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 	}
 	defer db.Close()
 	m := metrics.New(db, g.log)
-	engine, err := g.openEngine(ctx, db, workerPoll, 0, m, runtime.NumCPU())
+	engine, err := g.openEngine(ctx, db, workerPoll, 0, m, 2*runtime.NumCPU())
 	if err != nil {
 		return err
 	}

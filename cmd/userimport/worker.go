@@ -36,7 +36,10 @@ func runWorker(ctx context.Context, g *globals, opts workerOptions) error {
 		return err
 	}
 	defer db.Close()
-	engine, err := g.openEngine(ctx, db, workerPoll, 0, nil, runtime.NumCPU())
+	// Twice as many chunks as cores: the process's hasher keeps the
+	// hashing to one per core, and the chunks waiting for it keep it busy
+	// while others are fetched and written.
+	engine, err := g.openEngine(ctx, db, workerPoll, 0, nil, 2*runtime.NumCPU())
 	if err != nil {
 		return err
 	}
