@@ -418,10 +418,14 @@ func copyFile(from, to string) error {
 
 // ApproveHeld applies a held feed batch: its kept file is run again (and
 // planned against the directory as it is now) without the safeguard that
-// held it. The held batch ends done; the report is that of the new batch.
+// held it, with actor as its acting admin. The held batch ends done; the
+// report is that of the new batch.
 func ApproveHeld(ctx context.Context, dir Directory, st SyncStore, actor User, batchID string, fr FeedRun) (FeedReport, error) {
 	if err := Authorize(actor, ManageFeeds()); err != nil {
 		return FeedReport{}, err
+	}
+	if fr.Now == nil {
+		fr.Now = time.Now
 	}
 	h, err := st.HeldBatch(ctx, batchID)
 	if err != nil {
@@ -431,6 +435,8 @@ func ApproveHeld(ctx context.Context, dir Directory, st SyncStore, actor User, b
 	if err != nil {
 		return FeedReport{}, err
 	}
+	// The admin who approves the run answers for it: it acts as them.
+	f.ActingAdmin = actor.UserPrincipalName
 	fr.Feed, fr.Path, fr.FileName, fr.Approved = f, h.Path, h.FileName, batchID
 	if fr.OutDir == "" {
 		fr.OutDir = f.Dir

@@ -314,6 +314,13 @@ func (d *DB) Adopt(ctx context.Context, actor, source, scanID, batchID string, d
 		if err := rows.Err(); err != nil || dryRun || len(out) == 0 {
 			return err
 		}
+		a, err := d.user(ctx, tx, actor)
+		if err != nil {
+			return err
+		}
+		if err := importer.Authorize(a, importer.ManageFeeds()); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET source = ? WHERE id IN (SELECT u.id`+where+`)`), source, source, scanID); err != nil {
 			return fmt.Errorf("adopt users: %w", err)
 		}
