@@ -159,6 +159,9 @@ func CheckFeed(f *Feed) error {
 		if err := validate.UPNPattern(f.UPN); err != nil {
 			return Errorf(EINVALID, "--upn %q: %v", f.UPN, err)
 		}
+		if f.Domain == "" {
+			return Errorf(EINVALID, "--upn %q needs --domain: the domain of the user names it makes", f.UPN)
+		}
 	}
 	fold, err := validate.Fold(f.Fold)
 	if err != nil {

@@ -25,6 +25,22 @@ func TestFeedSettings(t *testing.T) {
 		f.Schedule = "CRON_TZ=Europe/Berlin 30 2 * * *"
 		f.Map, _ = importer.ParseMap("employee id=WorkerID;First Name=FirstName")
 		wantCode(t, "License admin adds a feed", importer.AddFeed(ctx, db, la, f), importer.EFORBIDDEN, "may not create users")
+		for _, bad := range []struct {
+			change func(*importer.Feed)
+			says   string
+		}{
+			{func(f *importer.Feed) { f.UPN = "{first}.{last}" }, "needs --domain"},
+			{func(f *importer.Feed) { f.UPN, f.Domain = "{nick}", "contoso.com" }, "placeholders"},
+			{func(f *importer.Feed) { f.Schedule = "61 * * * *" }, "--schedule"},
+			{func(f *importer.Feed) { f.StatusColumn = "WorkerStatus" }, "needs --leaver-values"},
+			{func(f *importer.Feed) { f.MaxLeavers = 101 }, "percentage"},
+			{func(f *importer.Feed) { f.Name = "has space" }, "letters, digits"},
+			{func(f *importer.Feed) { f.Map = []importer.MapEntry{{Ours: "Shoe Size", Theirs: "X"}} }, "not one of our columns"},
+		} {
+			g := f
+			bad.change(&g)
+			wantCode(t, bad.says, importer.AddFeed(ctx, db, ga, g), importer.EINVALID, bad.says)
+		}
 		if err := importer.AddFeed(ctx, db, ua, f); err != nil {
 			t.Fatalf("User admin adds a feed: %v", err)
 		}
