@@ -41,6 +41,17 @@ type BatchStore interface {
 	Batch(ctx context.Context, id string) (BatchInfo, error)
 	Batches(ctx context.Context, all bool) ([]BatchInfo, error)
 	CancelBatch(ctx context.Context, batchID, actor, reason string, staleBefore time.Time) (int, error)
+	SealedPasswords(ctx context.Context, batchID string, fn func(row int, upn string, mustChange bool, sealed string) error) error
+	ForgetSealed(ctx context.Context, batchID string, rows []int) error
+}
+
+// Cancelled is what CancelBatch did.
+type Cancelled struct {
+	Rows int // rows not yet written that failed, their seats freed
+	// Unknown are the users the batch created whose passwords were still
+	// sealed in it, for the run that started it to put in its notice:
+	// nobody will now, and an admin must set them (user set-password).
+	Unknown []string
 }
 
 // CancelBatch cancels an unfinished batch that no run is working on right
@@ -48,21 +59,37 @@ type BatchStore interface {
 // the seats reserved for them are freed at once, to pending assignments
 // oldest first. A running batch is stopped where it runs (Ctrl-C, or the
 // web page's Cancel) and can be cancelled then. The batch's own acting
-// admin may cancel it, and so may any admin who may create users.
-func CancelBatch(ctx context.Context, s BatchStore, actor User, id string, now time.Time) (int, error) {
+// admin may cancel it, and so may any admin who may create users. Users
+// it created whose passwords no notice got (chunks written by other
+// processes after the run that started it stopped) are returned: their
+// sealed passwords are deleted, and an admin must set theirs.
+func CancelBatch(ctx context.Context, s BatchStore, actor User, id string, now time.Time) (Cancelled, error) {
 	b, err := s.Batch(ctx, id)
 	if err != nil {
-		return 0, err
+		return Cancelled{}, err
 	}
 	if !strings.EqualFold(b.ActingAdmin, actor.UserPrincipalName) {
 		if err := Authorize(actor, Allows(validate.CreateUser)); err != nil {
-			return 0, Errorf(EFORBIDDEN, "%s may not cancel batch %s of %s: only its acting admin, a User admin or a Global admin may", actor.UserPrincipalName, id, b.ActingAdmin)
+			return Cancelled{}, Errorf(EFORBIDDEN, "%s may not cancel batch %s of %s: only its acting admin, a User admin or a Global admin may", actor.UserPrincipalName, id, b.ActingAdmin)
 		}
 	}
 	switch b.State {
 	case BatchRunning, BatchInterrupted, BatchHeld, BatchQueued:
 	default:
-		return 0, Errorf(ECONFLICT, "batch %s is %s: only a queued, running, held or interrupted batch can be cancelled", id, b.State)
+		return Cancelled{}, Errorf(ECONFLICT, "batch %s is %s: only a queued, running, held or interrupted batch can be cancelled", id, b.State)
 	}
-	return s.CancelBatch(ctx, id, actor.UserPrincipalName, "cancelled by "+actor.UserPrincipalName, now.Add(-staleAfter))
+	n, err := s.CancelBatch(ctx, id, actor.UserPrincipalName, "cancelled by "+actor.UserPrincipalName, now.Add(-staleAfter))
+	if err != nil {
+		return Cancelled{}, err
+	}
+	c := Cancelled{Rows: n}
+	var rows []int
+	if err := s.SealedPasswords(ctx, id, func(row int, upn string, _ bool, _ string) error {
+		rows = append(rows, row)
+		c.Unknown = append(c.Unknown, upn)
+		return nil
+	}); err != nil {
+		return c, err
+	}
+	return c, s.ForgetSealed(ctx, id, rows)
 }

@@ -223,6 +223,13 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 		r.rep.ResultsPath, r.rep.CSVPath = "", ""
 		return runErr // the batch is another run's now
 	}
+	if r.o.StopWork != nil {
+		// This process's chunks in flight finish now, so that their
+		// passwords reach the notice and their rows the results.
+		if err := r.o.StopWork(); err != nil {
+			r.o.Log.Warn("the job engine did not stop cleanly", zap.Error(err))
+		}
+	}
 	outErr := r.wrapUp(ctx)
 	state := BatchDone
 	if runErr != nil || outErr != nil {

@@ -259,6 +259,25 @@ func (r *run) noticeSealed(ctx context.Context, cd ChunkDirectory) error {
 			return err
 		}
 	}
+	lines, withheld, err := r.mayKnow(ctx, lines)
+	if err != nil {
+		return err
+	}
+	if len(withheld) > 0 {
+		// Users an earlier run created whom this run's admin may not set
+		// a password for (a Global admin, for a User admin): their
+		// passwords are not handed to this admin, and are dropped.
+		rows := make([]int, len(withheld))
+		names := make([]string, len(withheld))
+		for i, l := range withheld {
+			rows[i], names[i] = l.row, l.upn
+		}
+		if err := cd.ForgetSealed(context.WithoutCancel(ctx), r.batchID, rows); err != nil {
+			return err
+		}
+		r.o.Log.Warn("users an earlier run of this batch created have passwords your role may not know: they are not in the notice, and a Global admin must set them (`userimport user set-password`)",
+			zap.Strings("users", names))
+	}
 	if err := r.addToNotice(ctx, lines); err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func (r *run) addToNotice(ctx context.Context, lines []noticeLine) error {
 		if err != nil {
 			return fmt.Errorf("create the credentials notice: %w", err)
 		}
-		if err := r.dir.SetOutputNames(ctx, r.batchID, "", filepath.Base(n.Path())); err != nil {
+		if err := r.dir.SetOutputNames(context.WithoutCancel(ctx), r.batchID, "", filepath.Base(n.Path())); err != nil {
 			n.Close()
 			return err
 		}
@@ -106,13 +106,17 @@ func (r *run) reconcileNotice(ctx context.Context) error {
 			return err
 		}
 	}
-	missing, denied, err := r.mayResetPasswords(ctx, missing)
+	missing, denied, err := r.mayKnow(ctx, missing)
 	if err != nil {
 		return err
 	}
 	if len(denied) > 0 {
+		names := make([]string, len(denied))
+		for i, l := range denied {
+			names[i] = l.upn
+		}
 		r.o.Log.Warn("users the interrupted run created have no password in the notice, and your role may not set theirs: a Global admin (or, for users who are no Global admin, a User admin) must run `userimport user set-password` for each",
-			zap.Strings("users", denied))
+			zap.Strings("users", names))
 	}
 	for _, m := range missing {
 		alias, _, _ := strings.Cut(m.upn, "@")
@@ -139,16 +143,16 @@ func (r *run) reconcileNotice(ctx context.Context) error {
 	return nil
 }
 
-// mayResetPasswords splits the users whose passwords were lost into those
-// the acting admin may give a new password (SPEC §2: set passwords, and
-// only a Global admin sets a Global admin's) and the names of the others.
-func (r *run) mayResetPasswords(ctx context.Context, lost []noticeLine) (may []noticeLine, denied []string, err error) {
-	if len(lost) == 0 {
-		return nil, nil, nil
-	}
+// mayKnow splits users' notice lines into those whose passwords the acting
+// admin may know (SPEC §2: set passwords, and only a Global admin sets a
+// Global admin's) and the others.
+func (r *run) mayKnow(ctx context.Context, lines []noticeLine) (may, denied []noticeLine, err error) {
 	roles := r.o.Actor.RoleNames()
-	keys := make([]string, len(lost))
-	for i, l := range lost {
+	if len(lines) == 0 || r.o.Actor.HasRole(GlobalAdmin) {
+		return lines, nil, nil
+	}
+	keys := make([]string, len(lines))
+	for i, l := range lines {
 		keys[i] = strings.ToLower(l.upn)
 	}
 	users := map[string]*User{}
@@ -163,13 +167,13 @@ func (r *run) mayResetPasswords(ctx context.Context, lost []noticeLine) (may []n
 		}
 		keys = keys[n:]
 	}
-	for _, l := range lost {
+	for _, l := range lines {
 		var target []string
 		if u := users[strings.ToLower(l.upn)]; u != nil {
 			target = u.RoleNames()
 		}
 		if validate.ActOn(roles, target, validate.SetPassword) != "" {
-			denied = append(denied, l.upn)
+			denied = append(denied, l)
 			continue
 		}
 		may = append(may, l)

@@ -60,6 +60,10 @@ type Options struct {
 	// works, its passwords sealed (jobpath.go). Without one, this process
 	// hashes and writes every row itself.
 	Sealer Sealer
+	// StopWork, when set, is called once the batch stops (done,
+	// interrupted or failed), before its outputs are written: it stops
+	// this process's job workers, letting their chunks in flight finish.
+	StopWork func() error
 	// StallAfter is how long rows of a job batch may stay staged with
 	// nothing moving before they get new jobs; 0 means a minute.
 	StallAfter time.Duration

@@ -316,7 +316,7 @@ func (r *rowRules) userName() {
 }
 
 // text checks a free-text cell: at most max characters, no control
-// characters (but line breaks in Address). It returns the cell, or "" when
+// characters (but line breaks in Address), no direction overrides. It returns the cell, or "" when
 // it breaks a rule.
 func (r *rowRules) text(col, max int) string {
 	v := r.in.cell(col)
@@ -332,8 +332,20 @@ func (r *rowRules) text(col, max int) string {
 			r.add(col, v, fmt.Sprintf("may not contain control characters (U+%04X)", ch))
 			return ""
 		}
+		if bidiOverride(ch) {
+			r.add(col, v, fmt.Sprintf("may not contain characters that change the direction text is shown in (U+%04X): a name with one can read as another", ch))
+			return ""
+		}
 	}
 	return v
+}
+
+// bidiOverride reports whether r is one of Unicode's explicit direction
+// embeddings, overrides or isolates (U+202A–U+202E, U+2066–U+2069). Names
+// in right-to-left scripts need none of them: the marks U+200E and U+200F
+// are allowed.
+func bidiOverride(r rune) bool {
+	return '\u202a' <= r && r <= '\u202e' || '\u2066' <= r && r <= '\u2069'
 }
 
 // check checks a non-blank cell with rule. It returns the cell, or "" when

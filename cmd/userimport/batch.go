@@ -33,11 +33,17 @@ func newBatchCmd(g *globals) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.inDirectory(cmd.Context(), importer.AnyAdmin(), func(db *sqldb.DB, actor importer.User) error {
-				n, err := importer.CancelBatch(cmd.Context(), db, actor, args[0], time.Now())
+				c, err := importer.CancelBatch(cmd.Context(), db, actor, args[0], time.Now())
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stdout, "batch %s cancelled: %d rows not yet written failed, and their seats were freed\n", args[0], n)
+				fmt.Fprintf(g.stdout, "batch %s cancelled: %d rows not yet written failed, and their seats were freed\n", args[0], c.Rows)
+				if len(c.Unknown) > 0 {
+					fmt.Fprintf(g.stderr, "%d users the batch created have passwords that no notice got; set each with `userimport user set-password UPN`:\n", len(c.Unknown))
+					for _, upn := range c.Unknown {
+						fmt.Fprintln(g.stderr, "  "+upn)
+					}
+				}
 				return nil
 			})
 		},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -56,19 +57,19 @@ func (g *globals) openEngine(ctx context.Context, db *sqldb.DB, poll, stop time.
 
 // runEngine works jobs in the background until the returned func is
 // called, which stops the engine (jobs in flight finish), closes it and
-// returns how it ran.
+// returns how it ran; calling it again returns the same.
 func runEngine(ctx context.Context, e *jobs.Engine) (stop func() error) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan error, 1)
 	go func() { done <- e.Run(ctx) }()
-	return func() error {
+	return sync.OnceValue(func() error {
 		cancel()
 		err := <-done
 		if cerr := e.Close(); err == nil {
 			err = cerr
 		}
 		return err
-	}
+	})
 }
 
 // timedHasher records each hash's time in the metrics.

@@ -119,6 +119,7 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 	// The import takes part in its own batch: this process works chunk
 	// jobs, its own and any other batch's, while the batch runs.
 	var sealer importer.Sealer
+	var stopWork func() error
 	if !o.dryRun && !o.noPasswords {
 		engine, err := g.openEngine(ctx, db, importPoll, importStop, nil, max(o.workers, 1))
 		if err != nil {
@@ -126,6 +127,7 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 		}
 		if o.workers > 0 {
 			stopEngine := runEngine(ctx, engine)
+			stopWork = stopEngine
 			defer func() {
 				if err := stopEngine(); err != nil {
 					log.Warn("the job engine did not stop cleanly", zap.Error(err))
@@ -145,7 +147,7 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 		UsageLocation: o.usageLocation, RequirePasswordChange: o.requirePasswordChange, BlockSignIn: o.blockSignIn,
 		NoPasswords: o.noPasswords, ResultsCSV: o.resultsCSV, Actor: actor,
 		Open:   func() (importer.RowSource, error) { return sheet.Open(path, sheetOpts) },
-		Hasher: g.hasher, Sealer: sealer, StallAfter: stallAfter(),
+		Hasher: g.hasher, Sealer: sealer, StallAfter: stallAfter(), StopWork: stopWork,
 		Outputs: report.Outputs(), Progress: progress, Log: log,
 	})
 	stopProgress()

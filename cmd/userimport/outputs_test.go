@@ -211,8 +211,8 @@ func TestInterrupt(t *testing.T) {
 	// time, at least one chunk is written, and never all 80 rows.
 	c := ui("import", "big.csv")
 	c.Env = append(os.Environ(), testHashGate+"=24")
-	var stderr bytes.Buffer
-	c.Stderr = &stderr
+	var stdout, stderr bytes.Buffer
+	c.Stdout, c.Stderr = &stdout, &stderr
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -232,6 +232,17 @@ func TestInterrupt(t *testing.T) {
 	rows := strings.Count(mustReadOrEmpty("big.credentials.txt"), "@contoso.com\t")
 	if _, err := os.Stat("big.results.xlsx"); err != nil || rows == 80 {
 		t.Fatalf("after the interrupt: results %v, %d of 80 users done", err, rows)
+	}
+	// What the interrupted run says it did is what it did: its chunks in
+	// flight finished before it wrote its outputs.
+	created := 0
+	for _, r := range resultRows(t, "big.results.xlsx") {
+		if r[3] == "Created" {
+			created++
+		}
+	}
+	if !strings.Contains(stdout.String(), fmt.Sprintf("of 80 rows: %d created", rows)) || created != rows {
+		t.Errorf("after the interrupt: the notice has %d users, the workbook %d created, and the summary says:\n%s", rows, created, stdout.String())
 	}
 	out, err := ui("import", "big.csv").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "80 rows: 80 created") {

@@ -94,6 +94,7 @@ func TestResumeChecksResumingAdmin(t *testing.T) {
 		return n
 	}
 	created := bosses()
+	noticed := strings.Count(mustReadOrEmpty(notice), "@contoso.com\t")
 
 	second := ui(nil, "--as", "lic@contoso.com", "import", "bosses.csv")
 	out, _ := second.CombinedOutput()
@@ -119,6 +120,12 @@ func TestResumeChecksResumingAdmin(t *testing.T) {
 	}
 	if n := bosses(); n != created {
 		t.Errorf("%d boss users exist, want the %d the Global admin's run created", n, created)
+	}
+	// The Global admins the first run created after its last look at the
+	// journal have their passwords sealed in it: the License admin's run
+	// must not open them into the notice.
+	if n := strings.Count(mustReadOrEmpty(notice), "@contoso.com\t"); n != noticed {
+		t.Errorf("the License admin's resume wrote %d passwords of Global admins into the notice", n-noticed)
 	}
 	entries, err := d.Audit(ctx)
 	if err != nil {

@@ -149,6 +149,17 @@ func (d *DB) CancelBatch(ctx context.Context, batchID, actor, reason string, sta
 		if err := d.failStaged(ctx, tx, batchID, func(int) (string, bool) { n++; return reason, true }); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batches SET
+			rows_total = (SELECT COUNT(*) FROM batch_rows WHERE batch_id = ?),
+			created = (SELECT COUNT(*) FROM batch_rows WHERE batch_id = ? AND outcome = 'Created'),
+			updated = (SELECT COUNT(*) FROM batch_rows WHERE batch_id = ? AND outcome = 'Updated'),
+			unchanged = (SELECT COUNT(*) FROM batch_rows WHERE batch_id = ? AND outcome = 'Unchanged'),
+			failed = (SELECT COUNT(*) FROM batch_rows WHERE batch_id = ? AND outcome = 'Failed'),
+			licenses_assigned = (SELECT COALESCE(SUM(licenses_assigned), 0) FROM batch_rows WHERE batch_id = ?),
+			licenses_pending = (SELECT COALESCE(SUM(licenses_pending), 0) FROM batch_rows WHERE batch_id = ?)
+			WHERE id = ?`), batchID, batchID, batchID, batchID, batchID, batchID, batchID, batchID); err != nil {
+			return fmt.Errorf("cancel batch: %w", err)
+		}
 		return d.audit(ctx, tx, actor, "import cancel", batchID, reason, batchID)
 	})
 	return n, err

@@ -143,7 +143,9 @@ func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, 
 	if !journal {
 		return nil
 	}
-	q, args, err := d.inList(`UPDATE batch_rows SET state = 'done',
+	// A written row keeps no plan: it held the user as planned (and, for a
+	// password from the file, its hash), which the directory now has.
+	q, args, err := d.inList(`UPDATE batch_rows SET state = 'done', payload = '',
 		outcome = CASE action WHEN 'create' THEN 'Created' ELSE 'Updated' END
 		WHERE batch_id = ? AND state = 'staged' AND row_number IN (?)`, batchID, rowNums)
 	if err != nil {
@@ -291,7 +293,7 @@ func (d *DB) updateUsers(ctx context.Context, tx *sqlx.Tx, plans []*importer.Pla
 // failRow records a row that could not be written and releases the seats
 // staged for it.
 func (d *DB) failRow(ctx context.Context, tx *sqlx.Tx, batchID string, p *importer.Planned, msg string) error {
-	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batch_rows SET state = 'done', outcome = 'Failed', license_status = ?,
+	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batch_rows SET state = 'done', payload = '', outcome = 'Failed', license_status = ?,
 		licenses = '', message = ?, user_id = '', licenses_assigned = 0, licenses_pending = 0, notice_needed = FALSE
 		WHERE batch_id = ? AND row_number = ? AND state = 'staged'`), importer.StatusNone, msg, batchID, p.Row)
 	if err != nil {
