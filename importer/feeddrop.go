@@ -130,14 +130,15 @@ func NewWatcher() *Watcher { return &Watcher{seen: map[string]watched{}} }
 // Ready polls the feed's folder at now and returns the files that have
 // been unchanged for StableFor, oldest first. For a feed with a schedule
 // it returns nothing but at a tick, and then only the newest of them (SPEC
-// §12: the newest complete file is taken at each tick; older ones wait).
-func (w *Watcher) Ready(f Feed, now time.Time, tick bool) ([]Drop, error) {
+// §12: the newest complete file is taken at each tick), and as superseded
+// the older complete ones: a snapshot older than the one taken is never
+// applied after it.
+func (w *Watcher) Ready(f Feed, now time.Time, tick bool) (ready, superseded []Drop, err error) {
 	ds, err := listDrops(&f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	present := map[string]bool{}
-	var ready []Drop
 	for _, d := range ds {
 		present[d.Path] = true
 		s, ok := w.seen[d.Path]
@@ -163,11 +164,25 @@ func (w *Watcher) Ready(f Feed, now time.Time, tick bool) ([]Drop, error) {
 	}
 	if f.Schedule != "" {
 		if !tick || len(ready) == 0 {
-			return nil, nil
+			return nil, nil, nil
 		}
-		return ready[len(ready)-1:], nil
+		return ready[len(ready)-1:], ready[:len(ready)-1], nil
 	}
-	return ready, nil
+	return ready, nil, nil
+}
+
+// Supersede moves a complete file that a newer one replaced, at a feed's
+// tick, to processed/ unrun, and says so in the log.
+func Supersede(f Feed, d Drop, log *zap.Logger) error {
+	to, err := moveInto(d.Path, filepath.Join(f.Dir, ProcessedDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err == nil {
+		log.Info("file skipped: a newer complete file was taken at the same tick", zap.String("feed", f.Name),
+			zap.String("file", filepath.Base(d.Path)), zap.String("movedTo", to))
+	}
+	return err
 }
 
 // TakeDrop runs the feed on a dropped file, once: a file whose SHA-256 the

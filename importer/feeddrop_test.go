@@ -263,3 +263,43 @@ func TestPush(t *testing.T) {
 type nopCloser struct{ *bytes.Reader }
 
 func (nopCloser) Close() error { return nil }
+
+// TestDropsOnSchedule: a feed with a cron schedule (CRON_TZ honoured)
+// takes nothing between ticks, and at a tick the newest complete file;
+// the older one is superseded (moved to processed/ unrun), never applied
+// after the newer.
+func TestDropsOnSchedule(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		hrFeed(t, db, dir)
+		_, err := importer.SetFeed(ctx, db, admin(t, db), "hr", func(f *importer.Feed) { f.Schedule = "CRON_TZ=Europe/Berlin 30 2 * * *" })
+		must(t, err)
+		older, newer := filepath.Join(dir, "monday.csv"), filepath.Join(dir, "tuesday.csv")
+		must(t, os.WriteFile(older, []byte(nightCSV(people(1, 3))), 0o644))
+		must(t, os.WriteFile(newer, []byte(nightCSV(people(1, 5))), 0o644))
+		base := time.Now()
+		must(t, os.Chtimes(older, base.Add(-2*time.Hour), base.Add(-2*time.Hour)))
+		must(t, os.Chtimes(newer, base.Add(-time.Hour), base.Add(-time.Hour)))
+		// 01:29 UTC is 02:29 in Berlin in December: a minute before the tick.
+		c := &clock{time.Date(base.Year()+1, 12, 1, 1, 29, 0, 0, time.UTC)}
+		svc := feedService(t, db, c)
+		must(t, svc.Poll(ctx))
+		c.add(30 * time.Second)
+		must(t, svc.Poll(ctx))
+		if n := feedUsers(t, db); n != 0 {
+			t.Fatalf("%d users before the tick", n)
+		}
+		c.add(time.Minute) // 02:30:30 Berlin: the tick has passed
+		must(t, svc.Poll(ctx))
+		if n := feedUsers(t, db); n != 5 {
+			t.Errorf("at the tick: %d users, want tuesday's 5", n)
+		}
+		if n := feedUsers(t, db); n != 5 {
+			t.Errorf("after the tick: %d users: the older file was applied", n)
+		}
+		if got := strings.Join(names(t, filepath.Join(dir, importer.ProcessedDir)), " "); got != "monday.csv tuesday.csv tuesday.results.xlsx" {
+			t.Errorf("processed/ holds %s; want the superseded monday.csv unrun beside tuesday's", got)
+		}
+	})
+}

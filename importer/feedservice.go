@@ -128,7 +128,7 @@ func (s *FeedService) Poll(ctx context.Context) error {
 				tick = true
 			}
 		}
-		ready, err := w.Ready(f, now, tick)
+		ready, superseded, err := w.Ready(f, now, tick)
 		if err != nil {
 			s.Log.Warn("feeds: cannot read a feed's folder", zap.String("feed", f.Name), zap.Error(err))
 			continue
@@ -137,6 +137,11 @@ func (s *FeedService) Poll(ctx context.Context) error {
 			if err := s.take(ctx, f, d, now); err != nil && ErrorCode(err) != EINVALID && !isRowsFailed(err) {
 				errs = append(errs, err)
 				break // the directory failed: the rest wait for the next poll
+			}
+		}
+		for _, d := range superseded {
+			if err := Supersede(f, d, s.Log); err != nil {
+				s.Log.Warn("feeds: cannot move a superseded file", zap.String("feed", f.Name), zap.Error(err))
 			}
 		}
 	}
