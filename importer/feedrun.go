@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
 
 	"userimport/validate"
 )
@@ -487,41 +488,71 @@ func scanFeedFile(ctx context.Context, st SyncStore, fr *FeedRun, scanID string,
 	if err != nil {
 		return 0, "", Errorf(EINVALID, "cannot read %s: %v", fr.FileName, err)
 	}
+	// The rows are recorded by a second goroutine while the file is read.
+	const per = 10_000
+	batches := make(chan []ScanRow, 2)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		for b := range batches {
+			if err := st.ScanRows(gctx, scanID, b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	n := 0
-	batch := make([]ScanRow, 0, DefaultChunkSize)
-	flush := func() error {
-		err := st.ScanRows(ctx, scanID, batch)
-		batch = batch[:0]
-		return err
-	}
-	for {
-		row, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		n++
-		if err != nil {
-			if ErrorCode(err) == EINVALID {
-				continue // the import says what is wrong with the row
+	read := func() error {
+		defer close(batches)
+		batch := make([]ScanRow, 0, per)
+		send := func() error {
+			select {
+			case batches <- batch:
+			case <-gctx.Done():
+				return gctx.Err()
 			}
-			return 0, "", err
+			batch = make([]ScanRow, 0, per)
+			return nil
 		}
-		emp := strings.ToLower(row.Cells[ColEmployeeID])
-		if emp == "" {
-			continue
-		}
-		sr := ScanRow{EmpKey: emp, Leaver: validate.IsLeaver(f.LeaverValues, row.Cells[ColStatus])}
-		if t, ok := startDate(row.Cells[ColStartDate], loc); ok {
-			sr.StartsAt = t.UnixMicro()
-		}
-		batch = append(batch, sr)
-		if len(batch) == cap(batch) {
-			if err := flush(); err != nil {
-				return 0, "", err
+		for {
+			row, err := src.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			n++
+			if err != nil {
+				if ErrorCode(err) == EINVALID {
+					continue // the import says what is wrong with the row
+				}
+				return err
+			}
+			emp := strings.ToLower(row.Cells[ColEmployeeID])
+			if emp == "" {
+				continue
+			}
+			sr := ScanRow{EmpKey: emp, Leaver: validate.IsLeaver(f.LeaverValues, row.Cells[ColStatus])}
+			if t, ok := startDate(row.Cells[ColStartDate], loc); ok {
+				sr.StartsAt = t.UnixMicro()
+			}
+			batch = append(batch, sr)
+			if len(batch) == per {
+				if err := send(); err != nil {
+					return err
+				}
 			}
 		}
+		if len(batch) > 0 {
+			return send()
+		}
+		return nil
 	}
-	return n, sha, flush()
+	rerr := read()
+	if err := g.Wait(); err != nil {
+		return 0, "", err
+	}
+	if rerr != nil {
+		return 0, "", rerr
+	}
+	return n, sha, nil
 }
 
 // startDate reads a Start Date cell (YYYY-MM-DD, as the readers give

@@ -54,6 +54,14 @@ func leaverWhere(protect bool) string {
 // number of the feed's active users: one set-based statement over the
 // feed's users and the scan's rows.
 func (d *DB) Leavers(ctx context.Context, source, scanID string) ([]importer.Leaver, int, error) {
+	if d.dialect == Postgres {
+		// The scan's rows arrived a moment ago: without statistics the
+		// planner guesses their number, and the set-based statements over
+		// them and the users pick slow plans.
+		if _, err := d.db.ExecContext(ctx, `ANALYZE feed_rows`); err != nil {
+			return nil, 0, fmt.Errorf("analyze scan: %w", err)
+		}
+	}
 	ls, err := d.leavers(ctx, d.db, source, scanID, false)
 	if err != nil {
 		return nil, 0, err
