@@ -155,17 +155,9 @@ func (r *run) mayKnow(ctx context.Context, lines []noticeLine) (may, denied []no
 	for i, l := range lines {
 		keys[i] = strings.ToLower(l.upn)
 	}
-	users := map[string]*User{}
-	for len(keys) > 0 {
-		n := min(len(keys), r.o.ChunkSize)
-		us, _, err := r.dir.Lookup(ctx, keys[:n], nil)
-		if err != nil {
-			return nil, nil, err
-		}
-		for k, u := range us {
-			users[k] = u
-		}
-		keys = keys[n:]
+	users, err := r.lookupUsers(ctx, keys)
+	if err != nil {
+		return nil, nil, err
 	}
 	for _, l := range lines {
 		var target []string

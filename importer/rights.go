@@ -102,17 +102,9 @@ func (r *run) recheck(ctx context.Context, b *Batch, staged map[int]*Planned, do
 			keys = append(keys, strings.ToLower(p.User.UserPrincipalName))
 		}
 	}
-	targets := map[string]*User{}
-	for len(keys) > 0 {
-		n := min(len(keys), r.o.ChunkSize)
-		users, _, err := r.dir.Lookup(ctx, keys[:n], nil)
-		if err != nil {
-			return err
-		}
-		for k, u := range users {
-			targets[k] = u
-		}
-		keys = keys[n:]
+	targets, err := r.lookupUsers(ctx, keys)
+	if err != nil {
+		return err
 	}
 	fails := map[int]string{}
 	for row, p := range staged {
@@ -133,4 +125,22 @@ func (r *run) recheck(ctx context.Context, b *Batch, staged map[int]*Planned, do
 	r.o.Log.Warn("rows of the resumed batch that your role does not allow failed",
 		zap.String("startedBy", b.ActingAdmin), zap.String("resumedBy", r.o.Actor.UserPrincipalName), zap.Int("rows", len(fails)))
 	return nil
+}
+
+// lookupUsers looks the users of the lower-cased user names keys up in
+// bulk, a chunk at a time, by key.
+func (r *run) lookupUsers(ctx context.Context, keys []string) (map[string]*User, error) {
+	users := map[string]*User{}
+	for len(keys) > 0 {
+		n := min(len(keys), r.o.ChunkSize)
+		us, _, err := r.dir.Lookup(ctx, keys[:n], nil)
+		if err != nil {
+			return nil, err
+		}
+		for k, u := range us {
+			users[k] = u
+		}
+		keys = keys[n:]
+	}
+	return users, nil
 }

@@ -154,3 +154,88 @@ func TestResumeChecksResumingAdmin(t *testing.T) {
 		t.Errorf("the audit log says %q finished the batch, want the License admin who resumed it", finishedBy)
 	}
 }
+
+// TestResumeRefusesNoticeSymlink: after a kill, the batch's notice is
+// replaced by a symlink to another file; the resume never writes through
+// it (the other file keeps its content and mode) and gives the passwords
+// still to give in a new notice of mode 0600.
+func TestResumeRefusesNoticeSymlink(t *testing.T) {
+	clearEnv(t)
+	dir := t.TempDir()
+	bin := binary(t)
+	db := "sqlite:" + filepath.Join(dir, "userimport.db")
+	ui := func(env []string, args ...string) *exec.Cmd {
+		c := exec.Command(bin, append([]string{"--db", db}, args...)...)
+		c.Dir = dir
+		c.Env = append(os.Environ(), env...)
+		return c
+	}
+	if out, err := ui(nil, "init", "--demo").CombinedOutput(); err != nil {
+		t.Fatalf("init: %v\n%s", err, out)
+	}
+	const rows = 40
+	var b strings.Builder
+	b.WriteString("User Name,Display Name\n")
+	for i := 1; i <= rows; i++ {
+		fmt.Fprintf(&b, "sym%02d@contoso.com,Sym %d\n", i, i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sym.csv"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	first := ui([]string{testHashGate + "=24"}, "import", "sym.csv")
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	notice := filepath.Join(dir, "sym.credentials.txt")
+	deadline := time.Now().Add(60 * time.Second)
+	for strings.Count(mustReadOrEmpty(notice), "@contoso.com\t") < 8 {
+		if time.Now().After(deadline) {
+			first.Process.Kill()
+			t.Fatal("no progress before the kill")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	first.Process.Kill()
+	first.Wait()
+
+	kept := filepath.Join(dir, "kept.txt")
+	if err := os.Rename(notice, kept); err != nil {
+		t.Fatal(err)
+	}
+	victim := filepath.Join(t.TempDir(), "victim.txt")
+	if err := os.WriteFile(victim, []byte("not yours\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, notice); err != nil {
+		t.Fatal(err)
+	}
+	out, err := ui(nil, "import", "sym.csv").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), fmt.Sprintf("%d rows: %d created", rows, rows)) {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	if got, _ := os.ReadFile(victim); string(got) != "not yours\n" {
+		t.Fatalf("the symlink's target was written: %q", got)
+	}
+	if st, _ := os.Stat(victim); st.Mode().Perm() != 0o644 {
+		t.Fatalf("the symlink's target has mode %v", st.Mode().Perm())
+	}
+	fresh := filepath.Join(dir, "sym.credentials.2.txt")
+	st, err := os.Lstat(fresh)
+	if err != nil || !st.Mode().IsRegular() || st.Mode().Perm() != 0o600 {
+		t.Fatalf("new notice: %v, %v", st, err)
+	}
+	have := map[string]bool{}
+	for _, f := range []string{kept, fresh} {
+		for _, line := range strings.Split(mustReadOrEmpty(f), "\n") {
+			if upn, _, ok := strings.Cut(line, "\t"); ok && !strings.HasPrefix(line, "#") {
+				if have[upn] {
+					t.Errorf("%s has two passwords", upn)
+				}
+				have[upn] = true
+			}
+		}
+	}
+	if len(have) != rows {
+		t.Errorf("the old and new notices give passwords to %d users, want %d", len(have), rows)
+	}
+}

@@ -5,6 +5,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -359,4 +362,81 @@ func TestServeStopsMidBatch(t *testing.T) {
 		t.Fatalf("import: %v\n%s", err, out.String())
 	}
 	c.check(dir, out.String(), n)
+}
+
+// TestServeAndImportOnSQLite: with no PostgreSQL at all, serve runs on the
+// embedded default while an import works as on its own; serve takes part
+// in the batch's chunks, and /healthz and /metrics answer.
+func TestServeAndImportOnSQLite(t *testing.T) {
+	clearEnv(t)
+	dir := t.TempDir()
+	c := &cluster{t: t, url: "sqlite:" + filepath.Join(dir, "userimport.db"), bin: binary(t), cheap: true}
+	c.must(dir, nil, "init", "--demo")
+	port := freeTCPPort(t)
+	serve := c.cmd(dir, nil, "serve", "--listen", "127.0.0.1:"+port)
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { serve.Process.Signal(syscall.SIGTERM); serve.Wait() }()
+	base := "http://127.0.0.1:" + port
+	waitHTTP(t, base+"/healthz")
+	const n = 400
+	var b strings.Builder
+	b.WriteString("User Name,First Name,Last Name\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "q%04d@contoso.com,Q,N%d\n", i, i)
+	}
+	writeFile(t, filepath.Join(dir, "quiet.csv"), b.String())
+	out := c.must(dir, []string{testHashGate + "=8", testStallAfter + "=1s"}, "import", "quiet.csv")
+	if !strings.Contains(out, fmt.Sprintf("%d rows: %d created", n, n)) {
+		t.Fatalf("import:\n%s", out)
+	}
+	metrics := getBody(t, base+"/metrics")
+	m := regexp.MustCompile(`(?m)^userimport_rows_total\{outcome="created"\} (\d+)$`).FindStringSubmatch(metrics)
+	if m == nil || m[1] == "0" {
+		t.Errorf("serve's metrics count no created rows, though the import hashed only 8 passwords itself:\n%s", m)
+	}
+	if body := getBody(t, base+"/healthz"); strings.TrimSpace(body) != "ok" {
+		t.Errorf("/healthz: %q", body)
+	}
+}
+
+func freeTCPPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port
+}
+
+func waitHTTP(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never answered 200: %v", url, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func getBody(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

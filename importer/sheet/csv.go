@@ -204,18 +204,21 @@ func utf16WithoutBOM(b []byte) (unicode.Endianness, bool) {
 	return unicode.LittleEndian, false
 }
 
-// isBinary reports whether b is not text: it holds NUL bytes or many other
+// isBinary reports whether b is not text: a NUL in its first line, or many
 // control characters.
 func isBinary(b []byte) bool {
 	if len(b) > 8192 {
 		b = b[:8192]
 	}
+	// A NUL in the header line, or control bytes in more than a tenth of
+	// the bytes, is no text; one NUL in a data cell is a bad cell (its row
+	// fails alone), not a binary file.
+	if line, _, _ := bytes.Cut(b, []byte("\n")); bytes.IndexByte(line, 0) >= 0 {
+		return true
+	}
 	control := 0
 	for _, c := range b {
-		switch {
-		case c == 0:
-			return true
-		case c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v':
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' {
 			control++
 		}
 	}

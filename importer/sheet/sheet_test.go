@@ -560,6 +560,7 @@ func TestOpen_Rejected(t *testing.T) {
 		{"OtherZip", other, "not an Excel workbook"},
 		{"XLSB", xlsb, ".xlsb"},
 		{"Binary", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00"), "neither a spreadsheet nor text"},
+		{"NULInHeader", []byte("User Name,Disp\x00lay Name\na@x.com,A\n"), "neither a spreadsheet nor text"},
 		{"TruncatedZip", good[:len(good)/2], "damaged"},
 		{"TruncatedZipHead", good[:30], "damaged"},
 	}
@@ -568,5 +569,14 @@ func TestOpen_Rejected(t *testing.T) {
 			_, err := Open(writeFile(t, "f", tt.data), Options{})
 			wantInvalid(t, err, tt.want, "save")
 		})
+	}
+}
+
+// TestOpen_NULInCell: one NUL byte in a data cell of a text file is a bad
+// cell, whose row fails alone (by the rules), not a binary file.
+func TestOpen_NULInCell(t *testing.T) {
+	_, rows := readAll(t, writeFile(t, "nul.csv", []byte("User Name,Display Name\nnul@x.com,Nul\x00One\nok@x.com,Fine\n")), Options{})
+	if len(rows) != 2 || rows[0].Cells[importer.ColDisplayName] != "Nul\x00One" || rows[1].Cells[importer.ColUserName] != "ok@x.com" {
+		t.Fatalf("rows %+v, want both, the first with its NUL", rows)
 	}
 }
