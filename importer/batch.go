@@ -86,6 +86,11 @@ type Planned struct {
 	// that writes the row.
 	PresetHash  string `json:"presetHash,omitempty"`
 	RequestedAt int64  `json:"requestedAt"` // when the batch asked for the licenses (Unix µs)
+	// SyncOutcome and Note are a feed's word on the row (SyncNote): an
+	// update shown as Restored (a rehire), and a message added to the
+	// result's.
+	SyncOutcome Outcome `json:"syncOutcome,omitempty"`
+	Note        string  `json:"note,omitempty"`
 }
 
 // JournalRow is one row as the plan step leaves it: either decided (Result

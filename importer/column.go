@@ -31,6 +31,7 @@ const (
 	ColEmployeeID
 	ColPasswordHashFunction // Google's: the Password cell then holds a hash of this function
 	ColStatus               // Google's New Status: Active or Suspended
+	ColStartDate            // feeds: the day a future starter starts (SPEC §12)
 
 	NumColumns int = iota
 )
@@ -90,6 +91,8 @@ func (c Column) String() string {
 		return "Password Hash Function"
 	case ColStatus:
 		return "Status"
+	case ColStartDate:
+		return "Start Date"
 	}
 	return "unknown column"
 }
@@ -113,6 +116,10 @@ type Row struct {
 	// Problem, when set, says why the row could not be read (broken
 	// quoting, say): the row fails alone with this message.
 	Problem string
+
+	// Sync, when set, is what a feed's sync decided about the row before
+	// the planner (see SyncNote).
+	Sync *SyncNote
 }
 
 // Get returns the cell of column c.

@@ -124,6 +124,9 @@ func (p *Progress) setTotal(n int) {
 
 // Outcome is what writing the plan makes of its row: Created or Updated.
 func (p *Planned) Outcome() Outcome {
+	if p.SyncOutcome != "" && p.Action == ActionUpdate {
+		return p.SyncOutcome
+	}
 	if p.Action == ActionUpdate {
 		return Updated
 	}
@@ -131,8 +134,8 @@ func (p *Planned) Outcome() Outcome {
 }
 
 // Result returns the result of a planned row that ended with outcome o.
-func (p *Planned) Result(o Outcome) Result {
-	r := Result{
+func (p *Planned) Result(o Outcome) (r Result) {
+	r = Result{
 		Row: p.Row, UserName: p.User.UserPrincipalName, DisplayName: p.User.DisplayName,
 		Outcome: o, LicenseStatus: StatusNone, UserID: p.User.ID,
 	}
@@ -140,13 +143,16 @@ func (p *Planned) Result(o Outcome) Result {
 		r.UserID = ""
 		return r
 	}
+	if p.Note != "" {
+		defer func() { r.Message = joinMessage(p.Note, r.Message) }()
+	}
 	r.Licenses = append(r.Licenses, p.Held...)
 	for _, l := range p.Licenses {
 		r.Licenses = append(r.Licenses, LicenseResult{SKU: l.SKU, Status: l.Status})
 	}
 	var msg string
 	r.LicenseStatus, msg = licenseStatus(r.Licenses, o)
-	if o == Updated && len(p.Changed) > 0 {
+	if (o == Updated || o == Restored) && len(p.Changed) > 0 {
 		// Say what changed, as the columns are named in the file's template.
 		r.Message = "Changed: " + strings.Join(p.ChangedNames(), ", ")
 		if msg != "" {

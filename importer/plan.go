@@ -95,7 +95,13 @@ func inputOf(r *Row) validate.Input {
 // plan decides one row. existing is the directory's user of that name (nil
 // for none); empOwner the lower-cased user name that holds the row's
 // employee ID ("" for none).
-func (p *planner) plan(r *Row, upnKey string, dupUPN, dupEmp int, existing *User, empOwner string) JournalRow {
+func (p *planner) plan(r *Row, upnKey string, dupUPN, dupEmp int, existing *User, empOwner string) (jr JournalRow) {
+	if r.Sync != nil { // a feed's sync decided the row, or has a word to add (feedrun.go)
+		if r.Sync.Decided {
+			return r.Sync.result(r)
+		}
+		defer func() { r.Sync.note(&jr) }()
+	}
 	if r.Problem != "" {
 		return JournalRow{Row: r.Number, Result: &Result{Row: r.Number, Outcome: Failed, LicenseStatus: StatusNone,
 			Message: r.Problem}}

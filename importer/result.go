@@ -10,6 +10,11 @@ const (
 	Updated   Outcome = "Updated"
 	Unchanged Outcome = "Unchanged"
 	Failed    Outcome = "Failed"
+	// Feeds (SPEC §12): a rehire brought back, a leaver's sign-in blocked,
+	// and (Leavers sheet only) a leaver deleted at once.
+	Restored Outcome = "Restored"
+	Disabled Outcome = "Disabled"
+	Deleted  Outcome = "Deleted"
 )
 
 // License statuses of a row's result.
@@ -58,6 +63,26 @@ type Summary struct {
 	Warnings         int       // len(WarningLines)
 	WarningLines     []string  // every warning about the file, in the order found
 	Products         []Product // seats per product at the end
+
+	// Feed is set for a feed's batch: the Summary then counts Disabled,
+	// Deleted and Restored, and the workbook has a Leavers sheet.
+	Feed     bool
+	Disabled int
+	Deleted  int
+	Restored int
+	Leavers  []Leaver // the Leavers sheet, by user name
+}
+
+// Leaver is a line of a feed batch's Leavers sheet: a user of the feed
+// whose Employee ID the file lacked, or whose status said gone.
+type Leaver struct {
+	UserName    string
+	DisplayName string
+	EmployeeID  string
+	Outcome     Outcome // Disabled or Deleted
+	Message     string
+	UserID      string
+	ByStatus    bool // in the file with a leaver value, rather than absent
 }
 
 // Secret is a string that never shows itself: formatting, logging and

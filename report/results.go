@@ -349,6 +349,11 @@ func (w *Results) close(s importer.Summary) error {
 	if err := w.writeSummary(s); err != nil {
 		return fmt.Errorf("write result workbook: %w", err)
 	}
+	if s.Feed {
+		if err := w.writeLeavers(s.Leavers); err != nil {
+			return fmt.Errorf("write result workbook: %w", err)
+		}
+	}
 	modified := s.Finished
 	if modified.IsZero() && w.now != nil {
 		modified = w.now()
@@ -470,6 +475,44 @@ func (w *Results) writeSummary(s importer.Summary) error {
 	return sw.Flush()
 }
 
+// LeaversSheet is the sheet of a feed batch's leavers (SPEC §12).
+const LeaversSheet = "Leavers"
+
+// writeLeavers adds the Leavers sheet: User Name, Display Name, Employee
+// ID, Outcome, Message; one line per leaver.
+func (w *Results) writeLeavers(ls []importer.Leaver) error {
+	if _, err := w.f.NewSheet(LeaversSheet); err != nil {
+		return err
+	}
+	sw, err := w.f.NewStreamWriter(LeaversSheet)
+	if err != nil {
+		return err
+	}
+	for i, width := range []float64{34, 30, 14, 12, 60} {
+		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
+			return err
+		}
+	}
+	if err := sw.SetPanes(frozenHeader()); err != nil {
+		return err
+	}
+	header := []any{}
+	for _, h := range []string{"User Name", "Display Name", "Employee ID", "Outcome", "Message"} {
+		header = append(header, excelize.Cell{StyleID: w.styles.header, Value: h})
+	}
+	if err := sw.SetRow("A1", header); err != nil {
+		return err
+	}
+	for i, l := range ls {
+		if err := sw.SetRow("A"+strconv.Itoa(i+2), []any{textCell(l.UserName), textCell(l.DisplayName),
+			textCell(l.EmployeeID), w.styles.cell(string(l.Outcome)), textCell(l.Message)}); err != nil {
+			return err
+		}
+	}
+	w.dims[LeaversSheet] = "A1:E" + strconv.Itoa(len(ls)+1)
+	return sw.Flush()
+}
+
 // DryRunItem is the first Item of a dry run's Summary sheet.
 const DryRunItem = "Dry run — nothing was changed"
 
@@ -497,6 +540,11 @@ func summaryItems(s importer.Summary) []summaryItem {
 		{"Licenses assigned", s.LicensesAssigned},
 		{"Licenses pending", s.LicensesPending},
 		{"Warnings", s.Warnings},
+	}
+	if s.Feed {
+		items = append(items[:14:14], append([]summaryItem{
+			{"Restored", s.Restored}, {"Disabled", s.Disabled}, {"Deleted", s.Deleted},
+		}, items[14:]...)...)
 	}
 	for _, p := range s.Products {
 		items = append(items, summaryItem{
@@ -620,6 +668,10 @@ func (s resultStyles) cell(v string) any {
 		id = s.grey
 	case string(importer.Failed):
 		id = s.red
+	case string(importer.Restored):
+		id = s.green
+	case string(importer.Disabled), string(importer.Deleted):
+		id = s.amber
 	case importer.StatusPending:
 		id = s.amber
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 func newBatchCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "batch", Short: "List, show and cancel import batches"}
+	cmd := &cobra.Command{Use: "batch", Short: "List, show, cancel and approve import batches"}
 	var all bool
 	list := g.listCommand("list [--all]", "List the batches: those not ended and the last 50 others (--all: every one)", cobra.NoArgs,
 		func(ctx context.Context, db *sqldb.DB, _ []string) (table, error) {
@@ -48,7 +48,7 @@ func newBatchCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	cmd.AddCommand(list, show, cancel)
+	cmd.AddCommand(list, show, cancel, newBatchApproveCmd(g))
 	return cmd
 }
 

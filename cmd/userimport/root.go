@@ -71,6 +71,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newBatchCmd(g),
 		newSignInCmd(g),
 		newPasswdCmd(g),
+		newFeedCmd(g),
 		newServeCmd(g),
 		newWorkerCmd(g),
 	)

@@ -64,11 +64,16 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 		return err
 	}
 	defer starter.Wait() // runs end with ctx: rows in flight finish or roll back
+	feeds, err := g.feedService(db)
+	if err != nil {
+		return err
+	}
 	h := httpapi.New(httpapi.Config{
 		Health:  []httpapi.Pinger{db, engine},
 		Metrics: m.Handler(),
 		Log:     g.log,
 		Web:     page,
+		Feeds:   feeds, FeedMaxBytes: importer.MaxPush,
 	})
 	srv, err := httpapi.NewServer(opts.listen, h, g.log)
 	if err != nil {
@@ -88,6 +93,7 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.Go(func() error { return engine.Run(ctx) })
 	eg.Go(func() error { return srv.Serve(ctx) })
+	eg.Go(func() error { return feeds.Serve(ctx, feedPoll) })
 	if err := eg.Wait(); err != nil {
 		return err
 	}

@@ -34,6 +34,10 @@ type Config struct {
 	// Web serves every other path: the web page (package web), which
 	// sets its own, less strict, Content-Security-Policy. Nil means 404.
 	Web http.Handler
+	// Feeds takes the files HR systems push (SPEC §12); nil: no such
+	// endpoint. FeedMaxBytes refuses a larger body up front (413).
+	Feeds        FeedFiles
+	FeedMaxBytes int64
 }
 
 // New returns the service's handler.
@@ -61,6 +65,9 @@ func New(cfg Config) http.Handler {
 	})
 	if cfg.Metrics != nil {
 		mux.Handle("GET /metrics", cfg.Metrics)
+	}
+	if cfg.Feeds != nil {
+		feedHandlers(mux, cfg.Feeds, cfg.FeedMaxBytes)
 	}
 	if cfg.Web != nil {
 		mux.Handle("/", cfg.Web)

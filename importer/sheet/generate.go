@@ -30,34 +30,46 @@ func Generate(w io.Writer, format string, n int, domain string, seed int64) erro
 		domain = "contoso.com"
 	}
 	g := newGenerator(domain, seed)
+	return writeRoster(w, format, func(emit func([]string) error) error {
+		for i := 0; i < n; i++ {
+			if err := emit(g.person(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// writeRoster writes our header and the rows that rows emits, as "csv" or
+// "xlsx", as they come.
+func writeRoster(w io.Writer, format string, rows func(emit func([]string) error) error) error {
+	wrap := func(err error) error { return fmt.Errorf("sheet: generate: %w", err) }
 	switch format {
 	case "csv":
 		bw := bufio.NewWriterSize(w, 64<<10)
 		cw := csv.NewWriter(bw)
 		cw.UseCRLF = true
 		if err := cw.Write(columnNames()); err != nil {
-			return fmt.Errorf("sheet: generate: %w", err)
+			return wrap(err)
 		}
-		for i := 0; i < n; i++ {
-			if err := cw.Write(g.person(i)); err != nil {
-				return fmt.Errorf("sheet: generate: %w", err)
-			}
+		if err := rows(cw.Write); err != nil {
+			return wrap(err)
 		}
 		cw.Flush()
 		if err := cw.Error(); err != nil {
-			return fmt.Errorf("sheet: generate: %w", err)
+			return wrap(err)
 		}
 		if err := bw.Flush(); err != nil {
-			return fmt.Errorf("sheet: generate: %w", err)
+			return wrap(err)
 		}
 		return nil
 	case "xlsx":
-		return generateXLSX(w, g, n)
+		return generateXLSX(w, rows)
 	}
 	return importer.Errorf(importer.EINVALID, "format %q: use csv or xlsx", format)
 }
 
-func generateXLSX(w io.Writer, g *generator, n int) error {
+func generateXLSX(w io.Writer, rows func(emit func([]string) error) error) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	wrap := func(err error) error { return fmt.Errorf("sheet: generate: %w", err) }
@@ -88,17 +100,20 @@ func generateXLSX(w io.Writer, g *generator, n int) error {
 	if err := sw.SetRow("A1", cells); err != nil {
 		return wrap(err)
 	}
-	for i := 0; i < n; i++ {
-		for j, v := range g.person(i) {
+	row := 1
+	err = rows(func(vs []string) error {
+		row++
+		for j, v := range vs {
 			cells[j] = v
 		}
-		cell, err := excelize.CoordinatesToCellName(1, i+2)
+		cell, err := excelize.CoordinatesToCellName(1, row)
 		if err != nil {
-			return wrap(err)
+			return err
 		}
-		if err := sw.SetRow(cell, cells); err != nil {
-			return wrap(err)
-		}
+		return sw.SetRow(cell, cells)
+	})
+	if err != nil {
+		return wrap(err)
 	}
 	if err := sw.Flush(); err != nil {
 		return wrap(err)

@@ -35,7 +35,8 @@ var aliases = [importer.NumColumns][]string{
 	importer.ColBlockSignIn:           {"Block sign in (Yes/No) [accountEnabled] Required"},
 	importer.ColEmployeeID:            {"Employee ID"},
 	importer.ColPasswordHashFunction:  {"Password Hash Function [UPLOAD ONLY]"},
-	importer.ColStatus:                {"New Status [UPLOAD ONLY]"},
+	importer.ColStatus:                {"New Status [UPLOAD ONLY]", "Employee Status"},
+	importer.ColStartDate:             {"Hire Date", "Start date"},
 }
 
 // headerKeys maps the key of every accepted name to its column.
@@ -99,6 +100,27 @@ func lookupHeader(name string) (importer.Column, bool) {
 	}
 	c, ok := headerKeys[looseKey(name)]
 	return c, ok
+}
+
+// renamed returns header with the names that rename maps (their name →
+// ours, matched as header names are) replaced by ours; header itself when
+// rename is empty.
+func renamed(header []string, rename map[string]string) []string {
+	if len(rename) == 0 {
+		return header
+	}
+	byKey := make(map[string]string, len(rename))
+	for theirs, ours := range rename {
+		byKey[headerKey(theirs)] = ours
+	}
+	out := make([]string, len(header))
+	for i, h := range header {
+		out[i] = h
+		if ours, ok := byKey[headerKey(h)]; ok && h != "" {
+			out[i] = ours
+		}
+	}
+	return out
 }
 
 // maxNamed is how many columns a warning names; the rest are counted.

@@ -25,6 +25,14 @@ type Options struct {
 	Delimiter    rune   // --delimiter; 0 = sniff from the header line among , ; TAB |
 	Encoding     string // --encoding: "" = detect; utf-8, utf-16le, utf-16be, windows-1252 (cp1252, latin1)
 	MaxUnzipSize int64  // XLSX uncompressed-size limit; 0 = DefaultMaxUnzipSize
+
+	// Rename maps a feed's header names to ours (--map, SPEC §12), before
+	// the header is matched: "WorkerID" → "Employee ID". Names are matched
+	// as header names are, without regard to case, spaces or punctuation.
+	Rename map[string]string
+	// UserNameOptional lets a file without a User Name column be read (a
+	// feed makes user names from a pattern).
+	UserNameOptional bool
 }
 
 // DefaultMaxUnzipSize is the uncompressed size an XLSX may unpack to when
@@ -50,6 +58,7 @@ type Reader struct {
 	header   []string
 	index    [importer.NumColumns]int
 	warnings []string
+	opts     Options
 }
 
 // Open tells the type of the file at path by its content (XLSX: a zip with a
@@ -75,7 +84,7 @@ func Open(path string, opts Options) (*Reader, error) {
 		in.close()
 		return nil, err
 	}
-	r := &Reader{in: in, src: src}
+	r := &Reader{in: in, src: src, opts: opts}
 	if err := r.readHeader(); err != nil {
 		r.Close()
 		return nil, err
@@ -206,8 +215,8 @@ func (r *Reader) readHeader() error {
 			r.header[i] = trimCell(c)
 		}
 		var warnings []string
-		r.index, warnings = mapHeader(r.header)
-		if r.index[importer.ColUserName] < 0 {
+		r.index, warnings = mapHeader(renamed(r.header, r.opts.Rename))
+		if r.index[importer.ColUserName] < 0 && !r.opts.UserNameOptional {
 			return missingColumnError(importer.ColUserName, r.header, r.src.sheet())
 		}
 		r.warnings = append(r.warnings, warnings...)

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"userimport/importer"
+	"userimport/importer/sheet"
+	"userimport/importer/sqldb"
+	"userimport/report"
+)
+
+// feedMailer returns the mail sender of feeds (held runs, credentials
+// notices) from USERIMPORT_SMTP_URL, or nil when it is not set.
+func feedMailer() (report.Mailer, func(ctx context.Context, to []string, subject, body string) error, error) {
+	url := os.Getenv("USERIMPORT_SMTP_URL")
+	if url == "" {
+		return report.Mailer{}, nil, nil
+	}
+	cfg, err := report.ParseSMTPURL(url)
+	if err != nil {
+		return report.Mailer{}, nil, &usageError{fmt.Sprintf("USERIMPORT_SMTP_URL: %v", err)}
+	}
+	m := report.Mailer{Config: cfg}
+	return m, func(ctx context.Context, to []string, subject, body string) error {
+		return m.SendNotice(ctx, to, subject, []byte(body))
+	}, nil
+}
+
+// feedRun is the wiring of a feed run: the real reader with the feed's
+// header mapping, report's outputs, the process's hasher, the mailer.
+func (g *globals) feedRun(f importer.Feed, path, out string, dryRun bool, log *zap.Logger) (importer.FeedRun, report.Mailer, error) {
+	m, mail, err := feedMailer()
+	if err != nil {
+		return importer.FeedRun{}, m, err
+	}
+	return importer.FeedRun{
+		Feed: f, Path: path, DryRun: dryRun, OutDir: out,
+		Open: func(p string) (importer.RowSource, error) {
+			return sheet.Open(p, sheet.Options{Rename: f.Rename(), UserNameOptional: true})
+		},
+		Hasher: g.hasher, Outputs: report.Outputs(), Log: log, Mail: mail,
+	}, m, nil
+}
+
+func newFeedRunCmd(g *globals) *cobra.Command {
+	var dryRun bool
+	var out string
+	cmd := &cobra.Command{
+		Use:   "run NAME [FILE] [--dry-run]",
+		Short: "Run a feed once now: on FILE, or on the files waiting in its folder",
+		Long: `Run a feed once now. With FILE, FILE is imported with the feed's settings (results
+in --out). Without, the files waiting in the feed's folder are taken in the order
+they arrived, as serve takes them: each moves to processed/ (or failed/) with its
+results workbook beside it, and a file whose SHA-256 was taken before is skipped.
+--dry-run shows what the run would do and changes nothing.`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			db, err := g.openDB(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			actor, err := g.actor(ctx, db)
+			if err != nil {
+				return err
+			}
+			if err := importer.Authorize(actor, importer.ManageFeeds()); err != nil {
+				return err
+			}
+			f, err := db.Feed(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			log := g.log.With(zap.String("feed", f.Name))
+			if len(args) == 1 {
+				fr, m, err := g.feedRun(f, "", "", dryRun, log)
+				if err != nil {
+					return err
+				}
+				return runDrops(ctx, g, db, fr, m)
+			}
+			path := args[1]
+			if _, err := os.Stat(path); err != nil {
+				return importer.Errorf(importer.EINVALID, "cannot read %s: no such file", path)
+			}
+			fr, m, err := g.feedRun(f, path, out, dryRun, log)
+			if err != nil {
+				return err
+			}
+			rep, err := importer.RunFeed(ctx, db, db, fr)
+			printFeedReport(g, f, rep)
+			importer.MailNotice(ctx, m, log, f.Notify, rep.Report)
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what the run would do; change nothing")
+	cmd.Flags().StringVar(&out, "out", ".", "folder for the results (with FILE)")
+	return cmd
+}
+
+// runDrops takes the files waiting in the feed's folder.
+func runDrops(ctx context.Context, g *globals, db *sqldb.DB, fr importer.FeedRun, m report.Mailer) error {
+	drops, err := importer.WaitingDrops(ctx, db, fr.Feed, db.Now(), 0)
+	if err != nil {
+		return err
+	}
+	if len(drops) == 0 {
+		fmt.Fprintf(g.stdout, "feed %s: no file waiting in %s\n", fr.Feed.Name, fr.Feed.Dir)
+		return nil
+	}
+	var last error
+	for _, d := range drops {
+		rep, err := importer.TakeDrop(ctx, db, db, fr, d)
+		if rep != nil {
+			printFeedReport(g, fr.Feed, *rep)
+			importer.MailNotice(ctx, m, fr.Log, fr.Feed.Notify, rep.Report)
+		}
+		if err != nil {
+			fmt.Fprintf(g.stderr, "%s: %s\n", filepath.Base(d.Path), importer.ErrorMessage(err))
+			last = err
+		}
+	}
+	return last
+}
+
+func printFeedReport(g *globals, f importer.Feed, rep importer.FeedReport) {
+	if rep.Held != nil {
+		h := rep.Held
+		fmt.Fprintf(g.stdout, "feed %s: %s held, nothing changed: %s; approve with `userimport batch approve %s` (or cancel with `userimport batch cancel %s`)\n",
+			f.Name, h.FileName, h.Reason, h.BatchID, h.BatchID)
+		return
+	}
+	if rep.Summary.Finished.IsZero() {
+		return
+	}
+	s := rep.Summary
+	fmt.Fprintf(g.stdout, "feed %s: %d restored, %d disabled, %d deleted; ", f.Name, s.Restored, s.Disabled, s.Deleted)
+	printSummary(g, rep.Report)
+}
+
+// newBatchApproveCmd is `batch approve ID` (registered in batch.go).
+func newBatchApproveCmd(g *globals) *cobra.Command {
+	approve := &cobra.Command{
+		Use: "approve ID", Short: "Apply a held feed batch (planned again against the directory as it is now)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			return g.inDirectory(ctx, importer.ManageFeeds(), func(db *sqldb.DB, actor importer.User) error {
+				h, err := db.HeldBatch(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				f, err := db.Feed(ctx, h.Feed)
+				if err != nil {
+					return err
+				}
+				fr, m, err := g.feedRun(f, h.Path, f.Dir, false, g.log.With(zap.String("feed", f.Name), zap.String("approved", h.BatchID)))
+				if err != nil {
+					return err
+				}
+				rep, err := importer.ApproveHeld(ctx, db, db, actor, args[0], fr)
+				fmt.Fprintf(g.stdout, "batch %s approved: applied as batch %s\n", args[0], rep.Summary.BatchID)
+				printFeedReport(g, f, rep)
+				importer.MailNotice(ctx, m, fr.Log, f.Notify, rep.Report)
+				return err
+			})
+		},
+	}
+	return approve
+}
+
+// feedPoll is how often serve looks at the feeds' folders.
+const feedPoll = 5 * time.Second
+
+// feedService is serve's taker of the feeds' files: every feed's folder
+// polled, pushed files taken, the daily housekeeping.
+func (g *globals) feedService(db *sqldb.DB) (*importer.FeedService, error) {
+	m, _, err := feedMailer()
+	if err != nil {
+		return nil, err
+	}
+	return &importer.FeedService{
+		Dir: db, Store: db, Log: g.log.Named("feeds"), Now: db.Now,
+		Run: func(f importer.Feed) importer.FeedRun {
+			fr, _, _ := g.feedRun(f, "", "", false, g.log.With(zap.String("feed", f.Name)))
+			return fr
+		},
+		Done: func(ctx context.Context, f importer.Feed, rep importer.FeedReport) {
+			importer.MailNotice(ctx, m, g.log, f.Notify, rep.Report)
+		},
+	}, nil
+}

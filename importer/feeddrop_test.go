@@ -1,0 +1,305 @@
+package importer_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"userimport/importer"
+	"userimport/importer/httpapi"
+	"userimport/importer/sqldb"
+	"userimport/internal/dirtest"
+)
+
+// feedService is serve's taker of feed files on db, with the test's clock.
+func feedService(t *testing.T, db *sqldb.DB, c *clock) *importer.FeedService {
+	return &importer.FeedService{
+		Dir: db, Store: db, Now: c.now,
+		Run: func(f importer.Feed) importer.FeedRun { return feedRun(t, f, "", c, nil) },
+	}
+}
+
+func people(from, to int) []person {
+	var ps []person
+	for i := from; i <= to; i++ {
+		ps = append(ps, person{id: fmt.Sprintf("D%04d", i), first: "Drop", last: fmt.Sprintf("P%04d", i), dept: "Ops"})
+	}
+	return ps
+}
+
+func nightCSV(ps []person) string {
+	var b strings.Builder
+	b.WriteString(nightHeader + "\n")
+	for _, p := range ps {
+		fmt.Fprintf(&b, "%s,%s,%s,%s,,Active,DE,\n", p.id, p.first, p.last, p.dept)
+	}
+	return b.String()
+}
+
+func feedUsers(t *testing.T, db *sqldb.DB) int {
+	t.Helper()
+	n, err := db.FeedUsers(context.Background(), "feed:hr")
+	must(t, err)
+	return n
+}
+
+func names(t *testing.T, dir string) []string {
+	t.Helper()
+	es, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// TestDropTakenOnce: a file dropped in a feed's folder while it is being
+// written (grown in three steps) is taken only once it has not changed
+// for 30 s, moves to processed/ with its results workbook beside it; the
+// same bytes dropped again are skipped; a file that lost a mapped column
+// goes to failed/ with a note, and nothing is written.
+func TestDropTakenOnce(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		c := &clock{time.Now()}
+		dir := t.TempDir()
+		hrFeed(t, db, dir)
+		svc := feedService(t, db, c)
+		path := filepath.Join(dir, "workers.csv")
+		full := nightCSV(people(1, 30))
+		lines := strings.SplitAfter(full, "\n")
+		parts := []string{strings.Join(lines[:11], ""), strings.Join(lines[11:21], ""), strings.Join(lines[21:], "")}
+		for i, part := range parts {
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+			must(t, err)
+			_, err = f.WriteString(part)
+			must(t, err)
+			must(t, f.Close())
+			must(t, svc.Poll(ctx))
+			c.add(20 * time.Second)
+			must(t, svc.Poll(ctx))
+			if n := feedUsers(t, db); n != 0 {
+				t.Fatalf("after step %d of writing, %d users were created", i+1, n)
+			}
+			c.add(5 * time.Second)
+		}
+		c.add(10 * time.Second) // 35 s unchanged
+		must(t, svc.Poll(ctx))
+		if n := feedUsers(t, db); n != 30 {
+			t.Fatalf("after the file was complete: %d users, want 30", n)
+		}
+		processed := filepath.Join(dir, importer.ProcessedDir)
+		if got := strings.Join(names(t, processed), " "); got != "workers.csv workers.results.xlsx" {
+			t.Errorf("processed/ holds %s", got)
+		}
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Errorf("the file is still in the folder: %v", err)
+		}
+
+		// The same bytes again: skipped.
+		must(t, os.WriteFile(path, []byte(full), 0o644))
+		before, _ := db.Batches(ctx, true)
+		c.add(time.Minute)
+		must(t, svc.Poll(ctx))
+		c.add(time.Minute)
+		must(t, svc.Poll(ctx))
+		after, _ := db.Batches(ctx, true)
+		if len(after) != len(before) {
+			t.Errorf("the same file made a batch again: %d batches, then %d", len(before), len(after))
+		}
+		if got := strings.Join(names(t, processed), " "); got != "workers.2.csv workers.csv workers.results.xlsx" {
+			t.Errorf("processed/ after the same file again: %s", got)
+		}
+
+		// A file without the mapped WorkerID column: rejected.
+		must(t, os.WriteFile(filepath.Join(dir, "broken.csv"), []byte("ID,FirstName,LastName\n1,A,B\n"), 0o644))
+		c.add(time.Minute)
+		must(t, svc.Poll(ctx))
+		c.add(time.Minute)
+		must(t, svc.Poll(ctx))
+		failed := filepath.Join(dir, importer.FailedDir)
+		if got := strings.Join(names(t, failed), " "); got != "broken.csv broken.error.txt" {
+			t.Errorf("failed/ holds %s", got)
+		}
+		note, _ := os.ReadFile(filepath.Join(failed, "broken.error.txt"))
+		if !strings.Contains(string(note), `"WorkerID"`) || !strings.Contains(string(note), "missing") {
+			t.Errorf("note: %s", note)
+		}
+		if n := feedUsers(t, db); n != 30 {
+			t.Errorf("a rejected file changed the feed's users: %d", n)
+		}
+	})
+}
+
+// TestDropsTwoProcesses: two services on one directory (as two serve
+// processes), polling at once, process each drop once.
+func TestDropsTwoProcesses(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		c := &clock{time.Now().Add(time.Hour)} // every file is complete
+		dir := t.TempDir()
+		hrFeed(t, db, dir)
+		other := dirtest.Open(t, url)
+		for i := 1; i <= 4; i++ {
+			must(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("night%d.csv", i)), []byte(nightCSV(people(1, 10*i))), 0o644))
+		}
+		svcs := []*importer.FeedService{feedService(t, db, c), feedService(t, other, c)}
+		var wg sync.WaitGroup
+		for _, s := range svcs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := s.Poll(ctx); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		bs, err := db.Batches(ctx, true)
+		must(t, err)
+		feedBatches := 0
+		for _, b := range bs {
+			if b.Source == "feed:hr" {
+				feedBatches++
+			}
+		}
+		if feedBatches != 4 {
+			t.Errorf("%d feed batches for 4 files", feedBatches)
+		}
+		if n := feedUsers(t, db); n != 40 {
+			t.Errorf("%d users, want 40", n)
+		}
+		if got := len(names(t, filepath.Join(dir, importer.ProcessedDir))); got != 8 {
+			t.Errorf("processed/ holds %d files, want 4 and their results", got)
+		}
+	})
+}
+
+// TestPush: an HR system pushes its file with the feed's token: 202 and
+// where to follow it; a wrong or revoked token 401; a file over the limit
+// 413.
+func TestPush(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		c := &clock{time.Now()}
+		dir := t.TempDir()
+		hrFeed(t, db, dir)
+		svc := feedService(t, db, c)
+		svc.MaxPush = 4096
+		srv := httptest.NewServer(httpapi.New(httpapi.Config{Feeds: svc, FeedMaxBytes: 4096}))
+		defer srv.Close()
+		old, err := importer.NewFeedToken(ctx, db, admin(t, db), "hr")
+		must(t, err)
+		tok, err := importer.NewFeedToken(ctx, db, admin(t, db), "hr")
+		must(t, err)
+		post := func(token string, body []byte, chunked bool) *http.Response {
+			var r = bytes.NewReader(body)
+			req, err := http.NewRequest("POST", srv.URL+"/api/v1/feeds/hr/files", r)
+			must(t, err)
+			if chunked {
+				req.ContentLength = -1
+				req.Body = nopCloser{bytes.NewReader(body)}
+			}
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			must(t, err)
+			return resp
+		}
+		file := []byte(nightCSV(people(1, 5)))
+		for name, token := range map[string]string{"no token": "", "wrong token": "uif_nope", "revoked token": old.Reveal()} {
+			resp := post(token, file, false)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("%s: %d, want 401", name, resp.StatusCode)
+			}
+		}
+		big := bytes.Repeat([]byte("x"), 5000)
+		for _, chunked := range []bool{false, true} {
+			resp := post(tok.Reveal(), big, chunked)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestEntityTooLarge {
+				t.Errorf("5000 bytes (chunked %t): %d, want 413", chunked, resp.StatusCode)
+			}
+		}
+		resp := post(tok.Reveal(), file, false)
+		var got struct {
+			SHA256, State, StatusURL, BatchURL string
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted || resp.Header.Get("Location") != got.StatusURL || got.SHA256 == "" {
+			t.Fatalf("right token: %d %+v", resp.StatusCode, got)
+		}
+		svc.Wait()
+		if n := feedUsers(t, db); n != 5 {
+			t.Errorf("the pushed file made %d users, want 5", n)
+		}
+		req, _ := http.NewRequest("GET", srv.URL+got.StatusURL, nil)
+		req.Header.Set("Authorization", "Bearer "+tok.Reveal())
+		resp, err = http.DefaultClient.Do(req)
+		must(t, err)
+		_ = json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if got.State != importer.FileDone || !strings.HasPrefix(got.BatchURL, "/batches/") {
+			t.Errorf("status of the pushed file: %+v", got)
+		}
+		if left := names(t, dir); len(left) != 1 || left[0] != importer.ProcessedDir {
+			t.Errorf("the feed's folder holds %v", left)
+		}
+	})
+}
+
+type nopCloser struct{ *bytes.Reader }
+
+func (nopCloser) Close() error { return nil }
+
+// TestDropsOnSchedule: a feed with a cron schedule (CRON_TZ honoured)
+// takes nothing between ticks, and at a tick the newest complete file;
+// the older one is superseded (moved to processed/ unrun), never applied
+// after the newer.
+func TestDropsOnSchedule(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		hrFeed(t, db, dir)
+		_, err := importer.SetFeed(ctx, db, admin(t, db), "hr", func(f *importer.Feed) { f.Schedule = "CRON_TZ=Europe/Berlin 30 2 * * *" })
+		must(t, err)
+		older, newer := filepath.Join(dir, "monday.csv"), filepath.Join(dir, "tuesday.csv")
+		must(t, os.WriteFile(older, []byte(nightCSV(people(1, 3))), 0o644))
+		must(t, os.WriteFile(newer, []byte(nightCSV(people(1, 5))), 0o644))
+		base := time.Now()
+		must(t, os.Chtimes(older, base.Add(-2*time.Hour), base.Add(-2*time.Hour)))
+		must(t, os.Chtimes(newer, base.Add(-time.Hour), base.Add(-time.Hour)))
+		// 01:29 UTC is 02:29 in Berlin in December: a minute before the tick.
+		c := &clock{time.Date(base.Year()+1, 12, 1, 1, 29, 0, 0, time.UTC)}
+		svc := feedService(t, db, c)
+		must(t, svc.Poll(ctx))
+		c.add(30 * time.Second)
+		must(t, svc.Poll(ctx))
+		if n := feedUsers(t, db); n != 0 {
+			t.Fatalf("%d users before the tick", n)
+		}
+		c.add(time.Minute) // 02:30:30 Berlin: the tick has passed
+		must(t, svc.Poll(ctx))
+		if n := feedUsers(t, db); n != 5 {
+			t.Errorf("at the tick: %d users, want tuesday's 5", n)
+		}
+		if n := feedUsers(t, db); n != 5 {
+			t.Errorf("after the tick: %d users: the older file was applied", n)
+		}
+		if got := strings.Join(names(t, filepath.Join(dir, importer.ProcessedDir)), " "); got != "monday.csv tuesday.csv tuesday.results.xlsx" {
+			t.Errorf("processed/ holds %s; want the superseded monday.csv unrun beside tuesday's", got)
+		}
+	})
+}

@@ -1,0 +1,282 @@
+package importer
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+)
+
+// MaxPush is the largest file an HR system may push (SPEC §11's upload
+// limit).
+const MaxPush = 256 << 20
+
+// ErrTooLarge is the error of a pushed file over the size limit.
+var ErrTooLarge = Errorf(EINVALID, "the file is larger than the limit of 256 MiB: split it, or drop it in the feed's folder")
+
+// FeedService takes the feeds' files in serve: it polls every feed's
+// folder (a network share has no change notifications), takes each file
+// once it is complete (unchanged for StableFor; for a feed with a
+// schedule, the newest complete file at each tick), one at a time per
+// feed, and runs the daily housekeeping once a day for the whole
+// directory. Several processes may run one each on one directory: every
+// file is claimed by its SHA-256 in the directory before it is run, so
+// that each drop is processed once. Its methods are safe for concurrent
+// use.
+type FeedService struct {
+	Dir   Directory
+	Store DropStore
+	// Run is the wiring of a feed's run (reader, outputs, hasher, mail,
+	// log) for feed f; the service sets its file and clock.
+	Run func(f Feed) FeedRun
+	// Done, when set, is told of each run's report (to mail its
+	// credentials notice, say).
+	Done func(ctx context.Context, f Feed, rep FeedReport)
+	Log  *zap.Logger
+	Now  func() time.Time
+	// MaxPush limits a pushed file; 0 means MaxPush.
+	MaxPush int64
+
+	pushes   sync.WaitGroup // pushed files being run in the background
+	mu       sync.Mutex
+	watchers map[string]*Watcher
+	lastPoll time.Time
+	running  map[string]*sync.Mutex // one run at a time per feed
+}
+
+func (s *FeedService) init() {
+	if s.watchers == nil {
+		s.watchers, s.running = map[string]*Watcher{}, map[string]*sync.Mutex{}
+	}
+	if s.Log == nil {
+		s.Log = zap.NewNop()
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+}
+
+func (s *FeedService) feedLock(name string) *sync.Mutex {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	m := s.running[name]
+	if m == nil {
+		m = &sync.Mutex{}
+		s.running[name] = m
+	}
+	return m
+}
+
+// Serve polls every interval until ctx is done, then returns nil. A poll
+// that fails (the directory away for a moment) is logged and tried again
+// at the next.
+func (s *FeedService) Serve(ctx context.Context, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := s.Poll(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Warn("feeds: poll failed; trying again", zap.Error(err))
+		}
+		select {
+		case <-ctx.Done():
+			s.Wait() // pushed files in flight finish: their HR systems were told 202
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Poll looks at every feed's folder once, at s.Now(), and takes the files
+// that are ready, and does the day's housekeeping if no process did yet.
+func (s *FeedService) Poll(ctx context.Context) error {
+	s.mu.Lock()
+	s.init()
+	now := s.Now()
+	last := s.lastPoll
+	s.lastPoll = now
+	s.mu.Unlock()
+	if err := s.housekeeping(ctx, now); err != nil {
+		return err
+	}
+	feeds, err := s.Store.Feeds(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, f := range feeds {
+		s.mu.Lock()
+		w := s.watchers[f.Name]
+		if w == nil {
+			w = NewWatcher()
+			s.watchers[f.Name] = w
+		}
+		s.mu.Unlock()
+		tick := false
+		if f.Schedule != "" && !last.IsZero() {
+			if next := f.NextRun(last); next != nil && !next.After(now) {
+				tick = true
+			}
+		}
+		ready, superseded, err := w.Ready(f, now, tick)
+		if err != nil {
+			s.Log.Warn("feeds: cannot read a feed's folder", zap.String("feed", f.Name), zap.Error(err))
+			continue
+		}
+		for _, d := range ready {
+			if err := s.take(ctx, f, d, now); err != nil && ErrorCode(err) != EINVALID && !isRowsFailed(err) {
+				errs = append(errs, err)
+				break // the directory failed: the rest wait for the next poll
+			}
+		}
+		for _, d := range superseded {
+			if err := Supersede(f, d, s.Log); err != nil {
+				s.Log.Warn("feeds: cannot move a superseded file", zap.String("feed", f.Name), zap.Error(err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// take runs the feed on one drop, alone among the feed's runs in this
+// process.
+func (s *FeedService) take(ctx context.Context, f Feed, d Drop, now time.Time) error {
+	m := s.feedLock(f.Name)
+	m.Lock()
+	defer m.Unlock()
+	fr := s.Run(f)
+	fr.Feed = f
+	fr.Now = s.Now
+	if fr.Log == nil {
+		fr.Log = s.Log.With(zap.String("feed", f.Name))
+	}
+	rep, err := TakeDrop(ctx, s.Dir, s.Store, fr, d)
+	if rep != nil && s.Done != nil {
+		s.Done(ctx, f, *rep)
+	}
+	return err
+}
+
+// housekeeping runs the daily chores once a day (the organization's day),
+// in one process of all those on the directory.
+func (s *FeedService) housekeeping(ctx context.Context, now time.Time) error {
+	settings, err := s.Dir.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	loc := time.UTC
+	if settings.TimeZone != "" {
+		if l, err := time.LoadLocation(settings.TimeZone); err == nil {
+			loc = l
+		}
+	}
+	mine, err := s.Store.ClaimDay(ctx, "housekeeping", now.In(loc).Format(time.DateOnly))
+	if err != nil || !mine {
+		return err
+	}
+	c, err := Housekeep(ctx, s.Store, now)
+	if err != nil {
+		return err
+	}
+	s.Log.Info("housekeeping done", zap.Int("leaversDeleted", c.Deleted), zap.Int("startersEnabled", c.Enabled), zap.Int("usersPurged", c.Purged))
+	return nil
+}
+
+// Push takes a file an HR system pushed to feed name with its upload
+// token: the body (at most MaxPush bytes, else ErrTooLarge) is written to
+// the feed's folder and run at once, in the background, as a drop is. A
+// wrong or revoked token is EFORBIDDEN, whether or not the feed exists.
+// It returns the file as the feed took it (state FileTaking).
+func (s *FeedService) Push(ctx context.Context, name, token string, body io.Reader) (FeedFile, error) {
+	if err := FeedForToken(ctx, s.Store, name, token); err != nil {
+		return FeedFile{}, err
+	}
+	f, err := s.Store.Feed(ctx, name)
+	if err != nil {
+		return FeedFile{}, err
+	}
+	limit := s.MaxPush
+	if limit <= 0 {
+		limit = MaxPush
+	}
+	tmp := filepath.Join(f.Dir, ".push-"+uuid.NewString())
+	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return FeedFile{}, fmt.Errorf("feed %s: store the pushed file: %w", name, err)
+	}
+	h := sha256.New()
+	var head bytes.Buffer
+	n, err := io.Copy(io.MultiWriter(out, h, &limitedBuffer{&head, 4}), io.LimitReader(body, limit+1))
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && n > limit {
+		err = ErrTooLarge
+	}
+	if err != nil {
+		os.Remove(tmp)
+		if errors.Is(err, ErrTooLarge) {
+			return FeedFile{}, err
+		}
+		return FeedFile{}, fmt.Errorf("feed %s: store the pushed file: %w", name, err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	ext := ".csv"
+	if bytes.HasPrefix(head.Bytes(), []byte("PK")) {
+		ext = ".xlsx"
+	}
+	now := s.Now()
+	path := filepath.Join(f.Dir, "push-"+now.UTC().Format("20060102T150405Z")+"-"+sum[:12]+ext)
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return FeedFile{}, fmt.Errorf("feed %s: store the pushed file: %w", name, err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return FeedFile{}, fmt.Errorf("feed %s: %w", name, err)
+	}
+	s.pushes.Add(1)
+	go func() {
+		defer s.pushes.Done()
+		ctx := context.WithoutCancel(ctx)
+		if err := s.take(ctx, f, Drop{Path: path, Size: info.Size(), ModTime: info.ModTime()}, now); err != nil {
+			s.Log.Warn("feeds: pushed file", zap.String("feed", name), zap.String("file", filepath.Base(path)), zap.Error(err))
+		}
+	}()
+	return FeedFile{Name: filepath.Base(path), SHA256: sum, State: FileTaking, TakenAt: now}, nil
+}
+
+// Wait waits for the runs of pushed files still in flight.
+func (s *FeedService) Wait() { s.pushes.Wait() }
+
+// Status returns what became of a file pushed to feed name, for its HR
+// system (the same token).
+func (s *FeedService) Status(ctx context.Context, name, token, sha string) (FeedFile, error) {
+	if err := FeedForToken(ctx, s.Store, name, token); err != nil {
+		return FeedFile{}, err
+	}
+	return s.Store.FeedFile(ctx, name, sha)
+}
+
+// limitedBuffer keeps the first n bytes written to it.
+type limitedBuffer struct {
+	b *bytes.Buffer
+	n int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.n - l.b.Len(); room > 0 {
+		l.b.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}
