@@ -25,7 +25,7 @@ import (
 // sealed passwords into the credentials notice and then deletes them.
 
 // jobChunk is how many rows one chunk job hashes and writes.
-const jobChunk = 8
+const jobChunk = 16
 
 // stallAfter is how long staged rows may stay staged with nothing moving
 // before their jobs are handed out again, unless Options.StallAfter says.

@@ -206,18 +206,18 @@ func TestInterrupt(t *testing.T) {
 	}
 	t.Chdir(dir)
 	hires(t, "big.csv", 80)
-	// 24 passwords are hashed, then the hashers wait for the interrupt,
-	// whatever the machine's speed: with two chunk jobs of 8 rows at a
+	// 48 passwords are hashed, then the hashers wait for the interrupt,
+	// whatever the machine's speed: with two chunk jobs of 16 rows at a
 	// time, at least one chunk is written, and never all 80 rows.
 	c := ui("import", "big.csv")
-	c.Env = append(os.Environ(), testHashGate+"=24")
+	c.Env = append(os.Environ(), testHashGate+"=48")
 	var stdout, stderr bytes.Buffer
 	c.Stdout, c.Stderr = &stdout, &stderr
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(60 * time.Second)
-	for strings.Count(mustReadOrEmpty("big.credentials.txt"), "@contoso.com\t") < 8 {
+	for strings.Count(mustReadOrEmpty("big.credentials.txt"), "@contoso.com\t") < 16 {
 		if time.Now().After(deadline) {
 			c.Process.Kill()
 			t.Fatalf("no progress; stderr:\n%s", stderr.String())

@@ -45,7 +45,7 @@ func TestResumeChecksResumingAdmin(t *testing.T) {
 	must("import", "lic.csv", "--no-passwords")
 	must("role", "assign", "lic@contoso.com", "License admin")
 
-	const rows = 40
+	const rows = 100
 	var b strings.Builder
 	b.WriteString("User Name,Display Name,Roles\n")
 	for i := 1; i <= rows; i++ {
@@ -54,9 +54,9 @@ func TestResumeChecksResumingAdmin(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "bosses.csv"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// 24 passwords are hashed, then the run waits: at least 8 users are
-	// written (two chunk jobs of 8 rows at a time), and never all 40.
-	first := ui([]string{testHashGate + "=24"}, "import", "bosses.csv")
+	// 48 passwords are hashed, then the run waits: at least 16 users are
+	// written (two chunk jobs of 16 rows at a time), and never all.
+	first := ui([]string{testHashGate + "=48"}, "import", "bosses.csv")
 	var firstErr bytes.Buffer
 	first.Stderr = &firstErr
 	if err := first.Start(); err != nil {
@@ -64,7 +64,7 @@ func TestResumeChecksResumingAdmin(t *testing.T) {
 	}
 	notice := filepath.Join(dir, "bosses.credentials.txt")
 	deadline := time.Now().Add(60 * time.Second)
-	for strings.Count(mustReadOrEmpty(notice), "@contoso.com\t") < 8 {
+	for strings.Count(mustReadOrEmpty(notice), "@contoso.com\t") < 16 {
 		if time.Now().After(deadline) {
 			first.Process.Kill()
 			t.Fatalf("no progress before the kill; stderr:\n%s", firstErr.String())
@@ -173,7 +173,7 @@ func TestResumeRefusesNoticeSymlink(t *testing.T) {
 	if out, err := ui(nil, "init", "--demo").CombinedOutput(); err != nil {
 		t.Fatalf("init: %v\n%s", err, out)
 	}
-	const rows = 40
+	const rows = 100
 	var b strings.Builder
 	b.WriteString("User Name,Display Name\n")
 	for i := 1; i <= rows; i++ {
@@ -182,13 +182,13 @@ func TestResumeRefusesNoticeSymlink(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "sym.csv"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	first := ui([]string{testHashGate + "=24"}, "import", "sym.csv")
+	first := ui([]string{testHashGate + "=48"}, "import", "sym.csv")
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
 	notice := filepath.Join(dir, "sym.credentials.txt")
 	deadline := time.Now().Add(60 * time.Second)
-	for strings.Count(mustReadOrEmpty(notice), "@contoso.com\t") < 8 {
+	for strings.Count(mustReadOrEmpty(notice), "@contoso.com\t") < 16 {
 		if time.Now().After(deadline) {
 			first.Process.Kill()
 			t.Fatal("no progress before the kill")

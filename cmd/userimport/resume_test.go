@@ -78,11 +78,11 @@ func TestResumeAfterKill(t *testing.T) {
 			}
 			notice := filepath.Join(dir, "nightly.credentials.txt")
 
-			// The first run hashes 24 passwords and then waits, whatever the
-			// machine's speed: with two chunk jobs of 8 rows at a time, at
+			// The first run hashes 48 passwords and then waits, whatever the
+			// machine's speed: with two chunk jobs of 16 rows at a time, at
 			// least one chunk is written before the kill, never all.
 			first := ui("import", "nightly.csv", "--workers", "2")
-			first.Env = append(os.Environ(), testHashGate+"=24")
+			first.Env = append(os.Environ(), testHashGate+"=48")
 			var firstErr bytes.Buffer
 			first.Stderr = &firstErr
 			if err := first.Start(); err != nil {
@@ -91,7 +91,7 @@ func TestResumeAfterKill(t *testing.T) {
 			deadline := time.Now().Add(60 * time.Second)
 			for {
 				data, _ := os.ReadFile(notice)
-				if strings.Count(string(data), "@contoso.com\t") >= 8 {
+				if strings.Count(string(data), "@contoso.com\t") >= 16 {
 					break
 				}
 				if time.Now().After(deadline) {
