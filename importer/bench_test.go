@@ -331,7 +331,7 @@ func benchJobs(b *testing.B, rows int) float64 {
 			b.Fatal(err)
 		}
 		engine, err := jobs.Open(ctx, u, jobs.Config{Workers: workers, PollInterval: 100 * time.Millisecond,
-			Concurrency: runtime.NumCPU()}) // as import runs by default
+			Concurrency: 2 * runtime.NumCPU()}) // as import runs by default
 		if err != nil {
 			b.Fatal(err)
 		}

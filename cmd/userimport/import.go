@@ -117,11 +117,13 @@ func runImport(ctx context.Context, g *globals, cmd *cobra.Command, path string,
 	}
 	log := g.log.With(zap.String("file", path))
 	// The import takes part in its own batch: this process works chunk
-	// jobs, its own and any other batch's, while the batch runs.
+	// jobs, its own and any other batch's, while the batch runs: twice
+	// --workers of them at once, so that while some wait for the hasher
+	// (one hash per core) the next are already fetched.
 	var sealer importer.Sealer
 	var stopWork func() error
 	if !o.dryRun && !o.noPasswords {
-		engine, err := g.openEngine(ctx, db, importPoll, importStop, nil, max(o.workers, 1))
+		engine, err := g.openEngine(ctx, db, importPoll, importStop, nil, 2*max(o.workers, 1))
 		if err != nil {
 			return err
 		}

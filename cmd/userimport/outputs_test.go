@@ -208,8 +208,8 @@ func TestInterrupt(t *testing.T) {
 	hires(t, "big.csv", 80)
 	// 48 passwords are hashed, then the hashers wait for the interrupt,
 	// whatever the machine's speed: with two chunk jobs of 16 rows at a
-	// time, at least one chunk is written, and never all 80 rows.
-	c := ui("import", "big.csv")
+	// time (--workers 1), at least one chunk is written, never all 80 rows.
+	c := ui("import", "big.csv", "--workers", "1")
 	c.Env = append(os.Environ(), testHashGate+"=48")
 	var stdout, stderr bytes.Buffer
 	c.Stdout, c.Stderr = &stdout, &stderr

@@ -56,7 +56,7 @@ func TestResumeChecksResumingAdmin(t *testing.T) {
 	}
 	// 48 passwords are hashed, then the run waits: at least 16 users are
 	// written (two chunk jobs of 16 rows at a time), and never all.
-	first := ui([]string{testHashGate + "=48"}, "import", "bosses.csv")
+	first := ui([]string{testHashGate + "=48"}, "import", "bosses.csv", "--workers", "1")
 	var firstErr bytes.Buffer
 	first.Stderr = &firstErr
 	if err := first.Start(); err != nil {
@@ -182,7 +182,7 @@ func TestResumeRefusesNoticeSymlink(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "sym.csv"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	first := ui([]string{testHashGate + "=48"}, "import", "sym.csv")
+	first := ui([]string{testHashGate + "=48"}, "import", "sym.csv", "--workers", "1")
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}

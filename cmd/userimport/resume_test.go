@@ -81,7 +81,7 @@ func TestResumeAfterKill(t *testing.T) {
 			// The first run hashes 48 passwords and then waits, whatever the
 			// machine's speed: with two chunk jobs of 16 rows at a time, at
 			// least one chunk is written before the kill, never all.
-			first := ui("import", "nightly.csv", "--workers", "2")
+			first := ui("import", "nightly.csv", "--workers", "1")
 			first.Env = append(os.Environ(), testHashGate+"=48")
 			var firstErr bytes.Buffer
 			first.Stderr = &firstErr
