@@ -212,7 +212,7 @@ func TestThreeNights(t *testing.T) {
 		c := newClock()
 		mb := startMailbox(t)
 		dir := t.TempDir()
-		db.Now = c.now
+		db = db.At(c.now)
 		must(t, db.SetSeats(ctx, dirtest.Admin, "ENTERPRISEPACK", 25))
 
 		// By hand: one user the files never name, one they do (E0999), and
@@ -446,7 +446,7 @@ func TestCSV2SCIM(t *testing.T) {
 	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
 		c := newClock() // 2026-12-01 02:30 UTC
-		db.Now = c.now
+		db = db.At(c.now)
 		s, err := db.Settings(ctx)
 		must(t, err)
 		s.TimeZone = "Europe/Berlin"

@@ -157,12 +157,12 @@ func newFeedCmd(g *globals) *cobra.Command {
 
 	list := g.listCommand("list", "List the feeds", cobra.NoArgs,
 		func(ctx context.Context, db *sqldb.DB, _ []string) (table, error) {
-			vs, err := importer.ViewFeeds(ctx, db, db.Now())
+			vs, err := importer.ViewFeeds(ctx, db, time.Now())
 			return feedTable(vs), err
 		})
 	show := g.listCommand("show NAME", "Show one feed", cobra.ExactArgs(1),
 		func(ctx context.Context, db *sqldb.DB, args []string) (table, error) {
-			vs, err := importer.ViewFeeds(ctx, db, db.Now(), args[0])
+			vs, err := importer.ViewFeeds(ctx, db, time.Now(), args[0])
 			t := feedTable(vs)
 			if len(vs) == 1 {
 				t.value = vs[0]

@@ -108,7 +108,7 @@ results workbook beside it, and a file whose SHA-256 was taken before is skipped
 
 // runDrops takes the files waiting in the feed's folder.
 func runDrops(ctx context.Context, g *globals, db *sqldb.DB, fr importer.FeedRun, m report.Mailer) error {
-	drops, err := importer.WaitingDrops(ctx, db, fr.Feed, db.Now(), 0)
+	drops, err := importer.WaitingDrops(ctx, db, fr.Feed, time.Now(), 0)
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func (g *globals) feedService(db *sqldb.DB) (*importer.FeedService, error) {
 		return nil, err
 	}
 	return &importer.FeedService{
-		Dir: db, Store: db, Log: g.log.Named("feeds"), Now: db.Now,
+		Dir: db, Store: db, Log: g.log.Named("feeds"), Now: time.Now,
 		Run: func(f importer.Feed) importer.FeedRun {
 			fr, _, _ := g.feedRun(f, "", "", false, g.log.With(zap.String("feed", f.Name)))
 			return fr

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -34,7 +35,7 @@ func runSignIn(ctx context.Context, g *globals, upn string) error {
 	if err != nil {
 		return err
 	}
-	res, err := importer.SignIn(ctx, db, g.hasher, db.Now(), upn, pw)
+	res, err := importer.SignIn(ctx, db, g.hasher, time.Now(), upn, pw)
 	if err != nil {
 		return err
 	}

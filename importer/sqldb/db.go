@@ -57,8 +57,7 @@ type DB struct {
 	dialect string
 	url     string
 
-	// Now is the clock; tests may replace it before first use.
-	Now func() time.Time
+	clock func() time.Time // time.Now unless At says
 
 	queue ChunkQueue // the job engine's, once SetQueue was called
 }
@@ -155,7 +154,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		db.Close()
 		return nil, unreachable(dialect, rawURL, err)
 	}
-	d := &DB{db: db, dialect: dialect, url: rawURL, Now: time.Now}
+	d := &DB{db: db, dialect: dialect, url: rawURL, clock: time.Now}
 	if err := d.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -234,7 +233,17 @@ func (d *DB) Close() error { return d.db.Close() }
 // Dialect returns SQLite or Postgres.
 func (d *DB) Dialect() string { return d.dialect }
 
-func (d *DB) now() int64 { return d.Now().UnixMicro() }
+func (d *DB) now() int64 { return d.clock().UnixMicro() }
+
+// At returns the directory as seen by a clock of its own: the same
+// database and pool, with every time it records and every rule about time
+// (the restore window, say) taken from now. For tests and for jobs that are
+// told the time.
+func (d *DB) At(now func() time.Time) *DB {
+	c := *d
+	c.clock = now
+	return &c
+}
 
 // begin starts a transaction. On SQLite the connection string makes it take
 // the write lock at once.

@@ -326,8 +326,7 @@ func TestUsersAndRoles(t *testing.T) {
 			if err := db.DeleteUser(ctx, admin, "e1@contoso.com"); err != nil {
 				t.Fatal(err)
 			}
-			later := *db
-			later.Now = func() time.Time { return time.Now().Add(31 * 24 * time.Hour) }
+			later := db.At(func() time.Time { return time.Now().Add(31 * 24 * time.Hour) })
 			err := later.RestoreUser(ctx, admin, "e1@contoso.com")
 			if importer.ErrorCode(err) != importer.ENOTFOUND {
 				t.Fatalf("restore after 31 days = %v, want ENOTFOUND (purged)", err)

@@ -356,7 +356,7 @@ func (d *DB) RestoreUserChecked(ctx context.Context, actor, upn string, g import
 
 // purge removes users deleted more than importer.RestoreWindow ago.
 func (d *DB) purge(ctx context.Context, tx *sqlx.Tx) error {
-	cutoff := d.Now().Add(-importer.RestoreWindow).UnixMicro()
+	cutoff := d.clock().Add(-importer.RestoreWindow).UnixMicro()
 	var ids []string
 	if err := tx.SelectContext(ctx, &ids, tx.Rebind(`SELECT upn FROM users WHERE deleted_at IS NOT NULL AND deleted_at < ?`), cutoff); err != nil {
 		return fmt.Errorf("find expired users: %w", err)
