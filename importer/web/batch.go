@@ -99,31 +99,6 @@ func (h *Handler) live(rec *record) liveProgress {
 	return l
 }
 
-// batchJSON is the batch JSON of SPEC §10.
-type batchJSON struct {
-	ID               string     `json:"id"`
-	File             string     `json:"file"`
-	SHA256           string     `json:"sha256"`
-	Mode             string     `json:"mode"`
-	DryRun           bool       `json:"dryRun"`
-	Source           string     `json:"source"`
-	ActingAdmin      string     `json:"actingAdmin"`
-	State            string     `json:"state"`
-	Rows             int64      `json:"rows"`
-	Done             int64      `json:"done"`
-	Created          int        `json:"created"`
-	Updated          int        `json:"updated"`
-	Unchanged        int        `json:"unchanged"`
-	Failed           int        `json:"failed"`
-	Disabled         int        `json:"disabled"`
-	Deleted          int        `json:"deleted"`
-	Restored         int        `json:"restored"`
-	LicensesAssigned int        `json:"licensesAssigned"`
-	LicensesPending  int        `json:"licensesPending"`
-	StartedAt        *time.Time `json:"startedAt"`
-	FinishedAt       *time.Time `json:"finishedAt"`
-}
-
 // batchJSON answers the directory's batch JSON (importer.BatchInfo), of
 // any batch: the command line's and the feeds' too. A preview discarded on
 // the page says cancelled.
@@ -190,32 +165,30 @@ func (h *Handler) forget(id string) {
 	delete(h.cache, id)
 }
 
-func (h *Handler) jsonOf(rec *record) batchJSON {
-	j := batchJSON{ID: rec.ID, File: rec.File, SHA256: rec.SHA256, Mode: rec.Options.Mode, Source: importer.SourceWeb,
-		ActingAdmin: rec.UploadedBy, State: rec.State}
+// jsonOf is the batch JSON of a batch the directory has no record of (a
+// preview that was never recorded), from the page's own record.
+func (h *Handler) jsonOf(rec *record) importer.BatchInfo {
+	j := importer.BatchInfo{ID: rec.ID, File: rec.File, SHA256: rec.SHA256, Mode: rec.Options.Mode, Source: importer.SourceWeb,
+		ActingAdmin: rec.UploadedBy, State: rec.State, StartedAt: rec.StartedAt.UTC()}
 	s := rec.Preview.Summary
 	j.DryRun = rec.State == statePreview
-	j.Rows, j.Done = int64(rec.Preview.Total), 0
+	j.Rows, j.Done = rec.Preview.Total, 0
 	if rec.Result != nil {
 		s = *rec.Result
-		j.Rows, j.Done = int64(rec.Total), int64(s.Rows)
+		j.Rows, j.Done = rec.Total, s.Rows
 	}
 	if rec.StartedBy != "" {
 		j.ActingAdmin = rec.StartedBy
 	}
 	if rec.State == stateRunning {
 		l := h.live(rec)
-		j.Done = l.Done
+		j.Done = int(l.Done)
 		if l.Total >= 0 {
-			j.Rows = l.Total
+			j.Rows = int(l.Total)
 		}
 	}
 	j.Created, j.Updated, j.Unchanged, j.Failed = s.Created, s.Updated, s.Unchanged, s.Failed
 	j.LicensesAssigned, j.LicensesPending = s.LicensesAssigned, s.LicensesPending
-	if !rec.StartedAt.IsZero() {
-		t := rec.StartedAt.UTC()
-		j.StartedAt = &t
-	}
 	if !rec.FinishedAt.IsZero() {
 		t := rec.FinishedAt.UTC()
 		j.FinishedAt = &t
