@@ -18,31 +18,16 @@ import (
 // list` shows it interrupted, and `batch cancel` frees its seats at once to
 // the waiting assignments, oldest first.
 func TestBatchCancel(t *testing.T) {
-	clearEnv(t)
-	dir := t.TempDir()
-	bin := binary(t)
-	db := "sqlite:" + filepath.Join(dir, "userimport.db")
-	ui := func(env []string, args ...string) *exec.Cmd {
-		c := exec.Command(bin, append([]string{"--db", db}, args...)...)
-		c.Dir = dir
-		c.Env = append(os.Environ(), env...)
-		return c
-	}
-	must := func(args ...string) []byte {
-		t.Helper()
-		out, err := ui(nil, args...).Output()
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-		return out
-	}
+	c, dir := newLocal(t)
+	db := c.url
+	ui := func(env []string, args ...string) *exec.Cmd { return c.cmd(dir, env, args...) }
+	must := func(args ...string) []byte { t.Helper(); return c.out(dir, args...) }
 	write := func(name, header string, rows ...string) {
 		t.Helper()
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(header+"\n"+strings.Join(rows, "\n")+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	must("init", "--demo")
 	var rows []string
 	for i := 1; i <= 5; i++ {
 		rows = append(rows, fmt.Sprintf("held%d@contoso.com,Held %d,EXCHANGESTANDARD,US", i, i))

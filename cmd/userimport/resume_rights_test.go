@@ -20,25 +20,10 @@ import (
 // written, so those rows fail as they would in a new batch, no further user
 // gets the Global admin role, and the audit log names who wrote what.
 func TestResumeChecksResumingAdmin(t *testing.T) {
-	clearEnv(t)
-	dir := t.TempDir()
-	bin := binary(t)
-	db := "sqlite:" + filepath.Join(dir, "userimport.db")
-	ui := func(env []string, args ...string) *exec.Cmd {
-		c := exec.Command(bin, append([]string{"--db", db}, args...)...)
-		c.Dir = dir
-		c.Env = append(os.Environ(), env...)
-		return c
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, err := ui(nil, args...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
-	must("init", "--demo")
+	c, dir := newLocal(t)
+	db := c.url
+	ui := func(env []string, args ...string) *exec.Cmd { return c.cmd(dir, env, args...) }
+	must := func(args ...string) { t.Helper(); c.must(dir, nil, args...) }
 	if err := os.WriteFile(filepath.Join(dir, "lic.csv"), []byte("User Name,Display Name\nlic@contoso.com,Licensing\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -160,19 +145,8 @@ func TestResumeChecksResumingAdmin(t *testing.T) {
 // it (the other file keeps its content and mode) and gives the passwords
 // still to give in a new notice of mode 0600.
 func TestResumeRefusesNoticeSymlink(t *testing.T) {
-	clearEnv(t)
-	dir := t.TempDir()
-	bin := binary(t)
-	db := "sqlite:" + filepath.Join(dir, "userimport.db")
-	ui := func(env []string, args ...string) *exec.Cmd {
-		c := exec.Command(bin, append([]string{"--db", db}, args...)...)
-		c.Dir = dir
-		c.Env = append(os.Environ(), env...)
-		return c
-	}
-	if out, err := ui(nil, "init", "--demo").CombinedOutput(); err != nil {
-		t.Fatalf("init: %v\n%s", err, out)
-	}
+	c, dir := newLocal(t)
+	ui := func(env []string, args ...string) *exec.Cmd { return c.cmd(dir, env, args...) }
 	const rows = 100
 	var b strings.Builder
 	b.WriteString("User Name,Display Name\n")

@@ -53,6 +53,30 @@ func makeCluster(tb testing.TB, cheap bool) *cluster {
 	return c
 }
 
+// newLocal makes a "cluster" on a SQLite directory in a folder of its own
+// (c.home), initialized with the demo tenant, whose processes hash as
+// production does: one machine's commands, for the tests of one process
+// stopped and run again.
+func newLocal(t *testing.T) (c *cluster, home string) {
+	t.Helper()
+	clearEnv(t)
+	home = t.TempDir()
+	c = &cluster{t: t, url: "sqlite:" + filepath.Join(home, "userimport.db"), bin: binary(t)}
+	c.must(home, nil, "init", "--demo")
+	return c, home
+}
+
+// out runs a command of the binary in dir and returns its stdout (a
+// listing's JSON, say), failing the test unless it exits 0.
+func (c *cluster) out(dir string, args ...string) []byte {
+	c.t.Helper()
+	out, err := c.cmd(dir, nil, args...).Output()
+	if err != nil {
+		c.t.Fatalf("%v: %v\n%s", args, err, out)
+	}
+	return out
+}
+
 // env is the environment of the cluster's processes, with extra added.
 func (c *cluster) env(extra []string) []string {
 	env := append(os.Environ(), "USERIMPORT_LOG_FORMAT=json")
