@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -167,24 +168,75 @@ func (d *DB) CancelBatch(ctx context.Context, batchID, actor, reason string, sta
 
 // failStaged fails the staged rows of the batch that msg picks.
 func (d *DB) failStaged(ctx context.Context, tx *sqlx.Tx, batchID string, msg func(row int) (string, bool)) error {
-	var staged []struct {
-		Row     int    `db:"row_number"`
-		Payload string `db:"payload"`
-	}
-	if err := tx.SelectContext(ctx, &staged, tx.Rebind(`SELECT row_number, payload FROM batch_rows
-		WHERE batch_id = ? AND state = 'staged' ORDER BY row_number`), batchID); err != nil {
+	// One pass over the staged rows (streamed: only their numbers and the
+	// seats they hold are kept), then the rows fail in bulk, one statement
+	// per message and chunk, and each product gives its seats back at once.
+	rows, err := tx.QueryxContext(ctx, tx.Rebind(`SELECT row_number, payload FROM batch_rows
+		WHERE batch_id = ? AND state = 'staged' ORDER BY row_number`), batchID)
+	if err != nil {
 		return fmt.Errorf("read journal: %w", err)
 	}
-	for _, s := range staged {
-		m, ok := msg(s.Row)
+	byMsg := map[string][]int{}
+	seats := map[string]int{}
+	for rows.Next() {
+		var n int
+		var payload string
+		if err := rows.Scan(&n, &payload); err != nil {
+			rows.Close()
+			return fmt.Errorf("read journal: %w", err)
+		}
+		m, ok := msg(n)
 		if !ok {
 			continue
 		}
-		var p importer.Planned
-		if err := json.Unmarshal([]byte(s.Payload), &p); err != nil {
-			return fmt.Errorf("read journal row %d: %w", s.Row, err)
+		var p struct {
+			Licenses []importer.PlannedLicense `json:"licenses"`
 		}
-		if err := d.failRow(ctx, tx, batchID, &p, m); err != nil {
+		if err := json.Unmarshal([]byte(payload), &p); err != nil {
+			rows.Close()
+			return fmt.Errorf("read journal row %d: %w", n, err)
+		}
+		for _, l := range p.Licenses {
+			if l.Status == importer.LicenseAssigned {
+				seats[l.SKU]++
+			}
+		}
+		byMsg[m] = append(byMsg[m], n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read journal: %w", err)
+	}
+	for m, nums := range byMsg {
+		for len(nums) > 0 {
+			k := min(len(nums), 1000)
+			q, args, err := d.inList(`UPDATE batch_rows SET state = 'done', payload = '', outcome = 'Failed', license_status = ?,
+				licenses = '', message = ?, user_id = '', licenses_assigned = 0, licenses_pending = 0, notice_needed = FALSE
+				WHERE batch_id = ? AND state = 'staged' AND row_number IN (?)`, importer.StatusNone, m, batchID, nums[:k])
+			if err != nil {
+				return err
+			}
+			res, err := tx.ExecContext(ctx, q, args...)
+			if err != nil {
+				return fmt.Errorf("journal: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil || n != int64(k) {
+				return fmt.Errorf("journal: %d of %d rows: the batch is being run by another process: %w", n, k, importer.ErrNotStaged)
+			}
+			nums = nums[k:]
+		}
+	}
+	skus := make([]string, 0, len(seats))
+	for sku := range seats {
+		skus = append(skus, sku)
+	}
+	sort.Strings(skus) // products locked in SKU order, as staging does
+	for _, sku := range skus {
+		id, _, _, err := d.lockProduct(ctx, tx, sku)
+		if err != nil {
+			return err
+		}
+		if err := d.releaseSeats(ctx, tx, id, seats[sku]); err != nil {
 			return err
 		}
 	}

@@ -92,7 +92,12 @@ func (d *DB) lockProduct(ctx context.Context, tx *sqlx.Tx, sku string) (id int64
 // releaseSeat gives back one seat of a product, whose row the caller has
 // locked, and hands it to the oldest pending assignment.
 func (d *DB) releaseSeat(ctx context.Context, tx *sqlx.Tx, productID int64) error {
-	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE products SET assigned = assigned - 1 WHERE id = ?`), productID); err != nil {
+	return d.releaseSeats(ctx, tx, productID, 1)
+}
+
+// releaseSeats gives back n seats of a product, as releaseSeat does one.
+func (d *DB) releaseSeats(ctx context.Context, tx *sqlx.Tx, productID int64, n int) error {
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE products SET assigned = assigned - ? WHERE id = ?`), n, productID); err != nil {
 		return fmt.Errorf("release seat: %w", err)
 	}
 	_, err := d.fillPending(ctx, tx, productID)
