@@ -41,6 +41,8 @@ type BatchStore interface {
 	Batch(ctx context.Context, id string) (BatchInfo, error)
 	Batches(ctx context.Context, all bool) ([]BatchInfo, error)
 	CancelBatch(ctx context.Context, batchID, actor, reason string, staleBefore time.Time) (int, error)
+	// SealedPasswords calls fn for the first done rows holding a sealed
+	// password (a page of them); once they are forgotten, the next.
 	SealedPasswords(ctx context.Context, batchID string, fn func(row int, upn string, mustChange bool, sealed string) error) error
 	ForgetSealed(ctx context.Context, batchID string, rows []int) error
 }
@@ -83,13 +85,6 @@ func CancelBatch(ctx context.Context, s BatchStore, actor User, id string, now t
 		return Cancelled{}, err
 	}
 	c := Cancelled{Rows: n}
-	var rows []int
-	if err := s.SealedPasswords(ctx, id, func(row int, upn string, _ bool, _ string) error {
-		rows = append(rows, row)
-		c.Unknown = append(c.Unknown, upn)
-		return nil
-	}); err != nil {
-		return c, err
-	}
-	return c, s.ForgetSealed(ctx, id, rows)
+	c.Unknown, err = forgetAllSealed(ctx, s, id)
+	return c, err
 }

@@ -51,6 +51,8 @@ type ChunkDirectory interface {
 	Requeue(ctx context.Context, batchID string, size int) (int, error)
 	StagedPlans(ctx context.Context, batchID string, rows []int) (plans []*Planned, recipient, actor string, err error)
 	Staged(ctx context.Context, batchID string) (n, first int, err error)
+	// SealedPasswords calls fn for the first done rows holding a sealed
+	// password (a page of them); once they are forgotten, the next.
 	SealedPasswords(ctx context.Context, batchID string, fn func(row int, upn string, mustChange bool, sealed string) error) error
 	ForgetSealed(ctx context.Context, batchID string, rows []int) error
 	SetRecipient(ctx context.Context, batchID, recipient string) error
@@ -97,14 +99,7 @@ func (r *run) openKey(ctx context.Context, cd ChunkDirectory, b *Batch, resumed 
 		}
 		r.o.Log.Warn("the batch's key is gone or unusable, so the passwords sealed to it cannot be opened: their users get new passwords",
 			zap.String("key", r.keyPath()), zap.Error(err))
-		var rows []int
-		if err := cd.SealedPasswords(ctx, b.ID, func(row int, _ string, _ bool, _ string) error {
-			rows = append(rows, row)
-			return nil
-		}); err != nil {
-			return err
-		}
-		if err := cd.ForgetSealed(ctx, b.ID, rows); err != nil {
+		if _, err := forgetAllSealed(ctx, cd, b.ID); err != nil {
 			return err
 		}
 		os.Remove(r.keyPath())
@@ -231,12 +226,46 @@ func (r *run) followJobs(ctx context.Context, cd ChunkDirectory, staged <-chan s
 	}
 }
 
+// forgetAllSealed deletes every sealed password of the batch and returns
+// their users.
+func forgetAllSealed(ctx context.Context, s interface {
+	SealedPasswords(ctx context.Context, batchID string, fn func(row int, upn string, mustChange bool, sealed string) error) error
+	ForgetSealed(ctx context.Context, batchID string, rows []int) error
+}, batchID string) ([]string, error) {
+	var users []string
+	for {
+		var rows []int
+		if err := s.SealedPasswords(ctx, batchID, func(row int, upn string, _ bool, _ string) error {
+			rows = append(rows, row)
+			users = append(users, upn)
+			return nil
+		}); err != nil || len(rows) == 0 {
+			return users, err
+		}
+		if err := s.ForgetSealed(ctx, batchID, rows); err != nil {
+			return users, err
+		}
+	}
+}
+
 // noticeSealed opens the sealed passwords of the rows written so far into
-// the credentials notice and, once they are on disk, deletes them.
+// the credentials notice and, once they are on disk, deletes them, a page
+// at a time until none is left.
 func (r *run) noticeSealed(ctx context.Context, cd ChunkDirectory) error {
 	if r.unseal == nil {
 		return nil
 	}
+	for {
+		n, err := r.noticeSealedPage(ctx, cd)
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+}
+
+// noticeSealedPage is noticeSealed for one page of sealed passwords, and
+// returns how many it took.
+func (r *run) noticeSealedPage(ctx context.Context, cd ChunkDirectory) (int, error) {
 	var lines []noticeLine
 	var there []int // rows whose line reached the notice before a crash or an interrupt
 	err := cd.SealedPasswords(ctx, r.batchID, func(row int, upn string, mustChange bool, sealed string) error {
@@ -252,16 +281,17 @@ func (r *run) noticeSealed(ctx context.Context, cd ChunkDirectory) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
+	taken := len(lines) + len(there)
 	if len(there) > 0 {
 		if err := r.dir.MarkNoticed(context.WithoutCancel(ctx), r.batchID, there); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	lines, withheld, err := r.mayKnow(ctx, lines)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if len(withheld) > 0 {
 		// Users an earlier run created whom this run's admin may not set
@@ -273,18 +303,18 @@ func (r *run) noticeSealed(ctx context.Context, cd ChunkDirectory) error {
 			rows[i], names[i] = l.row, l.upn
 		}
 		if err := cd.ForgetSealed(context.WithoutCancel(ctx), r.batchID, rows); err != nil {
-			return err
+			return 0, err
 		}
 		r.o.Log.Warn("users an earlier run of this batch created have passwords your role may not know: they are not in the notice, and a Global admin must set them (`userimport user set-password`)",
 			zap.Strings("users", names))
 	}
 	if err := r.addToNotice(ctx, lines); err != nil {
-		return err
+		return 0, err
 	}
 	for _, l := range lines {
 		there = append(there, l.row)
 	}
-	return cd.ForgetSealed(context.WithoutCancel(ctx), r.batchID, there)
+	return taken, cd.ForgetSealed(context.WithoutCancel(ctx), r.batchID, there)
 }
 
 // WorkChunk is the job of one chunk of a batch (package jobs runs it in any

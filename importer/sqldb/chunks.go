@@ -125,8 +125,13 @@ func (d *DB) Staged(ctx context.Context, batchID string) (n, first int, err erro
 	return n, int(min.Int64), nil
 }
 
-// SealedPasswords calls fn, in row order, for each done row of the batch
-// that holds a sealed password, with its user's name and must-change flag.
+// sealedPage is how many sealed passwords SealedPasswords reads at once.
+const sealedPage = 1000
+
+// SealedPasswords calls fn, in row order, for the first done rows of the
+// batch that hold a sealed password (at most a thousand: memory stays
+// flat however many a batch holds), with each user's name and must-change
+// flag; the caller forgets them (ForgetSealed) and asks again for the next.
 func (d *DB) SealedPasswords(ctx context.Context, batchID string, fn func(row int, upn string, mustChange bool, sealed string) error) error {
 	var rows []struct {
 		Row        int    `db:"row_number"`
@@ -136,7 +141,7 @@ func (d *DB) SealedPasswords(ctx context.Context, batchID string, fn func(row in
 	}
 	if err := d.db.SelectContext(ctx, &rows, d.db.Rebind(`SELECT b.row_number, u.upn, u.must_change_password, b.sealed
 		FROM batch_rows b JOIN users u ON u.id = b.user_id
-		WHERE b.batch_id = ? AND b.state = 'done' AND b.sealed <> '' ORDER BY b.row_number`), batchID); err != nil {
+		WHERE b.batch_id = ? AND b.state = 'done' AND b.sealed <> '' ORDER BY b.row_number LIMIT ?`), batchID, sealedPage); err != nil {
 		return fmt.Errorf("read sealed passwords: %w", err)
 	}
 	for _, r := range rows {
@@ -153,13 +158,17 @@ func (d *DB) ForgetSealed(ctx context.Context, batchID string, rows []int) error
 	if len(rows) == 0 {
 		return nil
 	}
-	q, args, err := d.inList(`UPDATE batch_rows SET sealed = ''  
-		WHERE batch_id = ? AND row_number IN (?)`, batchID, rows)
-	if err != nil {
-		return err
-	}
-	if _, err := d.db.ExecContext(ctx, q, args...); err != nil {
-		return fmt.Errorf("forget sealed passwords: %w", err)
+	for len(rows) > 0 {
+		k := min(len(rows), sealedPage)
+		q, args, err := d.inList(`UPDATE batch_rows SET sealed = ''
+			WHERE batch_id = ? AND row_number IN (?)`, batchID, rows[:k])
+		if err != nil {
+			return err
+		}
+		if _, err := d.db.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("forget sealed passwords: %w", err)
+		}
+		rows = rows[k:]
 	}
 	return nil
 }

@@ -68,13 +68,17 @@ func (d *DB) MarkNoticed(ctx context.Context, batchID string, rows []int) error 
 	if len(rows) == 0 {
 		return nil
 	}
-	q, args, err := d.inList(`UPDATE batch_rows SET noticed = TRUE
-		WHERE batch_id = ? AND state = 'done' AND notice_needed AND row_number IN (?)`, batchID, rows)
-	if err != nil {
-		return err
-	}
-	if _, err := d.db.ExecContext(ctx, q, args...); err != nil {
-		return fmt.Errorf("journal: %w", err)
+	for len(rows) > 0 {
+		k := min(len(rows), 1000)
+		q, args, err := d.inList(`UPDATE batch_rows SET noticed = TRUE
+			WHERE batch_id = ? AND state = 'done' AND notice_needed AND row_number IN (?)`, batchID, rows[:k])
+		if err != nil {
+			return err
+		}
+		if _, err := d.db.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("journal: %w", err)
+		}
+		rows = rows[k:]
 	}
 	return nil
 }
