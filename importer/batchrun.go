@@ -52,6 +52,7 @@ func (r *run) batch(ctx context.Context) error {
 			return err
 		}
 		r.o.Progress.resume(len(done))
+		r.journaledRows.Store(int64(len(done) + len(staged)))
 		if b.NoticeName != "" {
 			// A name, not a path: the notice is in this run's output folder.
 			r.rep.NoticePath = filepath.Join(r.o.OutDir, filepath.Base(b.NoticeName))

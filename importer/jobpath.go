@@ -156,6 +156,7 @@ func (r *run) writeJobs(ctx context.Context, cd ChunkDirectory, in <-chan planne
 				return err
 			}
 		}
+		r.journaledRows.Add(int64(len(p.rows)))
 		r.journaled.Store(int64(p.lastRow))
 	}
 	return nil
@@ -168,7 +169,6 @@ func (r *run) writeJobs(ctx context.Context, cd ChunkDirectory, in <-chan planne
 func (r *run) followJobs(ctx context.Context, cd ChunkDirectory, staged <-chan struct{}) error {
 	t := time.NewTicker(followEvery)
 	defer t.Stop()
-	lastDone := -1
 	lastStaged, since := -1, r.o.Now()
 	for {
 		all := false
@@ -196,10 +196,9 @@ func (r *run) followJobs(ctx context.Context, cd ChunkDirectory, staged <-chan s
 		if err := r.noticeSealed(ctx, cd); err != nil {
 			return err
 		}
-		if c, err := cd.BatchCounts(ctx, r.batchID); err == nil && c.Rows != lastDone {
-			r.o.Progress.set(c.Rows)
-			lastDone = c.Rows
-		}
+		// Rows done: those journaled, by this run or the one it resumes,
+		// less those still staged (no count over the whole journal).
+		r.o.Progress.set(int(r.journaledRows.Load()) - n)
 		if all && n == 0 {
 			return nil
 		}

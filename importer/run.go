@@ -258,9 +258,10 @@ type run struct {
 	counted atomic.Int64 // data rows countRows found; 0 until it has
 
 	// The job path (jobpath.go).
-	recipient string                              // the batch's key's recipient
-	unseal    func(sealed string) (Secret, error) // opens the batch's sealed passwords
-	journaled atomic.Int64                        // the last row journaled so far
+	recipient     string                              // the batch's key's recipient
+	unseal        func(sealed string) (Secret, error) // opens the batch's sealed passwords
+	journaled     atomic.Int64                        // the last row journaled so far
+	journaledRows atomic.Int64                        // how many rows are journaled, by this run and the ones it resumes
 }
 
 // countRows counts the file's data rows with a second reader and sets the
