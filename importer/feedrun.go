@@ -153,8 +153,9 @@ type FeedRun struct {
 
 // FeedReport is what a feed run did.
 type FeedReport struct {
-	Report        // of the import; zero when held
-	Held    *Hold // set when the run was held: nothing was written
+	Feed    string // the feed's name
+	Report         // of the import; zero when held
+	Held    *Hold  // set when the run was held: nothing was written
 	Leavers []Leaver
 	Rows    int
 }
@@ -221,7 +222,7 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 	if err != nil {
 		return FeedReport{}, err
 	}
-	rep := FeedReport{Rows: rows}
+	rep := FeedReport{Feed: f.Name, Rows: rows}
 	sync := f.Mode == ModeSync
 	o := Options{
 		FileName: fr.FileName, Mode: ModeUpsert, DryRun: fr.DryRun, OutDir: fr.OutDir, Workers: fr.Workers,
@@ -443,7 +444,12 @@ func ApproveHeld(ctx context.Context, dir Directory, st SyncStore, actor User, b
 	f.ActingAdmin = actor.UserPrincipalName
 	fr.Feed, fr.Path, fr.FileName, fr.Approved = f, h.Path, h.FileName, batchID
 	if fr.OutDir == "" {
-		fr.OutDir = f.Dir
+		// Beside the processed files, never in the folder itself, where
+		// the workbook would be taken for a drop.
+		fr.OutDir = filepath.Join(f.Dir, ProcessedDir)
+		if err := os.MkdirAll(fr.OutDir, 0o700); err != nil {
+			return FeedReport{}, fmt.Errorf("feed %s: %w", f.Name, err)
+		}
 	}
 	rep, err := RunFeed(ctx, dir, st, fr)
 	if err != nil && !isRowsFailed(err) {
@@ -451,6 +457,10 @@ func ApproveHeld(ctx context.Context, dir Directory, st SyncStore, actor User, b
 	}
 	if eerr := st.EndHold(context.WithoutCancel(ctx), actor.UserPrincipalName, batchID, rep.Summary.BatchID, fr.Now()); eerr != nil {
 		return rep, eerr
+	}
+	// The kept copy is now a processed file, as a drop applied at once is.
+	if _, merr := moveInto(h.Path, filepath.Join(f.Dir, ProcessedDir)); merr != nil && fr.Log != nil {
+		fr.Log.Warn("cannot move the approved file to processed/", zap.String("file", h.Path), zap.Error(merr))
 	}
 	return rep, err
 }

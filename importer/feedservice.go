@@ -167,6 +167,66 @@ func (s *FeedService) take(ctx context.Context, f Feed, d Drop, now time.Time) e
 	return err
 }
 
+// Approve applies held batch id as actor (ApproveHeld) with the wiring of
+// the feed's runs, alone among the feed's runs in this process, and tells
+// Done of the report.
+func (s *FeedService) Approve(ctx context.Context, actor User, id string) (FeedReport, error) {
+	f, err := s.heldFeed(ctx, actor, id)
+	if err != nil {
+		return FeedReport{}, err
+	}
+	return s.approve(ctx, actor, f, id)
+}
+
+// StartApprove checks that actor may approve held batch id and that it is
+// held, then applies it in the background (the web page's Approve: a big
+// file takes longer than a request should). Wait waits for it.
+func (s *FeedService) StartApprove(ctx context.Context, actor User, id string) error {
+	f, err := s.heldFeed(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	s.pushes.Add(1)
+	go func() {
+		defer s.pushes.Done()
+		if _, err := s.approve(context.WithoutCancel(ctx), actor, f, id); err != nil && !isRowsFailed(err) {
+			s.Log.Warn("feeds: approving a held batch failed", zap.String("feed", f.Name), zap.String("batch", id), zap.Error(err))
+		}
+	}()
+	return nil
+}
+
+// heldFeed returns the feed of held batch id, once actor may approve it.
+func (s *FeedService) heldFeed(ctx context.Context, actor User, id string) (Feed, error) {
+	s.mu.Lock()
+	s.init()
+	s.mu.Unlock()
+	if err := Authorize(actor, ManageFeeds()); err != nil {
+		return Feed{}, err
+	}
+	h, err := s.Store.HeldBatch(ctx, id)
+	if err != nil {
+		return Feed{}, err
+	}
+	return s.Store.Feed(ctx, h.Feed)
+}
+
+func (s *FeedService) approve(ctx context.Context, actor User, f Feed, id string) (FeedReport, error) {
+	m := s.feedLock(f.Name)
+	m.Lock()
+	defer m.Unlock()
+	fr := s.Run(f)
+	fr.Now = s.Now
+	if fr.Log == nil {
+		fr.Log = s.Log.With(zap.String("feed", f.Name))
+	}
+	rep, err := ApproveHeld(ctx, s.Dir, s.Store, actor, id, fr)
+	if rep.Summary.BatchID != "" && s.Done != nil {
+		s.Done(ctx, f, rep)
+	}
+	return rep, err
+}
+
 // housekeeping runs the daily chores once a day (the organization's day),
 // in one process of all those on the directory.
 func (s *FeedService) housekeeping(ctx context.Context, now time.Time) error {

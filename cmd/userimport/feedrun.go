@@ -96,7 +96,7 @@ results workbook beside it, and a file whose SHA-256 was taken before is skipped
 				return err
 			}
 			rep, err := importer.RunFeed(ctx, db, db, fr)
-			printFeedReport(g, f, rep)
+			printFeedReport(g, f.Name, rep)
 			importer.MailNotice(ctx, m, log, f.Notify, rep.Report)
 			return err
 		},
@@ -120,7 +120,7 @@ func runDrops(ctx context.Context, g *globals, db *sqldb.DB, fr importer.FeedRun
 	for _, d := range drops {
 		rep, err := importer.TakeDrop(ctx, db, db, fr, d)
 		if rep != nil {
-			printFeedReport(g, fr.Feed, *rep)
+			printFeedReport(g, fr.Feed.Name, *rep)
 			importer.MailNotice(ctx, m, fr.Log, fr.Feed.Notify, rep.Report)
 		}
 		if err != nil {
@@ -131,18 +131,18 @@ func runDrops(ctx context.Context, g *globals, db *sqldb.DB, fr importer.FeedRun
 	return last
 }
 
-func printFeedReport(g *globals, f importer.Feed, rep importer.FeedReport) {
+func printFeedReport(g *globals, feed string, rep importer.FeedReport) {
 	if rep.Held != nil {
 		h := rep.Held
 		fmt.Fprintf(g.stdout, "feed %s: %s held, nothing changed: %s; approve with `userimport batch approve %s` (or cancel with `userimport batch cancel %s`)\n",
-			f.Name, h.FileName, h.Reason, h.BatchID, h.BatchID)
+			feed, h.FileName, h.Reason, h.BatchID, h.BatchID)
 		return
 	}
 	if rep.Summary.Finished.IsZero() {
 		return
 	}
 	s := rep.Summary
-	fmt.Fprintf(g.stdout, "feed %s: %d restored, %d disabled, %d deleted; ", f.Name, s.Restored, s.Disabled, s.Deleted)
+	fmt.Fprintf(g.stdout, "feed %s: %d restored, %d disabled, %d deleted; ", feed, s.Restored, s.Disabled, s.Deleted)
 	printSummary(g, rep.Report)
 }
 
@@ -153,22 +153,15 @@ func newBatchApproveCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			return g.inDirectory(ctx, importer.ManageFeeds(), func(db *sqldb.DB, actor importer.User) error {
-				h, err := db.HeldBatch(ctx, args[0])
+				svc, err := g.feedService(db)
 				if err != nil {
 					return err
 				}
-				f, err := db.Feed(ctx, h.Feed)
-				if err != nil {
-					return err
+				rep, err := svc.Approve(ctx, actor, args[0])
+				if rep.Summary.BatchID != "" {
+					fmt.Fprintf(g.stdout, "batch %s approved: applied as batch %s\n", args[0], rep.Summary.BatchID)
+					printFeedReport(g, rep.Feed, rep)
 				}
-				fr, m, err := g.feedRun(f, h.Path, f.Dir, false, g.log.With(zap.String("feed", f.Name), zap.String("approved", h.BatchID)))
-				if err != nil {
-					return err
-				}
-				rep, err := importer.ApproveHeld(ctx, db, db, actor, args[0], fr)
-				fmt.Fprintf(g.stdout, "batch %s approved: applied as batch %s\n", args[0], rep.Summary.BatchID)
-				printFeedReport(g, f, rep)
-				importer.MailNotice(ctx, m, fr.Log, f.Notify, rep.Report)
 				return err
 			})
 		},

@@ -59,15 +59,15 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 		return err
 	}
 	defer engine.Close()
-	page, starter, err := g.webPage(ctx, db, opts, m)
-	if err != nil {
-		return err
-	}
-	defer starter.Wait() // runs end with ctx: rows in flight finish or roll back
 	feeds, err := g.feedService(db)
 	if err != nil {
 		return err
 	}
+	page, starter, err := g.webPage(ctx, db, opts, m, feeds)
+	if err != nil {
+		return err
+	}
+	defer starter.Wait() // runs end with ctx: rows in flight finish or roll back
 	h := httpapi.New(httpapi.Config{
 		Health:  []httpapi.Pinger{db, engine},
 		Metrics: m.Handler(),

@@ -47,9 +47,10 @@ func (g *globals) openServeDB(ctx context.Context) (*sqldb.DB, *firstAdmin, erro
 }
 
 // webPage builds the web page's handler (SPEC §11) on db, keeping uploads
-// under --data. Batches started on it run in this process (LocalStarter).
-func (g *globals) webPage(ctx context.Context, db *sqldb.DB, opts serveOptions, m web.Metrics) (*web.Handler, *web.LocalStarter, error) {
-	cfg := web.Config{Store: db, Hasher: g.hasher, DataDir: filepath.Join(opts.data, "web"),
+// under --data. Batches started on it run in this process (LocalStarter);
+// held feed batches approved on it are applied by feeds.
+func (g *globals) webPage(ctx context.Context, db *sqldb.DB, opts serveOptions, m web.Metrics, feeds web.FeedApprover) (*web.Handler, *web.LocalStarter, error) {
+	cfg := web.Config{Store: db, Hasher: g.hasher, DataDir: filepath.Join(opts.data, "web"), Feeds: feeds,
 		Secure: opts.listen.CertFile != "", Metrics: m, Log: g.log.Named("web"),
 		Sealer: seal.Keys{}} // serve works the chunk jobs, so web batches are job batches
 	if url := strings.TrimSpace(os.Getenv("USERIMPORT_SMTP_URL")); url != "" {

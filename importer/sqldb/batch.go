@@ -343,12 +343,26 @@ func (d *DB) Batch(ctx context.Context, id string) (importer.BatchInfo, error) {
 // Batches lists the batches, newest first: those not yet ended and the
 // last 50 others, or with all every one.
 func (d *DB) Batches(ctx context.Context, all bool) ([]importer.BatchInfo, error) {
-	q := `SELECT ` + batchInfoColumns + ` FROM batches b`
-	if !all {
-		q += ` WHERE b.state NOT IN ('done', 'cancelled', 'failed', 'preview')
-			OR b.id IN (SELECT id FROM batches WHERE state IN ('done', 'cancelled', 'failed') ORDER BY started_at DESC LIMIT 50)`
+	if all {
+		return d.listBatches(ctx, "")
 	}
-	rows, err := d.db.QueryxContext(ctx, q+` ORDER BY b.started_at DESC, b.id`)
+	return d.listBatches(ctx, `WHERE b.state NOT IN ('done', 'cancelled', 'failed', 'preview')
+		OR b.id IN (SELECT id FROM batches WHERE state IN ('done', 'cancelled', 'failed') ORDER BY started_at DESC LIMIT 50)`)
+}
+
+// FeedBatches returns the batches of source (a feed's) that are held, and
+// its latest recent others, newest first. A held batch that was approved
+// is not among them: the batch that applied it is.
+func (d *DB) FeedBatches(ctx context.Context, source string, recent int) ([]importer.BatchInfo, error) {
+	return d.listBatches(ctx, `WHERE b.source = ? AND (b.state = 'held' OR b.id IN
+		(SELECT id FROM batches WHERE source = ? AND state NOT IN ('held', 'preview')
+			AND id NOT IN (SELECT batch_id FROM feed_holds WHERE applied_as <> '')
+			ORDER BY started_at DESC LIMIT ?))`, source, source, recent)
+}
+
+// listBatches returns the batches where says, newest first.
+func (d *DB) listBatches(ctx context.Context, where string, args ...any) ([]importer.BatchInfo, error) {
+	rows, err := d.db.QueryxContext(ctx, d.db.Rebind(`SELECT `+batchInfoColumns+` FROM batches b `+where+` ORDER BY b.started_at DESC, b.id`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list batches: %w", err)
 	}

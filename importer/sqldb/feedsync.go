@@ -458,6 +458,12 @@ func (d *DB) EndHold(ctx context.Context, actor, batchID, appliedAs string, at t
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE feed_holds SET applied_as = ? WHERE batch_id = ?`), appliedAs, batchID); err != nil {
 			return fmt.Errorf("end hold: %w", err)
 		}
+		if appliedAs != "" { // the file's HR system sees it applied, by the new batch
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE feed_files SET state = 'done', batch_id = ?, message = ? WHERE batch_id = ? AND state = 'held'`),
+				appliedAs, "approved by "+actor, batchID); err != nil {
+				return fmt.Errorf("end hold: %w", err)
+			}
+		}
 		action := "batch approve"
 		if appliedAs == "" {
 			action = "batch cancel"

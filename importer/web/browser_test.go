@@ -271,3 +271,42 @@ func TestBrowserCancelAndResume(t *testing.T) {
 		t.Errorf("the notice: %d with %d users, want %s", notice.Status, strings.Count(notice.Body, "\t"), want)
 	}
 }
+
+// TestBrowserFeeds is the Feeds page in a real browser: an admin finds a
+// night that lost half the company held, with why, approves it with one
+// click, and sees it applied in the recent results, on a phone too.
+func TestBrowserFeeds(t *testing.T) {
+	ctx, shots := browser(t)
+	b := tab{t: t, ctx: ctx, shots: shots}
+	db := dirtest.Demo(t, "sqlite:"+filepath.Join(t.TempDir(), "userimport.db"))
+	s := newFeedSite(t, db)
+	s.drop("night1.csv", 10)
+	s.drop("night2.csv", 5)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	b.do(chromedp.Navigate(s.srv.URL+"/"),
+		chromedp.WaitVisible(css("#username")),
+		chromedp.SendKeys(css("#username"), dirtest.Admin),
+		chromedp.SendKeys(css("#password"), dirtest.AdminPassword+kb.Enter),
+		chromedp.WaitVisible(css(`nav a[href="/feeds"]`)),
+		chromedp.Click(css(`nav a[href="/feeds"]`)),
+		chromedp.WaitVisible(css("tr.held")),
+		shot(shots, "01-held"))
+	if held := b.text("tr.held"); !strings.Contains(held, "night2.csv") || !strings.Contains(held, "would disable 5 of the feed's 10 active users") {
+		t.Errorf("the held row: %q", held)
+	}
+	b.do(chromedp.Click(css(`tr.held form[action$="/approve"] button`)),
+		chromedp.WaitVisible(css(`p.msg.ok`)))
+	if msg := b.text("p.msg.ok"); !strings.Contains(msg, "approved") {
+		t.Errorf("after Approve the page says %q", msg)
+	}
+	s.svc.Wait()
+	b.do(chromedp.Reload(), chromedp.WaitVisible(css("section.feed")), shot(shots, "02-applied"),
+		chromedp.EmulateViewport(390, 844), shot(shots, "03-phone"))
+	page := b.text("main")
+	if strings.Contains(page, "Held for approval") || !strings.Contains(page, "night2.csv") {
+		t.Errorf("after approving, the Feeds page:\n%s", page)
+	}
+	if u, _ := db.User(context.Background(), "emp.number010@contoso.com"); u.AccountEnabled {
+		t.Error("the approved night did not disable emp.number010")
+	}
+}

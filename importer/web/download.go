@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
@@ -56,9 +57,17 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, rq *request) 
 		h.fail(w, r, rq, err)
 		return
 	}
+	serveAttachment(w, r, f, ctype, name)
+}
+
+// serveAttachment serves the open file f as a download named name.
+func serveAttachment(w http.ResponseWriter, r *http.Request, f *os.File, ctype, name string) {
 	attachment(w, ctype, name)
-	st, _ := f.Stat()
-	http.ServeContent(w, r, "", st.ModTime(), f)
+	var mod time.Time
+	if st, err := f.Stat(); err == nil {
+		mod = st.ModTime()
+	}
+	http.ServeContent(w, r, "", mod, f)
 }
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"userimport/importer"
 )
 
 // page is what every template gets: the layout's parts and the page's own
@@ -30,6 +32,7 @@ type page struct {
 	CSRF   string
 	Admin  bool
 	Global bool
+	Feeds  bool // may manage feeds: the Feeds page is in the menu
 }
 
 var funcs = template.FuncMap{
@@ -49,7 +52,8 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":       func(a, b int) int { return a + b },
+	"hasPrefix": strings.HasPrefix,
 }
 
 // parseTemplates parses each page of templates/ with the layout.
@@ -79,6 +83,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, rq *request, st
 	if rq != nil {
 		p.Signed, p.UPN, p.CSRF = true, rq.user.UserPrincipalName, rq.sess.CSRF
 		p.Admin, p.Global = rq.isAdmin() && !rq.sess.MustChange, rq.isGlobal() && !rq.sess.MustChange
+		p.Feeds = p.Admin && importer.Authorize(rq.user, importer.ManageFeeds()) == nil
 	}
 	var buf bytes.Buffer
 	t := h.pages[name]

@@ -1,6 +1,6 @@
 // Package web is the web page of SPEC §11: sign-in and sessions, /me for
 // every user, and the admin pages (Import, Batches, Users, Licenses,
-// Domains, Template). Pages are rendered on the server with html/template
+// Domains, Feeds, Template). Pages are rendered on the server with html/template
 // from embedded templates; the only script is the progress poller, and
 // every page works without it.
 //
@@ -47,6 +47,7 @@ type Store interface {
 	RecordAudit(ctx context.Context, actor, action, target, detail, batchID string) error
 	importer.AdminPagesStore
 	importer.BatchStore
+	importer.FeedBatchStore
 }
 
 // Config is what New needs.
@@ -58,6 +59,9 @@ type Config struct {
 	// works (importer.Options.Sealer); nil: the run writes every row.
 	Sealer  importer.Sealer
 	Starter Starter
+	// Feeds applies the held feed batches approved on the Feeds page;
+	// nil: the page shows the feeds, and approving is the command line's.
+	Feeds FeedApprover
 	// DataDir holds the uploads and the outputs of the batches started
 	// from the page (serve's --data), one folder per batch.
 	DataDir string
@@ -150,6 +154,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /batches/{id}/preview", h.admin(h.repreview))
 	m.HandleFunc("POST /batches/{id}/start", h.admin(h.start))
 	m.HandleFunc("POST /batches/{id}/cancel", h.admin(h.cancel))
+	m.HandleFunc("POST /batches/{id}/approve", h.admin(h.approve))
 	m.HandleFunc("GET /batches/{id}/{file}", h.admin(h.download))
 
 	m.HandleFunc("GET /users", h.admin(h.users))
@@ -160,6 +165,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /domains", h.admin(h.domains))
 	m.HandleFunc("POST /domains", h.admin(h.addDomain))
 	m.HandleFunc("POST /domains/{name}/{action}", h.admin(h.domainAction))
+	m.HandleFunc("GET /feeds", h.admin(h.feeds))
+	m.HandleFunc("GET /feeds/{name}/batches/{id}/results.xlsx", h.admin(h.feedResults))
 	m.HandleFunc("GET /template", h.admin(h.templatePage))
 	m.HandleFunc("GET /template/{file}", h.admin(h.template))
 }

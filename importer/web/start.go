@@ -112,6 +112,10 @@ func base(path string) string {
 func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, rq *request) {
 	id := r.PathValue("id")
 	rec, err := h.load(id)
+	if importer.ErrorCode(err) == importer.ENOTFOUND && h.batchDir(id) != "" {
+		h.cancelOther(w, r, rq, id)
+		return
+	}
 	if err != nil {
 		h.fail(w, r, rq, err)
 		return
@@ -145,6 +149,21 @@ func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, rq *request) {
 		}
 	default:
 		h.errorPage(w, r, rq, http.StatusConflict, "this batch is "+rec.State+": there is nothing to cancel")
+		return
+	}
+	http.Redirect(w, r, "/batches/"+id, http.StatusSeeOther)
+}
+
+// cancelOther cancels a batch that did not start on the page: a held feed
+// batch, or a batch of the command line that was interrupted
+// (importer.CancelBatch, as `batch cancel` does).
+func (h *Handler) cancelOther(w http.ResponseWriter, r *http.Request, rq *request, id string) {
+	if _, err := importer.CancelBatch(r.Context(), h.cfg.Store, rq.user, id, h.now()); err != nil {
+		h.fail(w, r, rq, err)
+		return
+	}
+	if r.PostFormValue("from") == "feeds" {
+		http.Redirect(w, r, "/feeds?cancelled="+id, http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, "/batches/"+id, http.StatusSeeOther)

@@ -1,0 +1,72 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+
+	"userimport/importer"
+)
+
+// FeedApprover applies held feed batches (importer.FeedService).
+type FeedApprover interface {
+	StartApprove(ctx context.Context, actor importer.User, id string) error
+}
+
+type feedsData struct {
+	Feeds      []importer.FeedActivity
+	Approving  string // the batch just approved, being applied
+	CanApprove bool
+}
+
+// feeds is the Feeds page (SPEC §12): each feed with its last and next
+// run and its users, the batches it holds with Approve and Cancel, and
+// its latest results.
+func (h *Handler) feeds(w http.ResponseWriter, r *http.Request, rq *request) {
+	fs, err := importer.FeedsActivity(r.Context(), h.cfg.Store, rq.user, h.now())
+	if err != nil {
+		h.fail(w, r, rq, err)
+		return
+	}
+	d := feedsData{Feeds: fs, CanApprove: h.cfg.Feeds != nil}
+	p := page{Title: "Feeds", Data: d}
+	if id := r.URL.Query().Get("approved"); idPattern.MatchString(id) {
+		p.Notice = "batch " + id + " approved: its file is being applied; its results appear below when it is done"
+	}
+	if id := r.URL.Query().Get("cancelled"); idPattern.MatchString(id) {
+		p.Notice = "batch " + id + " cancelled: nothing was changed"
+	}
+	h.render(w, r, rq, http.StatusOK, "feeds", p)
+}
+
+// approve applies a held feed batch (POST /batches/{id}/approve): planned
+// again against the directory as it is now, in the background.
+func (h *Handler) approve(w http.ResponseWriter, r *http.Request, rq *request) {
+	id := r.PathValue("id")
+	if h.cfg.Feeds == nil {
+		h.errorPage(w, r, rq, http.StatusServiceUnavailable, "feeds are not run here: approve with `userimport batch approve "+id+"`")
+		return
+	}
+	if err := h.cfg.Feeds.StartApprove(r.Context(), rq.user, id); err != nil {
+		h.fail(w, r, rq, err)
+		return
+	}
+	http.Redirect(w, r, "/feeds?approved="+id, http.StatusSeeOther)
+}
+
+// feedResults serves the results workbook of a feed's batch
+// (GET /feeds/{name}/batches/{id}/results.xlsx), in the audit log.
+func (h *Handler) feedResults(w http.ResponseWriter, r *http.Request, rq *request) {
+	name, id := r.PathValue("name"), r.PathValue("id")
+	f, b, err := importer.FeedResults(r.Context(), h.cfg.Store, rq.user, name, id)
+	if err != nil {
+		h.fail(w, r, rq, err)
+		return
+	}
+	defer f.Close()
+	if err := h.cfg.Store.RecordAudit(r.Context(), rq.user.UserPrincipalName, "batch download", "results.xlsx", b.ResultsName, id); err != nil {
+		h.fail(w, r, rq, err)
+		return
+	}
+	serveAttachment(w, r, f, xlsxType, filepath.Base(b.ResultsName))
+}
