@@ -120,6 +120,10 @@ type Row struct {
 	// Sync, when set, is what a feed's sync decided about the row before
 	// the planner (see SyncNote).
 	Sync *SyncNote
+	// Known, when set, is the row's user as its source just looked it up
+	// (a feed's sync, by Employee ID, with its roles and licenses): the
+	// planner takes it and does not look the user up again.
+	Known *User
 }
 
 // Get returns the cell of column c.

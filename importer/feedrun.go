@@ -80,6 +80,9 @@ type ScanRow struct {
 type EmployeeUser struct {
 	UPN, Source   string
 	Deleted, Left bool
+	// User is the whole user, roles and licenses too: the planner takes
+	// it rather than look the user up again.
+	User *User
 }
 
 // Hold is a held feed batch: what its run would have done, and the file
@@ -258,7 +261,7 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 	if adopted, err = st.Adopt(ctx, actor.UserPrincipalName, f.Source(), scanID, scanID, fr.DryRun); err != nil {
 		return rep, err
 	}
-	if sync && !fr.DryRun {
+	if sync && !fr.DryRun && len(leavers) > 0 { // none found a moment ago: no need to look again
 		if leavers, err = st.DisableLeavers(ctx, actor.UserPrincipalName, f.Source(), scanID, scanID, now, f.DeleteAfter == 0); err != nil {
 			return rep, err
 		}
@@ -691,7 +694,8 @@ type syncChunk struct {
 }
 
 // readAhead reads and decides chunks until the file ends, a lookup
-// fails, or ctx is done. It alone reads s.src's rows.
+// fails, or ctx is done. It alone reads s.src's rows. (Looking chunks up
+// two at a time was measured slower: the machine is busy already.)
 func (s *syncSource) readAhead(ctx context.Context) {
 	defer close(s.chunks)
 	for {
@@ -707,9 +711,11 @@ func (s *syncSource) readAhead(ctx context.Context) {
 	}
 }
 
-// fill reads the next chunk and decides its rows.
+// fill reads the next chunk, looks its users up in one query, and decides
+// its rows.
 func (s *syncSource) fill(ctx context.Context) syncChunk {
 	var c syncChunk
+	var keys []string
 	for len(c.rows) < DefaultChunkSize {
 		row, err := s.src.Next()
 		if errors.Is(err, io.EOF) {
@@ -717,15 +723,12 @@ func (s *syncSource) fill(ctx context.Context) syncChunk {
 			break
 		}
 		c.rows = append(c.rows, readRow{row, err})
+		if err == nil && row.Cells[ColEmployeeID] != "" {
+			keys = append(keys, strings.ToLower(row.Cells[ColEmployeeID]))
+		}
 		if err != nil && ErrorCode(err) != EINVALID {
 			c.last = true // the pipeline stops at this error
 			break
-		}
-	}
-	var keys []string
-	for _, r := range c.rows {
-		if r.err == nil && r.row.Cells[ColEmployeeID] != "" {
-			keys = append(keys, strings.ToLower(r.row.Cells[ColEmployeeID]))
 		}
 	}
 	users, err := s.st.ByEmployeeID(ctx, keys)
@@ -764,6 +767,7 @@ func (s *syncSource) decide(r *Row, users map[string]EmployeeUser) bool {
 	u, found := users[emp]
 	if found {
 		c[ColUserName] = u.UPN // the user name never changes because a name did
+		r.Known = u.User
 		switch {
 		case leaver && u.Source == s.f.Source() && (u.Left || u.Deleted) && !s.leftNow[strings.ToLower(u.UPN)]:
 			r.Sync = &SyncNote{Decided: true, Outcome: Unchanged, UserName: u.UPN,

@@ -72,9 +72,15 @@ func (p *planner) chunk(ctx context.Context, dir Directory, rows []Row, skip fun
 	upnKeys := make([]string, len(rows))
 	empKeys := make([]string, len(rows))
 	var lookUPN, lookEmp []string
+	var known []*User
 	for i := range rows {
 		upnKeys[i], empKeys[i] = p.keys(&rows[i])
 		if skip(rows[i].Number) {
+			continue
+		}
+		if k := rows[i].Known; k != nil && upnKeys[i] == strings.ToLower(k.UserPrincipalName) &&
+			(empKeys[i] == "" || empKeys[i] == strings.ToLower(k.EmployeeID)) {
+			known = append(known, k) // its source looked it up a moment ago
 			continue
 		}
 		if upnKeys[i] != "" {
@@ -87,6 +93,13 @@ func (p *planner) chunk(ctx context.Context, dir Directory, rows []Row, skip fun
 	users, owners, err := dir.Lookup(ctx, lookUPN, lookEmp)
 	if err != nil {
 		return nil, err
+	}
+	for _, k := range known {
+		key := strings.ToLower(k.UserPrincipalName)
+		users[key] = k
+		if k.EmployeeID != "" {
+			owners[strings.ToLower(k.EmployeeID)] = key
+		}
 	}
 	out := make([]JournalRow, 0, len(rows))
 	for i := range rows {

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"archive/zip"
 	"bufio"
 	"encoding/csv"
 	"errors"
@@ -393,7 +392,7 @@ func (w *Results) saveWorkbook(modified time.Time) error {
 			dims["xl/worksheets/sheet"+strconv.Itoa(id)+".xml"] = ref
 		}
 	}
-	zw := &workbookZip{Writer: zip.NewWriter(buf), modified: modified, dims: dims}
+	zw := &workbookZip{Writer: newZip(buf), modified: modified, dims: dims}
 	w.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zw })
 	if _, err := w.f.WriteTo(io.Discard); err != nil {
 		return err

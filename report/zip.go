@@ -3,9 +3,23 @@ package report
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"io"
 	"time"
 )
+
+// newZip returns a zip writer whose entries are deflated at
+// flate.BestSpeed. The workbook is zipped after its last row, while the
+// admin waits: BenchmarkResults writes 100,000 rows at 138,000 rows/s
+// rather than 124,000 (default level), for a file a fifth larger (4.0 MB
+// rather than 3.4 MB).
+func newZip(w io.Writer) *zip.Writer {
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	return zw
+}
 
 // workbookZip is the zip writer the result workbook is saved through. It
 // dates every entry (zip.Writer.Create would date them 1980) and gives each

@@ -344,7 +344,7 @@ func (d *DB) ByEmployeeID(ctx context.Context, keys []string) (map[string]import
 	if len(keys) == 0 {
 		return out, nil
 	}
-	q, args, err := d.inList(`SELECT u.employee_id_key, u.upn, u.source, u.deleted_at IS NOT NULL, u.feed_left_at IS NOT NULL FROM `+
+	q, args, err := d.inList(`SELECT u.feed_left_at IS NOT NULL, `+userColumns()+` FROM `+
 		d.byKeys("employee_id_key")("users", "u"), keys)
 	if err != nil {
 		return nil, err
@@ -354,16 +354,37 @@ func (d *DB) ByEmployeeID(ctx context.Context, keys []string) (map[string]import
 		return nil, fmt.Errorf("look up employee IDs: %w", err)
 	}
 	defer rows.Close()
+	byID := make(map[string]*importer.User, len(keys))
 	for rows.Next() {
-		var k string
-		var u importer.EmployeeUser
-		if err := rows.Scan(&k, &u.UPN, &u.Source, &u.Deleted, &u.Left); err != nil {
+		var left bool
+		u, err := scanUser(prefixed{rows, []any{&left}})
+		if err != nil {
 			return nil, fmt.Errorf("look up employee IDs: %w", err)
 		}
-		out[k] = u
+		p := &u
+		byID[u.ID] = p
+		out[strings.ToLower(u.EmployeeID)] = importer.EmployeeUser{UPN: u.UserPrincipalName, Source: u.Source, Deleted: u.Deleted, Left: left, User: p}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("look up employee IDs: %w", err)
+	}
+	rows.Close()
+	if len(byID) > 0 {
+		if err := d.attachIDs(ctx, byID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
+
+// prefixed scans a row whose first columns go to pre, the rest to the
+// caller's destinations.
+type prefixed struct {
+	row interface{ Scan(dest ...any) error }
+	pre []any
+}
+
+func (p prefixed) Scan(dest ...any) error { return p.row.Scan(append(p.pre, dest...)...) }
 
 // TakenUPNs returns which of the lower-cased user names upnKeys belong to
 // a user, deleted ones included: one query.
