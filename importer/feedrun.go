@@ -100,10 +100,22 @@ type Hold struct {
 
 // Chores is what a housekeeping run did.
 type Chores struct {
-	Deleted int // leavers deleted after their feed's --delete-after days
-	Enabled int // future starters whose start came
-	Purged  int // users deleted more than 30 days ago
+	Deleted  int // leavers deleted after their feed's --delete-after days
+	Enabled  int // future starters whose start came
+	Purged   int // users deleted more than 30 days ago
+	Sessions int // web sessions that ended unused (idle an hour, or 12 hours old)
+	// Unsealed is how many passwords were forgotten from batches older
+	// than NoticeLifetime that no notice took (their starting run died,
+	// and nobody resumed them): those users need a new password.
+	Unsealed int
 }
+
+// NoticeLifetime is how long a credentials notice waits to be taken: the
+// passwords still sealed in a batch started longer ago, and a notice of
+// the web page not downloaded by then, are deleted by the housekeeping
+// (an admin gives those users new passwords). A password must not wait
+// for ever where a copy of the database or the data folder could take it.
+const NoticeLifetime = 7 * 24 * time.Hour
 
 // SyncStore is what a feed run needs of the directory besides the
 // pipeline's Directory. Each method is one transaction, set-based: none

@@ -67,7 +67,8 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 	if err != nil {
 		return err
 	}
-	defer starter.Wait() // runs end with ctx: rows in flight finish or roll back
+	defer starter.Wait()      // runs end with ctx: rows in flight finish or roll back
+	feeds.Daily = page.Expire // every process's own uploads and notices under --data
 	h := httpapi.New(httpapi.Config{
 		Health:  []httpapi.Pinger{db, engine},
 		Metrics: m.Handler(),
