@@ -154,8 +154,12 @@ type FeedRun struct {
 	OutDir   string // where the results go; default: beside the file
 	// Open opens a feed's file with the feed's header mapping (cmd wires
 	// sheet.Open with FeedReadOptions).
-	Open     func(path string) (RowSource, error)
-	Hasher   Hasher
+	Open   func(path string) (RowSource, error)
+	Hasher Hasher
+	// Sealer, where the directory has a job queue (serve), makes the run's
+	// joiners with passwords chunk jobs that every process on the
+	// directory works (Options.Sealer); nil: this process writes every row.
+	Sealer   Sealer
 	Outputs  Outputs
 	Workers  int
 	Progress *Progress
@@ -243,7 +247,7 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 		FileName: fr.FileName, Mode: ModeUpsert, DryRun: fr.DryRun, OutDir: fr.OutDir, Workers: fr.Workers,
 		Source: f.Source(), Domain: f.Domain, Licenses: f.Licenses, DisabledApps: f.DisabledApps,
 		UsageLocation: f.UsageLocation, RequirePasswordChange: true, NoPasswords: f.NoPasswords,
-		Actor: actor, Hasher: fr.Hasher, Progress: fr.Progress, Log: fr.Log, Now: fr.Now,
+		Actor: actor, Hasher: fr.Hasher, Sealer: fr.Sealer, Progress: fr.Progress, Log: fr.Log, Now: fr.Now,
 	}
 	products, err := dir.Products(ctx)
 	if err != nil {

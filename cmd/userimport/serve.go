@@ -13,6 +13,7 @@ import (
 	"userimport/importer"
 	"userimport/importer/httpapi"
 	"userimport/importer/metrics"
+	"userimport/importer/seal"
 )
 
 const defaultDataDir = "./userimport-data"
@@ -59,7 +60,7 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 		return err
 	}
 	defer engine.Close()
-	feeds, err := g.feedService(db)
+	feeds, err := g.feedService(db, seal.Keys{}) // serve works the chunk jobs
 	if err != nil {
 		return err
 	}
