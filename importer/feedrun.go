@@ -403,7 +403,7 @@ func hold(ctx context.Context, st SyncStore, fr *FeedRun, actor User, sha string
 		os.Remove(path)
 		return nil, err
 	}
-	fr.Log.Warn("feed run held", zap.String("feed", f.Name), zap.String("batch", id), zap.String("reason", reason))
+	fr.Log.Warn("feed run held", zap.String("batch", id), zap.String("reason", reason))
 	if len(f.Notify) > 0 && fr.Mail == nil {
 		fr.Log.Warn("the hold notice was not emailed: no mail server (set USERIMPORT_SMTP_URL)", zap.Strings("notify", f.Notify))
 	}
