@@ -35,7 +35,9 @@ func TestApproveGuards(t *testing.T) {
 			return *rep.Held
 		}
 		approve := func(h importer.Hold) error {
-			_, err := importer.ApproveHeld(ctx, db, db, admin(t, db), h.BatchID, feedRun(t, f, "", c, nil))
+			fr := feedRun(t, f, "", c, nil)
+			fr.OutDir = "" // the approval's default: the feed's processed/
+			_, err := importer.ApproveHeld(ctx, db, db, admin(t, db), h.BatchID, fr)
 			return err
 		}
 		h := hold("n2.csv", 20)
