@@ -1,0 +1,160 @@
+package xlsxw
+
+import (
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// MaxCellChars is the most UTF-16 code units a cell holds (Excel's limit);
+// longer text is cut at the last whole character that fits.
+const MaxCellChars = 32767
+
+// appendInlineText appends the <is> element of an inline-string cell
+// holding s. The text is written as excelize's StreamWriter wrote it (the
+// result workbooks it wrote and these read back alike):
+//
+//   - cut to MaxCellChars;
+//   - xml:space="preserve" when it starts or ends with a space, TAB, LF
+//     or CR, so that readers keep them;
+//   - a character XML 1.0 cannot hold (control characters other than TAB,
+//     LF and CR, U+FFFE, U+FFFF) and each byte of invalid UTF-8 becomes
+//     U+FFFD, as encoding/xml does; CR and TAB are written as character
+//     references, since a parser would turn a literal CR into LF;
+//   - text that reads as an OOXML escape "_xHHHH_" (which spreadsheets
+//     decode to the character U+HHHH) gets its underscore escaped as
+//     "_x005F_", by excelize's rules, so that it reads back as written.
+func appendInlineText(b []byte, s string) []byte {
+	s = truncate(s)
+	b = append(b, "<is><t"...)
+	if s != "" && (isXMLSpace(s[0]) || isXMLSpace(s[len(s)-1])) {
+		b = append(b, ` xml:space="preserve"`...)
+	}
+	b = append(b, '>')
+	b = appendEscaped(b, s)
+	return append(b, "</t></is>"...)
+}
+
+func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func truncate(s string) string {
+	if len(s) <= MaxCellChars { // a UTF-16 unit takes at least a byte
+		return s
+	}
+	units := 0
+	for i, r := range s {
+		if units += utf16.RuneLen(r); units > MaxCellChars {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+const replacement = "\uFFFD"
+
+func appendEscaped(b []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c == '_' && isEscapeAt(s, i) {
+			b = appendUnderscoreEscape(b, s, i)
+			i += escapeLen
+			continue
+		}
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '&':
+				b = append(b, "&amp;"...)
+			case c == '<':
+				b = append(b, "&lt;"...)
+			case c == '>':
+				b = append(b, "&gt;"...)
+			case c == '\r':
+				b = append(b, "&#xD;"...)
+			case c == '\t':
+				b = append(b, "&#x9;"...)
+			case c == '\n':
+				b = append(b, '\n')
+			case c < 0x20:
+				b = append(b, replacement...)
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, width := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && width == 1 || !inXMLCharRange(r) {
+			b = append(b, replacement...)
+		} else {
+			b = append(b, s[i:i+width]...)
+		}
+		i += width
+	}
+	return b
+}
+
+// inXMLCharRange reports whether XML 1.0 can hold r (the Char production),
+// for r of at least 0x80.
+func inXMLCharRange(r rune) bool {
+	return r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= utf8.MaxRune
+}
+
+// escapeLen is the length of "_xHHHH_".
+const escapeLen = 7
+
+// isEscapeAt reports whether s holds "_xHHHH_" at i (H a hex digit).
+func isEscapeAt(s string, i int) bool {
+	return i+escapeLen <= len(s) && s[i] == '_' && s[i+1] == 'x' && s[i+6] == '_' && isHex4(s[i+2:i+6])
+}
+
+func isHex4(s string) bool {
+	for i := range 4 {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// hexRuneOK reports whether the four hex digits h name a character, not
+// half of a UTF-16 surrogate pair.
+func hexRuneOK(h string) bool {
+	v := 0
+	for i := range 4 {
+		c := h[i]
+		switch {
+		case c <= '9':
+			v = v<<4 | int(c-'0')
+		case c >= 'a':
+			v = v<<4 | int(c-'a'+10)
+		default:
+			v = v<<4 | int(c-'A'+10)
+		}
+	}
+	return v < 0xD800 || v > 0xDFFF
+}
+
+// appendUnderscoreEscape appends the escape "_xHHHH_" found at s[i:] as
+// excelize writes it. Escapes are found left to right without overlapping,
+// and readers decode them the same way:
+//
+//   - "_x005F_" (an escaped underscore) becomes "_x005F_x005F_", or, when
+//     "xHHHH_" follows (which the escape's own last underscore would turn
+//     into another escape), "_x005F_x005F_x005F_";
+//   - any other escape of a character gets "_x005F" before it;
+//   - an escape of a surrogate is left as it is.
+func appendUnderscoreEscape(b []byte, s string, i int) []byte {
+	m := s[i : i+escapeLen]
+	switch {
+	case m == "_x005F_":
+		j := i + escapeLen
+		if j+6 <= len(s) && s[j] == 'x' && s[j+5] == '_' && isHex4(s[j+1:j+5]) && hexRuneOK(s[j+1:j+5]) {
+			return append(b, "_x005F_x005F_x005F_"...)
+		}
+		return append(b, "_x005F_x005F_"...)
+	case hexRuneOK(m[2:6]):
+		b = append(b, "_x005F"...)
+		return append(b, m...)
+	}
+	return append(b, m...)
+}
