@@ -20,9 +20,12 @@ const MaxCellChars = 32767
 //     LF and CR, U+FFFE, U+FFFF) and each byte of invalid UTF-8 becomes
 //     U+FFFD, as encoding/xml does; CR and TAB are written as character
 //     references, since a parser would turn a literal CR into LF;
-//   - text that reads as an OOXML escape "_xHHHH_" (which spreadsheets
-//     decode to the character U+HHHH) gets its underscore escaped as
-//     "_x005F_", by excelize's rules, so that it reads back as written.
+//   - every underscore that starts what reads as an OOXML escape
+//     "_xHHHH_" (which readers decode to the character U+HHHH, left to
+//     right) is itself escaped as "_x005F_", so that the text reads back
+//     as written. Escapes that overlap ("_x0041_x0042_") are each
+//     escaped; excelize did not, nor escapes of surrogates ("_xD800_"),
+//     which it dropped.
 func appendInlineText(b []byte, s string) []byte {
 	s = truncate(s)
 	b = append(b, "<is><t"...)
@@ -55,8 +58,8 @@ func appendEscaped(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c == '_' && isEscapeAt(s, i) {
-			b = appendUnderscoreEscape(b, s, i)
-			i += escapeLen
+			b = append(b, "_x005F_"...)
+			i++
 			continue
 		}
 		if c < utf8.RuneSelf {
@@ -114,47 +117,4 @@ func isHex4(s string) bool {
 		}
 	}
 	return true
-}
-
-// hexRuneOK reports whether the four hex digits h name a character, not
-// half of a UTF-16 surrogate pair.
-func hexRuneOK(h string) bool {
-	v := 0
-	for i := range 4 {
-		c := h[i]
-		switch {
-		case c <= '9':
-			v = v<<4 | int(c-'0')
-		case c >= 'a':
-			v = v<<4 | int(c-'a'+10)
-		default:
-			v = v<<4 | int(c-'A'+10)
-		}
-	}
-	return v < 0xD800 || v > 0xDFFF
-}
-
-// appendUnderscoreEscape appends the escape "_xHHHH_" found at s[i:] as
-// excelize writes it. Escapes are found left to right without overlapping,
-// and readers decode them the same way:
-//
-//   - "_x005F_" (an escaped underscore) becomes "_x005F_x005F_", or, when
-//     "xHHHH_" follows (which the escape's own last underscore would turn
-//     into another escape), "_x005F_x005F_x005F_";
-//   - any other escape of a character gets "_x005F" before it;
-//   - an escape of a surrogate is left as it is.
-func appendUnderscoreEscape(b []byte, s string, i int) []byte {
-	m := s[i : i+escapeLen]
-	switch {
-	case m == "_x005F_":
-		j := i + escapeLen
-		if j+6 <= len(s) && s[j] == 'x' && s[j+5] == '_' && isHex4(s[j+1:j+5]) && hexRuneOK(s[j+1:j+5]) {
-			return append(b, "_x005F_x005F_x005F_"...)
-		}
-		return append(b, "_x005F_x005F_"...)
-	case hexRuneOK(m[2:6]):
-		b = append(b, "_x005F"...)
-		return append(b, m...)
-	}
-	return append(b, m...)
 }
