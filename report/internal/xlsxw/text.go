@@ -54,45 +54,52 @@ func truncate(s string) string {
 
 const replacement = "\uFFFD"
 
+// appendEscaped appends s escaped for an XML element's text. Runs of
+// characters that need nothing are copied whole.
 func appendEscaped(b []byte, s string) []byte {
+	run := 0 // start of the run not yet copied
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c == '_' && isEscapeAt(s, i) {
-			b = append(b, "_x005F_"...)
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '&':
-				b = append(b, "&amp;"...)
-			case c == '<':
-				b = append(b, "&lt;"...)
-			case c == '>':
-				b = append(b, "&gt;"...)
-			case c == '\r':
-				b = append(b, "&#xD;"...)
-			case c == '\t':
-				b = append(b, "&#x9;"...)
-			case c == '\n':
-				b = append(b, '\n')
-			case c < 0x20:
+		if c >= utf8.RuneSelf {
+			r, width := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && width == 1 || !inXMLCharRange(r) {
+				b = append(b, s[run:i]...)
 				b = append(b, replacement...)
-			default:
-				b = append(b, c)
+				run = i + width
 			}
-			i++
+			i += width
 			continue
 		}
-		r, width := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && width == 1 || !inXMLCharRange(r) {
-			b = append(b, replacement...)
-		} else {
-			b = append(b, s[i:i+width]...)
+		var esc string
+		switch {
+		case c >= 0x20 && c != '&' && c != '<' && c != '>' && c != '_', c == '\n':
+			i++
+			continue
+		case c == '_':
+			if !isEscapeAt(s, i) {
+				i++
+				continue
+			}
+			esc = "_x005F_"
+		case c == '&':
+			esc = "&amp;"
+		case c == '<':
+			esc = "&lt;"
+		case c == '>':
+			esc = "&gt;"
+		case c == '\r':
+			esc = "&#xD;"
+		case c == '\t':
+			esc = "&#x9;"
+		default:
+			esc = replacement
 		}
-		i += width
+		b = append(b, s[run:i]...)
+		b = append(b, esc...)
+		i++
+		run = i
 	}
-	return b
+	return append(b, s[run:]...)
 }
 
 // inXMLCharRange reports whether XML 1.0 can hold r (the Char production),
