@@ -8,7 +8,15 @@
 // <dimension> is known only once the last row is in) deflated on its own
 // and followed by the rows' deflated bytes as they are, which is one valid
 // deflate stream; the entry's CRC is combined from the two. Saving costs a
-// copy of the compressed rows, not their compression.
+// copy of the compressed rows, not their compression. (archive/zip needs
+// an entry's CRC and sizes before its data when they are given, and the
+// dimension must come before the rows, hence the spool rather than
+// writing the rows into the workbook's zip directly.)
+//
+// Everything is deflated at flate.BestSpeed: a result workbook is a fifth
+// larger than at the default level (4.0 MB rather than 3.4 MB per 100,000
+// rows) for a third of the compression time, which is spent while the
+// batch runs.
 package xlsxw
 
 import (
