@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -14,14 +15,15 @@ import (
 	"userimport/internal/pgtest"
 )
 
-// benchFeed syncs a 100,000-employee snapshot on PostgreSQL: the directory
-// holds the feed's 100,000 users from a first night (not timed); the timed
-// run is the next night, made by next (nil: the same file again). Issue
-// 14's targets: ≥ 30,000 rows/s with 1% movers and 0.5% leavers, ≥ 50,000
-// rows/s unchanged.
-func benchFeed(b *testing.B, next *sheet.Changes) {
+// benchFeed syncs a snapshot of rows employees on PostgreSQL: the
+// directory holds the feed's users from a first night (not timed); the
+// timed run is the next night, made by next (nil: the same file again).
+// Issue 14's targets: at 100,000, ≥ 30,000 rows/s with 1% movers and 0.5%
+// leavers, ≥ 50,000 rows/s unchanged; at 1,000,000, under 300 MB (the
+// peak RSS of the timed run: the first night's memory is given back to
+// the system before it).
+func benchFeed(b *testing.B, rows int, next *sheet.Changes) {
 	ctx := context.Background()
-	const rows = 100_000
 	first := roster(b, rows)
 	second := first
 	if next != nil {
@@ -54,7 +56,7 @@ func benchFeed(b *testing.B, next *sheet.Changes) {
 			b.Fatal(err)
 		}
 		f, _ = db.Feed(ctx, "hr")
-		runtime.GC()
+		debug.FreeOSMemory()
 		resetPeakRSS()
 		b.StartTimer()
 		start := time.Now()
@@ -80,10 +82,16 @@ func isRowsFailedErr(err error) bool {
 
 // BenchmarkFeedSyncPostgres100k: 1% movers, 0.5% leavers.
 func BenchmarkFeedSyncPostgres100k(b *testing.B) {
-	benchFeed(b, &sheet.Changes{Leavers: 500, Movers: 1000, Seed: 2})
+	benchFeed(b, 100_000, &sheet.Changes{Leavers: 500, Movers: 1000, Seed: 2})
+}
+
+// BenchmarkFeedSyncPostgres1M: a million employees, 1% movers, 0.5%
+// leavers (about 3 minutes).
+func BenchmarkFeedSyncPostgres1M(b *testing.B) {
+	benchFeed(b, 1_000_000, &sheet.Changes{Leavers: 5000, Movers: 10_000, Seed: 2})
 }
 
 // BenchmarkFeedUnchangedPostgres100k: the same snapshot again.
 func BenchmarkFeedUnchangedPostgres100k(b *testing.B) {
-	benchFeed(b, nil)
+	benchFeed(b, 100_000, nil)
 }

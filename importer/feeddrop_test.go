@@ -303,3 +303,35 @@ func TestDropsOnSchedule(t *testing.T) {
 		}
 	})
 }
+
+// TestDailyEveryProcess: the page's daily chore (FeedService.Daily) runs
+// once a day in every process on the directory, unlike the directory's
+// housekeeping, which one of them does.
+func TestDailyEveryProcess(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		c := newClock()
+		other := dirtest.Open(t, url)
+		svcs := []*importer.FeedService{feedService(t, db, c), feedService(t, other, c)}
+		ran := make([]int, len(svcs))
+		for i, s := range svcs {
+			s.Daily = func(context.Context, time.Time) error { ran[i]++; return nil }
+		}
+		poll := func() {
+			for _, s := range svcs {
+				must(t, s.Poll(ctx))
+			}
+		}
+		poll()
+		c.add(time.Hour)
+		poll()
+		if ran[0] != 1 || ran[1] != 1 {
+			t.Errorf("on one day the daily chore ran %v times in the two processes, want once in each", ran)
+		}
+		c.add(24 * time.Hour)
+		poll()
+		if ran[0] != 2 || ran[1] != 2 {
+			t.Errorf("the next day: %v, want twice in each", ran)
+		}
+	})
+}

@@ -100,10 +100,22 @@ type Hold struct {
 
 // Chores is what a housekeeping run did.
 type Chores struct {
-	Deleted int // leavers deleted after their feed's --delete-after days
-	Enabled int // future starters whose start came
-	Purged  int // users deleted more than 30 days ago
+	Deleted  int // leavers deleted after their feed's --delete-after days
+	Enabled  int // future starters whose start came
+	Purged   int // users deleted more than 30 days ago
+	Sessions int // web sessions that ended unused (idle an hour, or 12 hours old)
+	// Unsealed is how many passwords were forgotten from batches older
+	// than NoticeLifetime that no notice took (their starting run died,
+	// and nobody resumed them): those users need a new password.
+	Unsealed int
 }
+
+// NoticeLifetime is how long a credentials notice waits to be taken: the
+// passwords still sealed in a batch started longer ago, and a notice of
+// the web page not downloaded by then, are deleted by the housekeeping
+// (an admin gives those users new passwords). A password must not wait
+// for ever where a copy of the database or the data folder could take it.
+const NoticeLifetime = 7 * 24 * time.Hour
 
 // SyncStore is what a feed run needs of the directory besides the
 // pipeline's Directory. Each method is one transaction, set-based: none
@@ -142,8 +154,12 @@ type FeedRun struct {
 	OutDir   string // where the results go; default: beside the file
 	// Open opens a feed's file with the feed's header mapping (cmd wires
 	// sheet.Open with FeedReadOptions).
-	Open     func(path string) (RowSource, error)
-	Hasher   Hasher
+	Open   func(path string) (RowSource, error)
+	Hasher Hasher
+	// Sealer, where the directory has a job queue (serve), makes the run's
+	// joiners with passwords chunk jobs that every process on the
+	// directory works (Options.Sealer); nil: this process writes every row.
+	Sealer   Sealer
 	Outputs  Outputs
 	Workers  int
 	Progress *Progress
@@ -231,7 +247,7 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 		FileName: fr.FileName, Mode: ModeUpsert, DryRun: fr.DryRun, OutDir: fr.OutDir, Workers: fr.Workers,
 		Source: f.Source(), Domain: f.Domain, Licenses: f.Licenses, DisabledApps: f.DisabledApps,
 		UsageLocation: f.UsageLocation, RequirePasswordChange: true, NoPasswords: f.NoPasswords,
-		Actor: actor, Hasher: fr.Hasher, Progress: fr.Progress, Log: fr.Log, Now: fr.Now,
+		Actor: actor, Hasher: fr.Hasher, Sealer: fr.Sealer, Progress: fr.Progress, Log: fr.Log, Now: fr.Now,
 	}
 	products, err := dir.Products(ctx)
 	if err != nil {

@@ -46,11 +46,16 @@ type FeedService struct {
 	Now  func() time.Time
 	// MaxPush limits a pushed file; 0 means MaxPush.
 	MaxPush int64
+	// Daily, when set, is this process's own daily chore, run at its first
+	// poll of each day in every process (the web page's notices under its
+	// --data): the directory's housekeeping runs in one process only.
+	Daily func(ctx context.Context, now time.Time) error
 
 	pushes   sync.WaitGroup // pushed files being run in the background
 	mu       sync.Mutex
 	watchers map[string]*Watcher
 	lastPoll time.Time
+	lastDay  string                 // the day Daily last ran
 	running  map[string]*sync.Mutex // one run at a time per feed
 }
 
@@ -227,8 +232,9 @@ func (s *FeedService) approve(ctx context.Context, actor User, f Feed, id string
 	return rep, err
 }
 
-// housekeeping runs the daily chores once a day (the organization's day),
-// in one process of all those on the directory.
+// housekeeping runs the daily chores once a day (the organization's day):
+// Daily in this process, the directory's in one process of all those on
+// it.
 func (s *FeedService) housekeeping(ctx context.Context, now time.Time) error {
 	settings, err := s.Dir.Settings(ctx)
 	if err != nil {
@@ -240,7 +246,13 @@ func (s *FeedService) housekeeping(ctx context.Context, now time.Time) error {
 			loc = l
 		}
 	}
-	mine, err := s.Store.ClaimDay(ctx, "housekeeping", now.In(loc).Format(time.DateOnly))
+	day := now.In(loc).Format(time.DateOnly)
+	if s.Daily != nil && s.takeDay(day) {
+		if err := s.Daily(ctx, now); err != nil {
+			s.Log.Warn("daily chore failed; trying again tomorrow", zap.Error(err))
+		}
+	}
+	mine, err := s.Store.ClaimDay(ctx, "housekeeping", day)
 	if err != nil || !mine {
 		return err
 	}
@@ -248,7 +260,8 @@ func (s *FeedService) housekeeping(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	s.Log.Info("housekeeping done", zap.Int("leaversDeleted", c.Deleted), zap.Int("startersEnabled", c.Enabled), zap.Int("usersPurged", c.Purged))
+	s.Log.Info("housekeeping done", zap.Int("leaversDeleted", c.Deleted), zap.Int("startersEnabled", c.Enabled),
+		zap.Int("usersPurged", c.Purged), zap.Int("sessionsEnded", c.Sessions), zap.Int("passwordsExpired", c.Unsealed))
 	return nil
 }
 
@@ -339,4 +352,15 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 		l.b.Write(p[:min(room, len(p))])
 	}
 	return len(p), nil
+}
+
+// takeDay reports whether day is new to this process's Daily.
+func (s *FeedService) takeDay(day string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastDay == day {
+		return false
+	}
+	s.lastDay = day
+	return true
 }

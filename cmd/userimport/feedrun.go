@@ -153,7 +153,7 @@ func newBatchApproveCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			return g.inDirectory(ctx, importer.ManageFeeds(), func(db *sqldb.DB, actor importer.User) error {
-				svc, err := g.feedService(db)
+				svc, err := g.feedService(db, nil) // no job queue here: this process writes every row
 				if err != nil {
 					return err
 				}
@@ -173,8 +173,10 @@ func newBatchApproveCmd(g *globals) *cobra.Command {
 const feedPoll = 5 * time.Second
 
 // feedService is serve's taker of the feeds' files: every feed's folder
-// polled, pushed files taken, the daily housekeeping.
-func (g *globals) feedService(db *sqldb.DB) (*importer.FeedService, error) {
+// polled, pushed files taken, the daily housekeeping. sealer is set where
+// the directory has a job queue that this process works (serve): the
+// feeds' joiners with passwords are then chunk jobs, as every batch there.
+func (g *globals) feedService(db *sqldb.DB, sealer importer.Sealer) (*importer.FeedService, error) {
 	m, _, err := feedMailer()
 	if err != nil {
 		return nil, err
@@ -183,6 +185,7 @@ func (g *globals) feedService(db *sqldb.DB) (*importer.FeedService, error) {
 		Dir: db, Store: db, Log: g.log.Named("feeds"), Now: time.Now,
 		Run: func(f importer.Feed) importer.FeedRun {
 			fr, _, _ := g.feedRun(f, "", "", false, g.log.With(zap.String("feed", f.Name)))
+			fr.Sealer = sealer
 			return fr
 		},
 		Done: func(ctx context.Context, f importer.Feed, rep importer.FeedReport) {

@@ -13,6 +13,7 @@ import (
 	"userimport/importer"
 	"userimport/importer/httpapi"
 	"userimport/importer/metrics"
+	"userimport/importer/seal"
 )
 
 const defaultDataDir = "./userimport-data"
@@ -59,7 +60,7 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 		return err
 	}
 	defer engine.Close()
-	feeds, err := g.feedService(db)
+	feeds, err := g.feedService(db, seal.Keys{}) // serve works the chunk jobs
 	if err != nil {
 		return err
 	}
@@ -67,7 +68,8 @@ func runServe(ctx context.Context, g *globals, opts serveOptions) error {
 	if err != nil {
 		return err
 	}
-	defer starter.Wait() // runs end with ctx: rows in flight finish or roll back
+	defer starter.Wait()      // runs end with ctx: rows in flight finish or roll back
+	feeds.Daily = page.Expire // every process's own uploads and notices under --data
 	h := httpapi.New(httpapi.Config{
 		Health:  []httpapi.Pinger{db, engine},
 		Metrics: m.Handler(),

@@ -505,9 +505,10 @@ func (d *DB) SetSyncCounts(ctx context.Context, batchID string, disabled, delete
 // Housekeep does the daily chores for the whole directory at now: it
 // deletes the feeds' leavers disabled longer than their feed's
 // --delete-after days (their seats go to pending assignments, oldest
-// first), enables future starters whose start has come, and purges users
-// deleted more than importer.RestoreWindow ago. Each chore is a few
-// set-based statements.
+// first), enables future starters whose start has come, purges users
+// deleted more than importer.RestoreWindow ago, ends the web sessions that
+// ended unused, and forgets passwords no notice took within
+// importer.NoticeLifetime. Each chore is a few set-based statements.
 func (d *DB) Housekeep(ctx context.Context, now time.Time) (importer.Chores, error) {
 	var c importer.Chores
 	feeds, err := d.Feeds(ctx)
@@ -570,7 +571,41 @@ func (d *DB) Housekeep(ctx context.Context, now time.Time) (importer.Chores, err
 			}
 		}
 		c.Purged = len(purged)
-		return nil
+		res, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM web_sessions WHERE last_seen_at < ? OR created_at < ?`),
+			now.Add(-importer.SessionIdle).UnixMicro(), now.Add(-importer.SessionAbsolute).UnixMicro())
+		if err != nil {
+			return fmt.Errorf("end stale sessions: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		c.Sessions = int(n)
+		return d.expireSealed(ctx, tx, now, &c)
 	})
 	return c, err
+}
+
+// expireSealed forgets the sealed passwords of the batches started more
+// than importer.NoticeLifetime ago that no run is working on, and says in
+// the audit log, batch by batch, how many users need a new password.
+func (d *DB) expireSealed(ctx context.Context, tx *sqlx.Tx, now time.Time, c *importer.Chores) error {
+	var stale []struct {
+		ID string `db:"batch_id"`
+		N  int    `db:"n"`
+	}
+	if err := tx.SelectContext(ctx, &stale, tx.Rebind(`SELECT r.batch_id, COUNT(*) AS n FROM batch_rows r JOIN batches b ON b.id = r.batch_id
+		WHERE r.sealed <> '' AND b.started_at < ? AND (b.state <> 'running' OR COALESCE(b.heartbeat_at, 0) < ?)
+		GROUP BY r.batch_id ORDER BY r.batch_id`), now.Add(-importer.NoticeLifetime).UnixMicro(), now.Add(-importer.NoticeLifetime).UnixMicro()); err != nil {
+		return fmt.Errorf("find expired passwords: %w", err)
+	}
+	for _, b := range stale {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batch_rows SET sealed = '' WHERE batch_id = ? AND sealed <> ''`), b.ID); err != nil {
+			return fmt.Errorf("forget expired passwords: %w", err)
+		}
+		if err := d.audit(ctx, tx, "system", "notice expire", b.ID,
+			fmt.Sprintf("%d passwords no credentials notice took in %d days were forgotten: give those users new ones (user set-password)",
+				b.N, int(importer.NoticeLifetime.Hours()/24)), b.ID); err != nil {
+			return err
+		}
+		c.Unsealed += b.N
+	}
+	return nil
 }

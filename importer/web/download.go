@@ -2,12 +2,14 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+	"userimport/importer"
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
@@ -107,8 +109,13 @@ func (h *Handler) notice(w http.ResponseWriter, r *http.Request, rq *request, re
 	if err := os.Rename(path, taken); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			why := rec.NoticeGone
-			if why == "" {
+			switch why {
+			case "":
 				why = "downloaded"
+			case noticeExpired:
+				h.errorPage(w, r, rq, http.StatusGone, fmt.Sprintf("the credentials notice was not downloaded within %d days, and was deleted. Give new passwords on the Users page.",
+					int(importer.NoticeLifetime.Hours()/24)))
+				return
 			}
 			h.errorPage(w, r, rq, http.StatusGone, "the credentials notice was "+why+" already; it is served once. Give new passwords on the Users page.")
 			return

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"userimport/importer"
 	"userimport/importer/sqldb"
@@ -166,6 +167,85 @@ func TestLicenseAdminUpload(t *testing.T) {
 		}
 		if p := c.get(a.header.Get("Location")); !strings.Contains(p.body, "License admin") {
 			t.Errorf("the failed rows do not say that a License admin may not create users")
+		}
+	})
+}
+
+// TestExpire is the page's daily chore: a credentials notice nobody
+// downloaded within importer.NoticeLifetime of its batch's end is deleted
+// (and the page says to give new passwords), the uploads of ended batches
+// and of previews never started that long are deleted, and the results
+// stay. Not before.
+func TestExpire(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, _ string, db *sqldb.DB) {
+		ctx := context.Background()
+		s := newSite(t, db)
+		c := s.client()
+		c.mustSignIn(dirtest.Admin, dirtest.AdminPassword)
+		c.get("/import")
+		done := c.upload("new-hires.xlsx", sample(t, "new-hires.xlsx"), nil).header.Get("Location")
+		c.get(done)
+		if a := c.post(done+"/start", nil); a.status != http.StatusSeeOther {
+			t.Fatalf("start: %d %s", a.status, a.body)
+		}
+		s.starter.Wait()
+		c.get("/import")
+		idle := c.upload("new-hires.csv", sample(t, "new-hires.csv"), nil).header.Get("Location")
+		upload := func(loc string) string {
+			return filepath.Join(s.data, "batches", strings.TrimPrefix(loc, "/batches/"), "upload")
+		}
+		notices := func() []string {
+			files, _ := filepath.Glob(filepath.Join(s.data, "batches", "*", "out", "*credentials*"))
+			return files
+		}
+
+		if err := s.h.Expire(ctx, s.clock.Now().Add(importer.NoticeLifetime-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if len(notices()) != 1 {
+			t.Fatalf("within the notice's lifetime: notices on disk %v, want the one", notices())
+		}
+		for _, loc := range []string{done, idle} {
+			if _, err := os.Stat(upload(loc)); err != nil {
+				t.Errorf("within the lifetime the upload of %s is gone: %v", loc, err)
+			}
+		}
+
+		if err := s.h.Expire(ctx, s.clock.Now().Add(importer.NoticeLifetime+time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if len(notices()) != 0 {
+			t.Errorf("after the notice's lifetime it is still on disk: %v", notices())
+		}
+		if a := c.get(done + "/credentials.txt"); a.status != http.StatusGone || !strings.Contains(a.body, "not downloaded within 7 days") {
+			t.Errorf("the expired notice: %d, want 410 saying it was not downloaded within 7 days:\n%s", a.status, a.body)
+		}
+		if a := c.get(done); !strings.Contains(a.body, "give those users new passwords") {
+			t.Error("the batch's page does not say the notice expired")
+		}
+		if a := c.get(done + "/results.xlsx"); a.status != http.StatusOK {
+			t.Errorf("the results after the housekeeping: %d, want kept", a.status)
+		}
+		for _, loc := range []string{done, idle} {
+			if _, err := os.Stat(upload(loc)); !os.IsNotExist(err) {
+				t.Errorf("the upload of %s is still on disk (%v)", loc, err)
+			}
+		}
+		if b := c.batchJSON(idle); b["state"] != "cancelled" {
+			t.Errorf("the preview never started: %v, want cancelled", b["state"])
+		}
+		if a := c.post(idle+"/start", nil); a.status == http.StatusSeeOther {
+			t.Error("a preview whose upload is gone was started")
+		}
+		expired := 0
+		audit, _ := db.Audit(ctx)
+		for _, e := range audit {
+			if e.Action == "notice expire" && e.Actor == "system" {
+				expired++
+			}
+		}
+		if expired != 1 {
+			t.Errorf("%d 'notice expire' lines in the audit log, want 1", expired)
 		}
 	})
 }

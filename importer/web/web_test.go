@@ -53,6 +53,7 @@ type site struct {
 	clock   *clock
 	starter *web.LocalStarter
 	data    string
+	h       *web.Handler
 }
 
 func hasher() importer.Hasher { return argon2id.NewHasher(argon2id.InsecureTestParams(), 2) }
@@ -71,6 +72,7 @@ func newSite(t testing.TB, db *sqldb.DB, edit ...func(*web.Config)) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.h = h
 	s.srv = httptest.NewServer(h)
 	s.stop = func() { cancel(); s.starter.Wait() }
 	t.Cleanup(func() {
