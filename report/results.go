@@ -157,7 +157,12 @@ func (w *Results) create() error {
 		}
 	}
 
+	// The rows are spooled beside the workbook, on the disk it goes to
+	// (a full disk fails the batch's writes, not its end), never in $TMPDIR.
 	dir, name := filepath.Split(w.xlsxPath)
+	if dir == "" {
+		dir = "."
+	}
 	if w.wb, err = xlsxw.New(dir, "."+name+".rows.", resultStyleList()); err != nil {
 		return fmt.Errorf("create result workbook: %w", err)
 	}
