@@ -340,11 +340,13 @@ func (wb *Workbook) saveSheet(zw *zip.Writer, i int, s *sheet, modified time.Tim
 	if err := fz.Flush(); err != nil {
 		return err
 	}
-	// CreateRaw dates the entry only by the fields it is given: set as
-	// CreateHeader sets them from Modified.
+	// CreateRaw writes the fields it is given, no more: the versions and
+	// dates are set as CreateHeader sets them (2.0, from Modified).
 	date, tod := msDosTime(modified)
 	fw, err := zw.CreateRaw(&zip.FileHeader{
 		Name:               sheetPart(i),
+		CreatorVersion:     zipVersion20,
+		ReaderVersion:      zipVersion20,
 		Method:             zip.Deflate,
 		Modified:           modified,
 		ModifiedDate:       date,
@@ -363,6 +365,9 @@ func (wb *Workbook) saveSheet(zw *zip.Writer, i int, s *sheet, modified time.Tim
 	_, err = io.Copy(fw, io.NewSectionReader(wb.rows, s.off, s.zsize))
 	return err
 }
+
+// zipVersion20 is version 2.0 of the zip format, which has deflate.
+const zipVersion20 = 20
 
 // msDosTime is t (UTC) as a zip entry's MS-DOS date and time of day, to
 // two seconds.

@@ -104,6 +104,9 @@ func TestWorkbook_Zip(t *testing.T) {
 		if !zf.Modified.Equal(modified) {
 			t.Errorf("%s dated %v, want %v", zf.Name, zf.Modified, modified)
 		}
+		if zf.ReaderVersion != 20 || zf.CreatorVersion&0xff != 20 {
+			t.Errorf("%s: zip versions %d, %d, want 2.0 (20) as archive/zip writes", zf.Name, zf.ReaderVersion, zf.CreatorVersion)
+		}
 		rc, err := zf.Open()
 		if err != nil {
 			t.Fatal(err)
