@@ -70,7 +70,13 @@ func CancelBatch(ctx context.Context, s BatchStore, actor User, id string, now t
 	if err != nil {
 		return Cancelled{}, err
 	}
-	if !strings.EqualFold(b.ActingAdmin, actor.UserPrincipalName) {
+	if strings.HasPrefix(b.Source, "feed:") {
+		// A feed's batch is the feed's managers' (ManageFeeds), whoever it
+		// acts as: cancelling a held file is the other half of approving it.
+		if err := Authorize(actor, ManageFeeds()); err != nil {
+			return Cancelled{}, Errorf(EFORBIDDEN, "%s may not cancel batch %s of %s: only a User admin or a Global admin may", actor.UserPrincipalName, id, b.Source)
+		}
+	} else if !strings.EqualFold(b.ActingAdmin, actor.UserPrincipalName) {
 		if err := Authorize(actor, Allows(validate.CreateUser)); err != nil {
 			return Cancelled{}, Errorf(EFORBIDDEN, "%s may not cancel batch %s of %s: only its acting admin, a User admin or a Global admin may", actor.UserPrincipalName, id, b.ActingAdmin)
 		}

@@ -269,10 +269,14 @@ func TakeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Dr
 // moveInto moves the file at path into folder (created mode 0700), under
 // its name or, when that is taken, the first free name.2.ext, name.3.ext, …
 func moveInto(path, folder string) (string, error) {
+	return moveAs(path, folder, filepath.Base(path))
+}
+
+// moveAs is moveInto under the name base.
+func moveAs(path, folder, base string) (string, error) {
 	if err := os.MkdirAll(folder, 0o700); err != nil {
-		return "", fmt.Errorf("move %s: %w", filepath.Base(path), err)
+		return "", fmt.Errorf("move %s: %w", base, err)
 	}
-	base := filepath.Base(path)
 	ext := filepath.Ext(base)
 	stem := strings.TrimSuffix(base, ext)
 	for n := 1; ; n++ {

@@ -75,7 +75,7 @@ func FeedsActivity(ctx context.Context, st FeedBatchStore, actor User, now time.
 }
 
 // FeedResults opens the results workbook of feed name's batch id, which
-// its run wrote beside the processed file. ENOTFOUND when the batch is not
+// its run wrote beside the processed file, in processed/. ENOTFOUND when the batch is not
 // the feed's or has no workbook (a held or rejected file, a dry run).
 func FeedResults(ctx context.Context, st FeedBatchStore, actor User, name, id string) (*os.File, BatchInfo, error) {
 	if err := Authorize(actor, ManageFeeds()); err != nil {
@@ -96,14 +96,12 @@ func FeedResults(ctx context.Context, st FeedBatchStore, actor User, name, id st
 	if b.ResultsName == "" || base == "." || base == string(filepath.Separator) {
 		return nil, b, Errorf(ENOTFOUND, "batch %s has no results workbook", id)
 	}
-	for _, dir := range []string{filepath.Join(f.Dir, ProcessedDir), f.Dir} {
-		file, err := openRegular(filepath.Join(dir, base))
-		if err == nil {
-			return file, b, nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return nil, b, err
-		}
+	file, err := openRegular(filepath.Join(f.Dir, ProcessedDir, base))
+	if err == nil {
+		return file, b, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, b, err
 	}
 	return nil, b, Errorf(ENOTFOUND, "the results workbook %s of batch %s is no longer in %s", base, id, filepath.Join(f.Dir, ProcessedDir))
 }
@@ -111,7 +109,9 @@ func FeedResults(ctx context.Context, st FeedBatchStore, actor User, name, id st
 // openRegular opens path for reading if it is a regular file, never
 // through a symlink.
 func openRegular(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	// O_NONBLOCK: a FIFO put there must not hang the request; a regular
+	// file reads as ever.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, syscall.ELOOP) {
 		return nil, fs.ErrNotExist
 	}

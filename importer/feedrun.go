@@ -91,6 +91,8 @@ type Hold struct {
 	BatchID  string
 	Feed     string
 	Path     string // the kept copy of the file
+	SHA256   string // of the file as it was held: the one an approval applies
+	At       time.Time
 	FileName string
 	Rows     int
 	Leavers  int
@@ -136,6 +138,12 @@ type SyncStore interface {
 	SetStartDates(ctx context.Context, source, scanID string, since, now time.Time) error
 	HoldBatch(ctx context.Context, b Batch, h Hold) error
 	HeldBatch(ctx context.Context, batchID string) (Hold, error)
+	// ClaimHeld gives the held batch to the approval run, unless another
+	// live approval has it; Heartbeat renews the claim, ReleaseHeld gives
+	// it up, EndHold ends it.
+	ClaimHeld(ctx context.Context, batchID, run string, staleBefore time.Time) (bool, error)
+	Heartbeat(ctx context.Context, batchID, run string) (bool, error)
+	ReleaseHeld(ctx context.Context, batchID, run string) error
 	EndHold(ctx context.Context, actor, batchID, appliedAs string, at time.Time) error
 	SetSyncCounts(ctx context.Context, batchID string, disabled, deleted, restored int) error
 	FeedRan(ctx context.Context, name, batchID string, rows int, at time.Time) error
@@ -149,9 +157,11 @@ type FeedRun struct {
 	FileName string // its name as the HR system gave it; default: Path's base
 	DryRun   bool
 	// Approved is the held batch this run applies: the safeguards that
-	// held it are not applied again.
-	Approved string
-	OutDir   string // where the results go; default: beside the file
+	// held it are not applied again, and the file must be the one held
+	// (ApprovedSHA256).
+	Approved       string
+	ApprovedSHA256 string
+	OutDir         string // where the results go; default: beside the file
 	// Open opens a feed's file with the feed's header mapping (cmd wires
 	// sheet.Open with FeedReadOptions).
 	Open   func(path string) (RowSource, error)
@@ -240,6 +250,10 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 	rows, sha, err := scanFeedFile(ctx, st, &fr, scanID, loc)
 	if err != nil {
 		return FeedReport{}, err
+	}
+	if fr.Approved != "" && sha != fr.ApprovedSHA256 {
+		return FeedReport{}, Errorf(EINVALID, "the file kept for held batch %s (%s) is not the one that was held: it changed since (SHA-256 %s, held %s); nothing was done: cancel the batch, and let the HR system drop the file again",
+			fr.Approved, fr.Path, sha, fr.ApprovedSHA256)
 	}
 	rep := FeedReport{Feed: f.Name, Rows: rows}
 	sync := f.Mode == ModeSync
@@ -443,7 +457,10 @@ func copyFile(from, to string) error {
 // ApproveHeld applies a held feed batch: its kept file is run again (and
 // planned against the directory as it is now) without the safeguard that
 // held it, with actor as its acting admin. The held batch ends done; the
-// report is that of the new batch.
+// report is that of the new batch. It is refused (ECONFLICT) while another
+// approval of it runs, in any process, and when the feed applied a newer
+// file since it was held (an older snapshot never undoes a newer one);
+// and (EINVALID) when the kept file is not the one that was held.
 func ApproveHeld(ctx context.Context, dir Directory, st SyncStore, actor User, batchID string, fr FeedRun) (FeedReport, error) {
 	if err := Authorize(actor, ManageFeeds()); err != nil {
 		return FeedReport{}, err
@@ -459,13 +476,51 @@ func ApproveHeld(ctx context.Context, dir Directory, st SyncStore, actor User, b
 	if err != nil {
 		return FeedReport{}, err
 	}
+	if f.LastRun != nil && f.LastRun.After(h.At) {
+		return FeedReport{}, Errorf(ECONFLICT, "feed %s applied a newer file (batch %s, %s) since %s was held: approving the older snapshot would undo it; cancel batch %s",
+			f.Name, f.LastBatch, f.LastRun.UTC().Format(time.DateTime+" UTC"), h.FileName, batchID)
+	}
+	if fi, err := os.Lstat(h.Path); err != nil || !fi.Mode().IsRegular() {
+		return FeedReport{}, Errorf(EINVALID, "the file kept for held batch %s (%s) is gone or not a regular file: nothing was done; cancel the batch", batchID, h.Path)
+	}
+	run := uuid.NewString()
+	ok, err := st.ClaimHeld(ctx, batchID, run, fr.Now().Add(-staleAfter))
+	if err != nil {
+		return FeedReport{}, err
+	}
+	if !ok {
+		return FeedReport{}, Errorf(ECONFLICT, "batch %s is being approved right now, or is no longer held", batchID)
+	}
+	applied := false
+	defer func() {
+		if !applied {
+			if rerr := st.ReleaseHeld(context.WithoutCancel(ctx), batchID, run); rerr != nil && fr.Log != nil {
+				fr.Log.Warn("cannot release the held batch", zap.String("batch", batchID), zap.Error(rerr))
+			}
+		}
+	}()
+	beat, stopBeat := context.WithCancel(ctx)
+	defer stopBeat()
+	go func() {
+		t := time.NewTicker(heartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-beat.Done():
+				return
+			case <-t.C:
+				st.Heartbeat(beat, batchID, run)
+			}
+		}
+	}()
 	// The admin who approves the run answers for it: it acts as them.
 	f.ActingAdmin = actor.UserPrincipalName
-	fr.Feed, fr.Path, fr.FileName, fr.Approved = f, h.Path, h.FileName, batchID
+	fr.Feed, fr.Path, fr.FileName, fr.Approved, fr.ApprovedSHA256 = f, h.Path, h.FileName, batchID, h.SHA256
+	processed := filepath.Join(f.Dir, ProcessedDir)
 	if fr.OutDir == "" {
 		// Beside the processed files, never in the folder itself, where
 		// the workbook would be taken for a drop.
-		fr.OutDir = filepath.Join(f.Dir, ProcessedDir)
+		fr.OutDir = processed
 		if err := os.MkdirAll(fr.OutDir, 0o700); err != nil {
 			return FeedReport{}, fmt.Errorf("feed %s: %w", f.Name, err)
 		}
@@ -474,11 +529,12 @@ func ApproveHeld(ctx context.Context, dir Directory, st SyncStore, actor User, b
 	if err != nil && !isRowsFailed(err) {
 		return rep, err
 	}
+	applied = true
 	if eerr := st.EndHold(context.WithoutCancel(ctx), actor.UserPrincipalName, batchID, rep.Summary.BatchID, fr.Now()); eerr != nil {
 		return rep, eerr
 	}
 	// The kept copy is now a processed file, as a drop applied at once is.
-	if _, merr := moveInto(h.Path, filepath.Join(f.Dir, ProcessedDir)); merr != nil && fr.Log != nil {
+	if _, merr := moveAs(h.Path, processed, h.FileName); merr != nil && fr.Log != nil {
 		fr.Log.Warn("cannot move the approved file to processed/", zap.String("file", h.Path), zap.Error(merr))
 	}
 	return rep, err

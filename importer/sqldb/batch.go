@@ -150,6 +150,11 @@ func (d *DB) CancelBatch(ctx context.Context, batchID, actor, reason string, sta
 		if err := d.failStaged(ctx, tx, batchID, func(int) (string, bool) { n++; return reason, true }); err != nil {
 			return err
 		}
+		// A held feed file that was pushed: its HR system sees it will not be applied.
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE feed_files SET state = 'rejected', message = ? WHERE batch_id = ? AND state = 'held'`),
+			reason, batchID); err != nil {
+			return fmt.Errorf("cancel batch: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batches SET
 			rows_total = (SELECT COUNT(*) FROM batch_rows WHERE batch_id = ?),
 			created = (SELECT COUNT(*) FROM batch_rows WHERE batch_id = ? AND outcome = 'Created'),

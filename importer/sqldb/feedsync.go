@@ -423,12 +423,13 @@ func (d *DB) SetStartDates(ctx context.Context, source, scanID string, since, no
 }
 
 // HoldBatch records a held feed batch: its batch row (state held, nothing
-// written) and what approving it needs.
+// written; what it would disable is the hold's, not the batch's Disabled)
+// and what approving it needs.
 func (d *DB) HoldBatch(ctx context.Context, b importer.Batch, h importer.Hold) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO batches (id, file_name, file_sha256, mode, options, source, acting_admin,
-			state, started_at, rows_total, disabled) VALUES (?, ?, ?, ?, ?, ?, ?, 'held', ?, ?, ?)`),
-			b.ID, b.File, b.SHA256, b.Mode, b.Options, b.Source, b.ActingAdmin, b.Started.UnixMicro(), h.Rows, h.Leavers); err != nil {
+			state, started_at, rows_total) VALUES (?, ?, ?, ?, ?, ?, ?, 'held', ?, ?)`),
+			b.ID, b.File, b.SHA256, b.Mode, b.Options, b.Source, b.ActingAdmin, b.Started.UnixMicro(), h.Rows); err != nil {
 			return fmt.Errorf("hold batch: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO feed_holds (batch_id, feed, path, file_name, rows_total, leavers, active, reason)
@@ -444,7 +445,8 @@ func (d *DB) HoldBatch(ctx context.Context, b importer.Batch, h importer.Hold) e
 func (d *DB) HeldBatch(ctx context.Context, batchID string) (importer.Hold, error) {
 	var h importer.Hold
 	var state string
-	err := d.db.QueryRowxContext(ctx, d.db.Rebind(`SELECT state FROM batches WHERE id = ?`), batchID).Scan(&state)
+	var at int64
+	err := d.db.QueryRowxContext(ctx, d.db.Rebind(`SELECT state, file_sha256, started_at FROM batches WHERE id = ?`), batchID).Scan(&state, &h.SHA256, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, importer.Errorf(importer.ENOTFOUND, "no batch %s: see `userimport batch list`", batchID)
 	}
@@ -456,8 +458,31 @@ func (d *DB) HeldBatch(ctx context.Context, batchID string) (importer.Hold, erro
 	if errors.Is(err, sql.ErrNoRows) || state != importer.BatchHeld {
 		return h, importer.Errorf(importer.ECONFLICT, "batch %s is %s, not held: only a held feed batch is approved", batchID, state)
 	}
-	h.BatchID = batchID
+	h.BatchID, h.At = batchID, time.UnixMicro(at).UTC()
 	return h, err
+}
+
+// ClaimHeld gives held batch batchID to run, the approval about to apply
+// it, unless another approval holds it and renewed its claim (Heartbeat)
+// since staleBefore: of two approving at once, in any processes, one wins.
+// A claimed batch cannot be cancelled (CancelBatch).
+func (d *DB) ClaimHeld(ctx context.Context, batchID, run string, staleBefore time.Time) (bool, error) {
+	res, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE batches SET owner = ?, heartbeat_at = ?
+		WHERE id = ? AND state = 'held' AND (owner = '' OR heartbeat_at < ?)`), run, d.now(), batchID, staleBefore.UnixMicro())
+	if err != nil {
+		return false, fmt.Errorf("claim held batch: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// ReleaseHeld gives up run's claim of a held batch whose approval failed:
+// it is held again, to be approved or cancelled.
+func (d *DB) ReleaseHeld(ctx context.Context, batchID, run string) error {
+	if _, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE batches SET owner = '' WHERE id = ? AND state = 'held' AND owner = ?`), batchID, run); err != nil {
+		return fmt.Errorf("release held batch: %w", err)
+	}
+	return nil
 }
 
 // EndHold ends a held batch: approved (applied as the batch appliedAs) or
@@ -469,7 +494,7 @@ func (d *DB) EndHold(ctx context.Context, actor, batchID, appliedAs string, at t
 		if appliedAs == "" {
 			state = importer.BatchCancelled
 		}
-		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batches SET state = ?, finished_at = ? WHERE id = ? AND state = 'held'`), state, at.UnixMicro(), batchID)
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batches SET state = ?, finished_at = ?, owner = '' WHERE id = ? AND state = 'held'`), state, at.UnixMicro(), batchID)
 		if err != nil {
 			return fmt.Errorf("end hold: %w", err)
 		}

@@ -189,6 +189,9 @@ func TestFeedsPage(t *testing.T) {
 		if b, _ := db.Batch(ctx, m[1]); b.State != importer.BatchCancelled {
 			t.Errorf("the cancelled held batch is %s", b.State)
 		}
+		if a := c.get("/feeds"); !regexp.MustCompile(`night3\.csv</a></td><td><span class="state state-cancelled">cancelled</span></td><td>[^<]*</td>(<td class="num">0</td>){8}`).MatchString(a.body) {
+			t.Errorf("the cancelled night 3 in the recent results: want cancelled, every count 0 (nothing was disabled):\n%s", a.body)
+		}
 		if n, _ := db.FeedUsers(ctx, "feed:hr"); n != 5 {
 			t.Errorf("after cancelling night 3 the feed has %d active users, want 5", n)
 		}
