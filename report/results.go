@@ -5,17 +5,15 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gocarina/gocsv"
-	"github.com/xuri/excelize/v2"
 
 	"userimport/importer"
+	"userimport/report/internal/xlsxw"
 )
 
 // Sheet names of the result workbook.
@@ -39,9 +37,6 @@ var resultColumns = []struct {
 	{"Message", 80},
 	{"User ID", 38}, // a UUID is 36 characters
 }
-
-// lastResultColumn is the letter of the Results sheet's last column.
-const lastResultColumn = "H"
 
 // ResultsHeader returns the header row of the Results sheet and of the
 // results CSV.
@@ -78,9 +73,10 @@ type csvText string
 func (t csvText) MarshalCSV() (string, error) { return EscapeFormula(string(t)), nil }
 
 // Results writes the result workbook, and optionally the results CSV, one row
-// at a time. Memory use does not grow with the number of rows: excelize's
-// StreamWriter spills the sheet to a temporary file (in os.TempDir, that is
-// $TMPDIR) and the workbook is zipped straight to its file.
+// at a time. Memory use does not grow with the number of rows: the sheets'
+// rows are deflated as they come into a temporary file next to the
+// workbook (package xlsxw; unlinked at once), and Close puts the zip
+// together from them and the small parts.
 //
 // A Results is not safe for concurrent use.
 type Results struct {
@@ -89,17 +85,13 @@ type Results struct {
 	now               func() time.Time
 	xlsxTmp, csvTmp   *os.File // under a hidden temporary name next to the final file
 
-	f      *excelize.File
-	sw     *excelize.StreamWriter
-	styles resultStyles
+	wb *xlsxw.Workbook
 
-	sheet     string            // the Results sheet being written
-	sheetNo   int               // 1 for "Results", 2 for "Results 2", …
-	sheetRow  int               // last sheet row written (1 is the header)
-	sheetRows int               // data rows per sheet before spilling to the next one
-	lastRow   int               // last Result.Row written
-	vals      []any             // reused for every row
-	dims      map[string]string // sheet name → its dimension, "A1:H9"
+	sheetNo   int          // 1 for "Results", 2 for "Results 2", …
+	sheetRow  int          // last sheet row written (1 is the header)
+	sheetRows int          // data rows per sheet before spilling to the next one
+	lastRow   int          // last Result.Row written
+	cells     []xlsxw.Cell // reused for every row
 
 	csvBuf *bufio.Writer
 	csv    *csv.Writer
@@ -134,9 +126,8 @@ func (f ResultFiles) Create() (*Results, error) {
 		csvPath:   f.CSV,
 		dryRun:    f.DryRun,
 		now:       f.Now,
-		sheetRows: excelize.TotalRows - 1,
-		vals:      make([]any, len(resultColumns)),
-		dims:      map[string]string{},
+		sheetRows: xlsxw.MaxRows - 1,
+		cells:     make([]xlsxw.Cell, len(resultColumns)),
 	}
 	if err := w.create(); err != nil {
 		w.Abort()
@@ -166,13 +157,13 @@ func (w *Results) create() error {
 		}
 	}
 
-	w.f = excelize.NewFile()
-	// Renaming the default sheet, rather than adding one and deleting
-	// "Sheet1", keeps Results first and active.
-	if err := w.f.SetSheetName("Sheet1", ResultsSheet); err != nil {
-		return fmt.Errorf("create result workbook: %w", err)
+	// The rows are spooled beside the workbook, on the disk it goes to
+	// (a full disk fails the batch's writes, not its end), never in $TMPDIR.
+	dir, name := filepath.Split(w.xlsxPath)
+	if dir == "" {
+		dir = "."
 	}
-	if w.styles, err = newResultStyles(w.f); err != nil {
+	if w.wb, err = xlsxw.New(dir, "."+name+".rows.", resultStyleList()); err != nil {
 		return fmt.Errorf("create result workbook: %w", err)
 	}
 	if err := w.startSheet(); err != nil {
@@ -181,62 +172,29 @@ func (w *Results) create() error {
 	return nil
 }
 
-// startSheet starts the next Results sheet: column widths, frozen header
-// row and the header itself, which the StreamWriter needs before any row.
+// startSheet starts the next Results sheet (which ends the one before):
+// column widths, frozen header row, an autofilter over the header and
+// every row, and the header itself.
 func (w *Results) startSheet() error {
 	w.sheetNo++
-	w.sheet = ResultsSheet
+	sheet := ResultsSheet
 	if w.sheetNo > 1 {
-		w.sheet = fmt.Sprintf("%s %d", ResultsSheet, w.sheetNo)
-		if _, err := w.f.NewSheet(w.sheet); err != nil {
-			return err
-		}
+		sheet = fmt.Sprintf("%s %d", ResultsSheet, w.sheetNo)
 	}
-	sw, err := w.f.NewStreamWriter(w.sheet)
-	if err != nil {
+	widths := make([]float64, len(resultColumns))
+	header := make([]xlsxw.Cell, len(resultColumns))
+	for i, c := range resultColumns {
+		widths[i] = c.width
+		header[i] = xlsxw.Cell{Text: c.name, Style: styleHeader}
+	}
+	if err := w.wb.StartSheet(sheet, xlsxw.SheetOptions{Widths: widths, FreezeHeader: true, AutoFilter: true}); err != nil {
 		return err
 	}
-	w.sw = sw
-	for i, c := range resultColumns {
-		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
-			return err
-		}
-	}
-	if err := sw.SetPanes(frozenHeader()); err != nil {
-		return err
-	}
-	header := make([]any, len(resultColumns))
-	for i, c := range resultColumns {
-		header[i] = excelize.Cell{StyleID: w.styles.header, Value: c.name}
-	}
-	if err := sw.SetRow("A1", header); err != nil {
+	if err := w.wb.Row(header); err != nil {
 		return err
 	}
 	w.sheetRow = 1
 	return nil
-}
-
-// finishSheet puts the autofilter over the header and every row of the
-// current Results sheet and ends its stream. The StreamWriter writes the
-// worksheet's autoFilter element in Flush, so it can be set last, once the
-// range is known.
-func (w *Results) finishSheet() error {
-	ref := fmt.Sprintf("A1:%s%d", lastResultColumn, w.sheetRow)
-	if err := w.f.AutoFilter(w.sheet, ref, nil); err != nil {
-		return err
-	}
-	w.dims[w.sheet] = ref
-	return w.sw.Flush()
-}
-
-func frozenHeader() *excelize.Panes {
-	return &excelize.Panes{
-		Freeze:      true,
-		YSplit:      1,
-		TopLeftCell: "A2",
-		ActivePane:  "bottomLeft",
-		Selection:   []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
-	}
 }
 
 // Write adds r to the Results sheet and the CSV. Results must come in
@@ -267,24 +225,21 @@ func (w *Results) write(r importer.Result) error {
 	}
 
 	if w.sheetRow-1 >= w.sheetRows {
-		if err := w.finishSheet(); err != nil {
-			return fmt.Errorf("write result workbook: %w", err)
-		}
 		if err := w.startSheet(); err != nil {
 			return fmt.Errorf("write result workbook: %w", err)
 		}
 	}
 	w.sheetRow++
-	v := w.vals
-	v[0] = r.Row
+	v := w.cells
+	v[0] = xlsxw.Cell{Number: int64(r.Row), IsNumber: true}
 	v[1] = textCell(r.UserName)
 	v[2] = textCell(r.DisplayName)
-	v[3] = w.styles.cell(string(r.Outcome))
-	v[4] = w.styles.cell(r.LicenseStatus)
+	v[3] = statusCell(string(r.Outcome))
+	v[4] = statusCell(r.LicenseStatus)
 	v[5] = textCell(licenses)
 	v[6] = textCell(r.Message)
 	v[7] = textCell(r.UserID)
-	if err := w.sw.SetRow("A"+strconv.Itoa(w.sheetRow), v); err != nil {
+	if err := w.wb.Row(v); err != nil {
 		return fmt.Errorf("write result workbook: %w", err)
 	}
 
@@ -342,9 +297,6 @@ func (w *Results) Close(s importer.Summary) error {
 }
 
 func (w *Results) close(s importer.Summary) error {
-	if err := w.finishSheet(); err != nil {
-		return fmt.Errorf("write result workbook: %w", err)
-	}
 	if err := w.writeSummary(s); err != nil {
 		return fmt.Errorf("write result workbook: %w", err)
 	}
@@ -379,32 +331,18 @@ func (w *Results) close(s importer.Summary) error {
 	return nil
 }
 
-// saveWorkbook zips the workbook into its temporary file and renames it into
-// place. excelize's WriteTo assembles the whole zip in a bytes.Buffer; the
-// zip writer given to SetZipWriter ignores that buffer and writes to the
-// file instead, so the workbook never sits in memory. Its entries are dated
-// modified, and each sheet declares its real dimension.
+// saveWorkbook writes the workbook's zip, its entries dated modified, into
+// its temporary file and renames it into place.
 func (w *Results) saveWorkbook(modified time.Time) error {
 	buf := bufio.NewWriterSize(w.xlsxTmp, 256<<10)
-	dims := map[string]string{}
-	for id, name := range w.f.GetSheetMap() {
-		if ref, ok := w.dims[name]; ok {
-			dims["xl/worksheets/sheet"+strconv.Itoa(id)+".xml"] = ref
-		}
-	}
-	zw := &workbookZip{Writer: newZip(buf), modified: modified, dims: dims}
-	w.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zw })
-	if _, err := w.f.WriteTo(io.Discard); err != nil {
+	if err := w.wb.Save(buf, modified); err != nil {
 		return err
-	}
-	if zw.err != nil { // excelize ignores some errors of its writers
-		return zw.err
 	}
 	if err := buf.Flush(); err != nil {
 		return err
 	}
-	_ = w.f.Close() // removes excelize's temporary files; the workbook is already out
-	w.f = nil
+	_ = w.wb.Close()
+	w.wb = nil
 	err := commit(w.xlsxTmp, w.xlsxPath)
 	w.xlsxTmp = nil
 	return err
@@ -417,8 +355,8 @@ func (w *Results) Abort() {
 		return
 	}
 	w.done = true
-	if w.f != nil {
-		_ = w.f.Close()
+	if w.wb != nil {
+		_ = w.wb.Close()
 	}
 	for _, f := range []*os.File{w.xlsxTmp, w.csvTmp} {
 		if f != nil {
@@ -430,36 +368,25 @@ func (w *Results) Abort() {
 
 // writeSummary adds the Summary sheet.
 func (w *Results) writeSummary(s importer.Summary) error {
-	if _, err := w.f.NewSheet(SummarySheet); err != nil {
+	if err := w.wb.StartSheet(SummarySheet, xlsxw.SheetOptions{Widths: []float64{22, 70}}); err != nil {
 		return err
 	}
-	sw, err := w.f.NewStreamWriter(SummarySheet)
-	if err != nil {
-		return err
-	}
-	if err := sw.SetColWidth(1, 1, 22); err != nil {
-		return err
-	}
-	if err := sw.SetColWidth(2, 2, 70); err != nil {
-		return err
-	}
-	row := 1
-	defer func() { w.dims[SummarySheet] = "A1:B" + strconv.Itoa(row-1) }()
 	add := func(item string, value any) error {
-		if str, ok := value.(string); ok {
-			value = textCell(str)
+		v := xlsxw.Cell{}
+		switch value := value.(type) {
+		case string:
+			v = textCell(value)
+		case int:
+			v = xlsxw.Cell{Number: int64(value), IsNumber: true}
 		}
-		err := sw.SetRow("A"+strconv.Itoa(row), []any{textCell(item), value})
-		row++
-		return err
+		return w.wb.Row([]xlsxw.Cell{textCell(item), v})
 	}
-	if err := sw.SetRow("A1", []any{
-		excelize.Cell{StyleID: w.styles.header, Value: "Item"},
-		excelize.Cell{StyleID: w.styles.header, Value: "Value"},
+	if err := w.wb.Row([]xlsxw.Cell{
+		{Text: "Item", Style: styleHeader},
+		{Text: "Value", Style: styleHeader},
 	}); err != nil {
 		return err
 	}
-	row++
 	s.DryRun = s.DryRun || w.dryRun
 	if s.DryRun {
 		if err := add(DryRunItem, "This workbook shows what the import would do; no user or license was changed."); err != nil {
@@ -471,7 +398,7 @@ func (w *Results) writeSummary(s importer.Summary) error {
 			return err
 		}
 	}
-	return sw.Flush()
+	return w.wb.EndSheet()
 }
 
 // LeaversSheet is the sheet of a feed batch's leavers (SPEC §12).
@@ -480,36 +407,24 @@ const LeaversSheet = "Leavers"
 // writeLeavers adds the Leavers sheet: User Name, Display Name, Employee
 // ID, Outcome, Message; one line per leaver.
 func (w *Results) writeLeavers(ls []importer.Leaver) error {
-	if _, err := w.f.NewSheet(LeaversSheet); err != nil {
+	opts := xlsxw.SheetOptions{Widths: []float64{34, 30, 14, 12, 60}, FreezeHeader: true}
+	if err := w.wb.StartSheet(LeaversSheet, opts); err != nil {
 		return err
 	}
-	sw, err := w.f.NewStreamWriter(LeaversSheet)
-	if err != nil {
-		return err
-	}
-	for i, width := range []float64{34, 30, 14, 12, 60} {
-		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
-			return err
-		}
-	}
-	if err := sw.SetPanes(frozenHeader()); err != nil {
-		return err
-	}
-	header := []any{}
+	var header []xlsxw.Cell
 	for _, h := range []string{"User Name", "Display Name", "Employee ID", "Outcome", "Message"} {
-		header = append(header, excelize.Cell{StyleID: w.styles.header, Value: h})
+		header = append(header, xlsxw.Cell{Text: h, Style: styleHeader})
 	}
-	if err := sw.SetRow("A1", header); err != nil {
+	if err := w.wb.Row(header); err != nil {
 		return err
 	}
-	for i, l := range ls {
-		if err := sw.SetRow("A"+strconv.Itoa(i+2), []any{textCell(l.UserName), textCell(l.DisplayName),
-			textCell(l.EmployeeID), w.styles.cell(string(l.Outcome)), textCell(l.Message)}); err != nil {
+	for _, l := range ls {
+		if err := w.wb.Row([]xlsxw.Cell{textCell(l.UserName), textCell(l.DisplayName),
+			textCell(l.EmployeeID), statusCell(string(l.Outcome)), textCell(l.Message)}); err != nil {
 			return err
 		}
 	}
-	w.dims[LeaversSheet] = "A1:E" + strconv.Itoa(len(ls)+1)
-	return sw.Flush()
+	return w.wb.EndSheet()
 }
 
 // DryRunItem is the first Item of a dry run's Summary sheet.
@@ -602,82 +517,53 @@ func EscapeFormula(s string) string {
 	return s
 }
 
-// textCell is a workbook value for s: nil (no cell) when s is empty, else s
-// escaped. The StreamWriter writes strings as inline text cells, never as
-// formulas.
-func textCell(s string) any {
-	if s == "" {
-		return nil
-	}
-	return EscapeFormula(s)
+// textCell is the workbook cell of s, escaped: no cell when s is empty.
+// Text is written as an inline string, never as a formula.
+func textCell(s string) xlsxw.Cell {
+	return xlsxw.Cell{Text: EscapeFormula(s)}
 }
 
-// resultStyles are the style IDs of the result workbook. StreamWriter needs
-// them created before the first row.
-type resultStyles struct {
-	header int
-	green  int
-	grey   int
-	red    int
-	amber  int
+// The cell styles of the result workbook, numbered as xlsxw numbers the
+// styles of resultStyleList.
+const (
+	styleHeader = iota + 1
+	styleGreen
+	styleGrey
+	styleRed
+	styleAmber
+)
+
+// resultStyleList returns the result workbook's styles. Colours are
+// Excel's own "Good", "Neutral" and "Bad" cell styles, plus a grey for
+// "nothing happened".
+func resultStyleList() []xlsxw.Style {
+	return []xlsxw.Style{
+		styleHeader - 1: {Bold: true, Fill: "DDEBF7", BottomBorder: "8EA9DB"},
+		styleGreen - 1:  {Fill: "C6EFCE", FontColor: "006100"},
+		styleGrey - 1:   {Fill: "EDEDED", FontColor: "595959"},
+		styleRed - 1:    {Fill: "FFC7CE", FontColor: "9C0006"},
+		styleAmber - 1:  {Fill: "FFEB9C", FontColor: "9C5700"},
+	}
 }
 
-// Colours are Excel's own "Good", "Neutral" and "Bad" cell styles, plus a
-// grey for "nothing happened".
-func newResultStyles(f *excelize.File) (resultStyles, error) {
-	var s resultStyles
-	fill := func(bg, fg string) (int, error) {
-		return f.NewStyle(&excelize.Style{
-			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{bg}},
-			Font: &excelize.Font{Color: fg},
-		})
-	}
-	var err error
-	if s.header, err = f.NewStyle(&excelize.Style{
-		Font: &excelize.Font{Bold: true},
-		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
-		Border: []excelize.Border{
-			{Type: "bottom", Color: "8EA9DB", Style: 1},
-		},
-	}); err != nil {
-		return s, err
-	}
-	if s.green, err = fill("C6EFCE", "006100"); err != nil {
-		return s, err
-	}
-	if s.grey, err = fill("EDEDED", "595959"); err != nil {
-		return s, err
-	}
-	if s.red, err = fill("FFC7CE", "9C0006"); err != nil {
-		return s, err
-	}
-	if s.amber, err = fill("FFEB9C", "9C5700"); err != nil {
-		return s, err
-	}
-	return s, nil
-}
-
-// cell returns an Outcome or License Status value with its colour.
-func (s resultStyles) cell(v string) any {
-	var id int
+// statusCell returns an Outcome or License Status value with its colour.
+func statusCell(v string) xlsxw.Cell {
+	var style int
 	switch v {
 	case string(importer.Created), string(importer.Updated), importer.StatusAssigned:
-		id = s.green
+		style = styleGreen
 	case string(importer.Unchanged), importer.StatusNone:
-		id = s.grey
+		style = styleGrey
 	case string(importer.Failed):
-		id = s.red
+		style = styleRed
 	case string(importer.Restored):
-		id = s.green
+		style = styleGreen
 	case string(importer.Disabled), string(importer.Deleted):
-		id = s.amber
+		style = styleAmber
 	case importer.StatusPending:
-		id = s.amber
+		style = styleAmber
 	}
-	if v == "" {
-		return nil
-	}
-	return excelize.Cell{StyleID: id, Value: EscapeFormula(v)}
+	return xlsxw.Cell{Text: EscapeFormula(v), Style: style}
 }
 
 // createTemp creates a hidden temporary file next to final, with mode 0644

@@ -268,6 +268,22 @@ func TestResults_NoDirectory(t *testing.T) {
 	}
 }
 
+// TestResults_RelativePath: a workbook named without a directory is
+// written in the working directory, and so is the spool of its rows, not
+// in $TMPDIR.
+func TestResults_RelativePath(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("TMPDIR", filepath.Join(dir, "missing"))
+	writeResults(t, "rel.results.xlsx", "", sampleResults(), sampleSummary())
+	f, err := excelize.OpenFile(filepath.Join(dir, "rel.results.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	assertNoTempFiles(t, dir)
+}
+
 func TestResults_NoRows(t *testing.T) {
 	dir := t.TempDir()
 	xlsx := filepath.Join(dir, "empty.results.xlsx")
