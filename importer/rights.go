@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -143,4 +144,20 @@ func (r *run) lookupUsers(ctx context.Context, keys []string) (map[string]*User,
 		keys = keys[n:]
 	}
 	return users, nil
+}
+
+// WriteRights says why actor, as the directory holds the acting admin in
+// the transaction that writes plan p, may not do it ("" when it may):
+// roles are checked at the moment of writing, not only when the row was
+// planned, so an admin whose role was taken away mid-batch (or who was
+// deleted) writes nothing more. target is the directory's user an update
+// changes, with its roles (nil for a new user).
+func WriteRights(actor User, p *Planned, target *User) string {
+	if actor.Deleted || actor.ID == "" {
+		return fmt.Sprintf("the acting admin %s was deleted meanwhile: nothing more is written in their name", actor.UserPrincipalName)
+	}
+	if ps := planRights(actor.RoleNames(), p, target); len(ps) > 0 {
+		return validate.Message(ps)
+	}
+	return ""
 }

@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sort"
@@ -21,7 +22,7 @@ func (d *DB) Provision(ctx context.Context, batchID, actor string, work []import
 	if err == nil {
 		return provisioned(work, nil), nil
 	}
-	if !errors.Is(err, errUnique) && importer.ErrorCode(err) != importer.ECONFLICT {
+	if !rowFailure(err) {
 		return nil, err
 	}
 	failed := map[int]string{}
@@ -31,7 +32,7 @@ func (d *DB) Provision(ctx context.Context, batchID, actor string, work []import
 		if err == nil {
 			continue
 		}
-		if !errors.Is(err, errUnique) && importer.ErrorCode(err) != importer.ECONFLICT {
+		if !rowFailure(err) {
 			return nil, err
 		}
 		msg := importer.ErrorMessage(err)
@@ -44,6 +45,78 @@ func (d *DB) Provision(ctx context.Context, batchID, actor string, work []import
 		failed[i] = msg
 	}
 	return provisioned(work, failed), nil
+}
+
+// rowFailure says whether err, of writing several rows at once, may be
+// one row's alone (a user name taken meanwhile, a right the acting admin
+// lost for one of them): the rows are then written one by one.
+func rowFailure(err error) bool {
+	switch importer.ErrorCode(err) {
+	case importer.ECONFLICT, importer.EFORBIDDEN:
+		return true
+	}
+	return errors.Is(err, errUnique)
+}
+
+// checkRights checks, in the writing transaction, that the acting admin
+// as the directory holds them now may do every plan of work
+// (importer.WriteRights): EFORBIDDEN for the first that it may not.
+func (d *DB) checkRights(ctx context.Context, tx *sqlx.Tx, actor string, work []importer.Work) error {
+	a := importer.User{UserPrincipalName: actor}
+	err := tx.QueryRowxContext(ctx, tx.Rebind(`SELECT id, deleted_at IS NOT NULL FROM users WHERE upn_key = ?`), strings.ToLower(actor)).Scan(&a.ID, &a.Deleted)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		a.ID, a.Deleted = "", true
+	case err != nil:
+		return fmt.Errorf("read the acting admin: %w", err)
+	default:
+		var rs []string
+		if err := tx.SelectContext(ctx, &rs, tx.Rebind(`SELECT role FROM user_roles WHERE user_id = ?`), a.ID); err != nil {
+			return fmt.Errorf("read the acting admin's roles: %w", err)
+		}
+		for _, r := range rs {
+			a.Roles = append(a.Roles, importer.Role(r))
+		}
+	}
+	var ids []string
+	for _, w := range work {
+		if w.Plan.Action == importer.ActionUpdate && w.Plan.User.ID != "" {
+			ids = append(ids, w.Plan.User.ID)
+		}
+	}
+	roles := map[string][]importer.Role{}
+	if len(ids) > 0 {
+		q, args, err := d.inList(`SELECT user_id, role FROM user_roles WHERE user_id IN (?)`, ids)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("read roles: %w", err)
+		}
+		for rows.Next() {
+			var id, role string
+			if err := rows.Scan(&id, &role); err != nil {
+				rows.Close()
+				return fmt.Errorf("read roles: %w", err)
+			}
+			roles[id] = append(roles[id], importer.Role(role))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read roles: %w", err)
+		}
+	}
+	for _, w := range work {
+		var target *importer.User
+		if w.Plan.Action == importer.ActionUpdate {
+			target = &importer.User{UserPrincipalName: w.Plan.User.UserPrincipalName, Roles: roles[w.Plan.User.ID]}
+		}
+		if msg := importer.WriteRights(a, w.Plan, target); msg != "" {
+			return importer.Errorf(importer.EFORBIDDEN, "%s", msg)
+		}
+	}
+	return nil
 }
 
 func provisioned(work []importer.Work, failed map[int]string) []importer.Result {
@@ -62,6 +135,9 @@ func provisioned(work []importer.Work, failed map[int]string) []importer.Result 
 // provision writes the work items; journal says whether to mark their
 // staged journal rows done.
 func (d *DB) provision(ctx context.Context, tx *sqlx.Tx, batchID, actor string, work []importer.Work, journal bool) error {
+	if err := d.checkRights(ctx, tx, actor, work); err != nil {
+		return err
+	}
 	now := d.now()
 	var users, assigns, roles, audits [][]any
 	var rowNums []int

@@ -251,7 +251,7 @@ func TestBrowserCancelAndResume(t *testing.T) {
 	want := b.text("#count-created")
 	b.do(chromedp.Click(css(`form[action$="/start"] button`)),
 		chromedp.WaitVisible(css("#progress")))
-	<-g.blocked // the batch is midway: 5,000 passwords hashed
+	<-g.Blocked // the batch is midway: 5,000 passwords hashed
 	b.do(shot(shots, "01-progress"),
 		chromedp.Click(css(`form[action$="/cancel"] button`)),
 		chromedp.WaitVisible(css(`form[action$="/start"] button`)),
@@ -259,7 +259,7 @@ func TestBrowserCancelAndResume(t *testing.T) {
 	if page := b.text("main"); !strings.Contains(page, "Interrupted") {
 		t.Fatalf("after Cancel the page says:\n%s", page)
 	}
-	g.open()
+	g.Open()
 	b.do(chromedp.Click(css(`form[action$="/start"] button`)),
 		chromedp.WaitVisible(css(`a[href$="/credentials.txt"]`)),
 		shot(shots, "03-results"))

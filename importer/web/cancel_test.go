@@ -4,46 +4,14 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 
-	"userimport/importer"
 	"userimport/importer/sqldb"
 	"userimport/importer/web"
 	"userimport/internal/dirtest"
 )
 
-// gate hashes its first n passwords, then waits for the run to end or the
-// gate to open: a batch stopped at a known row whatever the machine's
-// speed.
-type gate struct {
-	h        importer.Hasher
-	n        int64
-	used     atomic.Int64
-	once     sync.Once
-	blocked  chan struct{} // closed once a hash waits
-	released chan struct{} // closed by open
-}
-
-func newGate(n int64) *gate {
-	return &gate{h: hasher(), n: n, blocked: make(chan struct{}), released: make(chan struct{})}
-}
-
-// open lets every later hash through.
-func (g *gate) open() { close(g.released) }
-
-func (g *gate) Hash(ctx context.Context, pw string) (string, error) {
-	if g.used.Add(1) > g.n {
-		g.once.Do(func() { close(g.blocked) })
-		select {
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-g.released:
-		}
-	}
-	return g.h.Hash(ctx, pw)
-}
+func newGate(n int64) *dirtest.Gate { return dirtest.NewGate(hasher(), n) }
 
 // TestCancelRunningBatch: Cancel stops a running batch as Ctrl-C does (it
 // is interrupted and resumes with Start); an interrupted batch's Cancel
@@ -60,7 +28,7 @@ func TestCancelRunningBatch(t *testing.T) {
 		if a := c.post(loc+"/start", nil); a.status != http.StatusSeeOther {
 			t.Fatalf("start: %d", a.status)
 		}
-		<-g.blocked
+		<-g.Blocked
 		if p := c.get(loc); !strings.Contains(p.body, `id="progress"`) || !strings.Contains(p.body, `http-equiv="refresh"`) {
 			t.Errorf("a running batch's page has no progress bar, or no refresh for browsers without scripts")
 		}
@@ -110,10 +78,10 @@ func TestCancelThenResume(t *testing.T) {
 		loc := c.upload("new-hires.csv", sample(t, "new-hires.csv"), nil).header.Get("Location")
 		c.get(loc)
 		c.post(loc+"/start", nil)
-		<-g.blocked
+		<-g.Blocked
 		c.post(loc+"/cancel", nil)
 		s.starter.Wait()
-		g.open()
+		g.Open()
 		c.get(loc)
 		if a := c.post(loc+"/start", nil); a.status != http.StatusSeeOther {
 			t.Fatalf("resume: %d %s", a.status, a.body)
@@ -139,7 +107,7 @@ func TestResumeAfterRestart(t *testing.T) {
 		loc := c.upload("new-hires.csv", sample(t, "new-hires.csv"), nil).header.Get("Location")
 		c.get(loc)
 		c.post(loc+"/start", nil)
-		<-g.blocked
+		<-g.Blocked
 		s.stop() // serve stops (SIGTERM): the run is interrupted
 
 		// serve again, on the same directory and --data.
