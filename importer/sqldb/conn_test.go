@@ -66,3 +66,27 @@ func TestOpenUnreachable(t *testing.T) {
 		t.Errorf("missing database: %v", err)
 	}
 }
+
+// TestOpenNewDatabaseAtOnce: several processes (here, pools) opening one
+// brand-new PostgreSQL directory at the same moment, as serve and workers
+// started together do, all get it migrated once: none fails on a half-made
+// schema or a migration run twice.
+func TestOpenNewDatabaseAtOnce(t *testing.T) {
+	url := pgtest.URL(t)
+	const n = 4
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			db, err := sqldb.Open(t.Context(), url)
+			if err == nil {
+				err = db.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("open a new directory at once: %v", err)
+		}
+	}
+}

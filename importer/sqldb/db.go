@@ -187,6 +187,10 @@ func createPrivate(path string) error {
 	return nil
 }
 
+// schemaMigrationLock is the PostgreSQL advisory lock the directory's
+// migrations are run under (the job engine's have their own).
+const schemaMigrationLock = 0x75696d6967 // "uimig"
+
 func (d *DB) migrate(ctx context.Context) error {
 	sub, err := migrationsFor(d.dialect)
 	if err != nil {
@@ -195,6 +199,19 @@ func (d *DB) migrate(ctx context.Context) error {
 	gd := goose.DialectSQLite3
 	if d.dialect == Postgres {
 		gd = goose.DialectPostgres
+		// Processes started together on a new directory (serve and its
+		// workers) take turns: one migrates, the others wait on the lock
+		// (held by a connection of its own, given back at its close) and
+		// then find nothing to do.
+		conn, err := d.db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("migrations: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", schemaMigrationLock); err != nil {
+			return fmt.Errorf("migrations: lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", schemaMigrationLock)
 	}
 	p, err := goose.NewProvider(gd, d.db.DB, sub)
 	if err != nil {
