@@ -2,6 +2,8 @@ package importer
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 	"userimport/validate"
@@ -45,6 +47,8 @@ type BatchStore interface {
 	// password (a page of them); once they are forgotten, the next.
 	SealedPasswords(ctx context.Context, batchID string, fn func(row int, upn string, mustChange bool, sealed string) error) error
 	ForgetSealed(ctx context.Context, batchID string, rows []int) error
+	// HeldBatch returns the hold of a held feed batch (its kept file).
+	HeldBatch(ctx context.Context, batchID string) (Hold, error)
 }
 
 // Cancelled is what CancelBatch did.
@@ -86,9 +90,27 @@ func CancelBatch(ctx context.Context, s BatchStore, actor User, id string, now t
 	default:
 		return Cancelled{}, Errorf(ECONFLICT, "batch %s is %s: only a queued, running, held or interrupted batch can be cancelled", id, b.State)
 	}
-	n, err := s.CancelBatch(ctx, id, actor.UserPrincipalName, "cancelled by "+actor.UserPrincipalName, now.Add(-staleAfter))
+	var kept *Hold
+	if b.State == BatchHeld {
+		h, err := s.HeldBatch(ctx, id)
+		if err != nil {
+			return Cancelled{}, err
+		}
+		kept = &h
+	}
+	reason := "cancelled by " + actor.UserPrincipalName
+	n, err := s.CancelBatch(ctx, id, actor.UserPrincipalName, reason, now.Add(-staleAfter))
 	if err != nil {
 		return Cancelled{}, err
+	}
+	if kept != nil {
+		// The kept file goes where rejected files go, with why: it will
+		// not be applied, and held/ keeps only what waits for an admin.
+		feedDir := filepath.Dir(filepath.Dir(kept.Path))
+		if to, err := moveAs(kept.Path, filepath.Join(feedDir, FailedDir), kept.FileName); err == nil {
+			note := strings.TrimSuffix(to, filepath.Ext(to)) + ".error.txt"
+			_ = os.WriteFile(note, []byte("held ("+kept.Reason+"), then "+reason+" at "+now.UTC().Format(time.DateTime)+" UTC: not applied\n"), 0o644)
+		}
 	}
 	c := Cancelled{Rows: n}
 	c.Unknown, err = forgetAllSealed(ctx, s, id)

@@ -3,6 +3,8 @@ package importer_test
 import (
 	"context"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,6 +108,49 @@ func TestApproveGuards(t *testing.T) {
 		wantCode(t, "its acting admin, now a License admin, cancels a feed's batch", err, importer.EFORBIDDEN, "may not cancel")
 		if _, err := importer.CancelBatch(ctx, db, admin(t, db), h.BatchID, time.Now()); err != nil {
 			t.Errorf("a Global admin cancels the held batch: %v", err)
+		}
+		if _, err := os.Stat(h.Path); !os.IsNotExist(err) {
+			t.Errorf("the cancelled batch's kept file is still in held/ (%v)", err)
+		}
+		note, err := os.ReadFile(filepath.Join(dir, importer.FailedDir, "n5.error.txt"))
+		if _, serr := os.Stat(filepath.Join(dir, importer.FailedDir, "n5.csv")); serr != nil || err != nil || !strings.Contains(string(note), "cancelled by "+dirtest.Admin) {
+			t.Errorf("the cancelled file in failed/: %v, note %q (%v)", serr, note, err)
+		}
+	})
+}
+
+// TestAdoptedLeaverComesBack: people another feed disabled as leavers,
+// whom a second feed's file lists, become that feed's users and come back
+// in the same run (Restored), as its own rehires do.
+func TestAdoptedLeaverComesBack(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		c := newClock()
+		dir := t.TempDir()
+		hr := hrFeed(t, db, dir)
+		_, err := importer.RunFeed(ctx, db, db, feedRun(t, hr, writeNight(t, dir, "a1.csv", people(1, 20)), c, nil))
+		must(t, err)
+		hr, _ = db.Feed(ctx, "hr")
+		c.add(time.Hour)
+		_, err = importer.RunFeed(ctx, db, db, feedRun(t, hr, writeNight(t, dir, "a2.csv", people(1, 18)), c, nil))
+		must(t, err)
+		if u := byUPN(t, db, "drop.p0020@contoso.com"); u.AccountEnabled {
+			t.Fatal("hr did not disable its leaver")
+		}
+		other := hr
+		other.Name, other.Dir = "contractors", t.TempDir()
+		must(t, importer.AddFeed(ctx, db, admin(t, db), other))
+		other, _ = db.Feed(ctx, "contractors")
+		c.add(time.Hour)
+		rep, err := importer.RunFeed(ctx, db, db, feedRun(t, other, writeNight(t, other.Dir, "b1.csv", people(19, 20)), c, nil))
+		must(t, err)
+		if rep.Summary.Restored != 2 {
+			t.Errorf("contractors' first night: %+v, want the 2 people hr had disabled restored", rep.Summary)
+		}
+		for _, upn := range []string{"drop.p0019@contoso.com", "drop.p0020@contoso.com"} {
+			if u := byUPN(t, db, upn); !u.AccountEnabled || u.Source != "feed:contractors" {
+				t.Errorf("%s: enabled %v, source %s; want enabled, a user of contractors", upn, u.AccountEnabled, u.Source)
+			}
 		}
 	})
 }

@@ -283,13 +283,15 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 		return rep, err
 	}
 	restored, adopted := map[string]bool{}, map[string]string{}
+	// Adopted first: a user another feed had disabled, whom this file
+	// lists, is this feed's now, and so comes back as a rehire does.
+	if adopted, err = st.Adopt(ctx, actor.UserPrincipalName, f.Source(), scanID, scanID, fr.DryRun); err != nil {
+		return rep, err
+	}
 	if sync {
 		if restored, err = st.Rehire(ctx, actor.UserPrincipalName, f.Source(), scanID, scanID, now, fr.DryRun); err != nil {
 			return rep, err
 		}
-	}
-	if adopted, err = st.Adopt(ctx, actor.UserPrincipalName, f.Source(), scanID, scanID, fr.DryRun); err != nil {
-		return rep, err
 	}
 	if sync && !fr.DryRun && len(leavers) > 0 { // none found a moment ago: no need to look again
 		if leavers, err = st.DisableLeavers(ctx, actor.UserPrincipalName, f.Source(), scanID, scanID, now, f.DeleteAfter == 0); err != nil {
@@ -329,7 +331,7 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 		if err != nil {
 			return nil, "", "", err
 		}
-		return &syncResults{ResultWriter: w, counts: counts}, x, c, nil
+		return &syncResults{ResultWriter: w, counts: counts, mode: f.Mode}, x, c, nil
 	}
 	opened := false
 	o.Open = func() (RowSource, error) {
@@ -661,6 +663,7 @@ type syncCounts struct {
 type syncResults struct {
 	ResultWriter
 	counts *syncCounts
+	mode   string // the feed's: sync or upsert (the run itself upserts)
 }
 
 func (w *syncResults) Write(r Result) error {
@@ -671,7 +674,7 @@ func (w *syncResults) Write(r Result) error {
 }
 
 func (w *syncResults) Close(s Summary) error {
-	s.Feed, s.Leavers = true, w.counts.leavers
+	s.Feed, s.Leavers, s.Mode = true, w.counts.leavers, w.mode
 	s.Disabled, s.Deleted, s.Restored = w.counts.disabled, w.counts.deleted, w.counts.restored
 	return w.ResultWriter.Close(s)
 }

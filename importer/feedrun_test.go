@@ -311,7 +311,7 @@ func TestThreeNights(t *testing.T) {
 			t.Errorf("Leavers sheet: %d lines, first %v", len(leavers), leavers[0])
 		}
 		sum := summaryOf(t, rep.ResultsPath)
-		if sum["Disabled"] != "20" || sum["Restored"] != "0" || sum["Deleted"] != "0" {
+		if sum["Mode"] != "sync" || sum["Disabled"] != "20" || sum["Restored"] != "0" || sum["Deleted"] != "0" {
 			t.Errorf("Summary: %v", sum)
 		}
 		res2 := sheetRows(t, rep.ResultsPath, "Results")

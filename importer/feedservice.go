@@ -53,6 +53,7 @@ type FeedService struct {
 
 	pushes   sync.WaitGroup // pushed files being run in the background
 	mu       sync.Mutex
+	failures map[string]string // held batch → why its last approval here failed
 	watchers map[string]*Watcher
 	lastPoll time.Time
 	lastDay  string                 // the day Daily last ran
@@ -191,14 +192,38 @@ func (s *FeedService) StartApprove(ctx context.Context, actor User, id string) e
 	if err != nil {
 		return err
 	}
+	s.setFailure(id, "")
 	s.pushes.Add(1)
 	go func() {
 		defer s.pushes.Done()
 		if _, err := s.approve(context.WithoutCancel(ctx), actor, f, id); err != nil && !isRowsFailed(err) {
 			s.Log.Warn("feeds: approving a held batch failed", zap.String("feed", f.Name), zap.String("batch", id), zap.Error(err))
+			s.setFailure(id, ErrorMessage(err))
 		}
 	}()
 	return nil
+}
+
+// ApprovalFailed says why the last approval of held batch id that this
+// process started in the background (StartApprove) failed; "" when none
+// did.
+func (s *FeedService) ApprovalFailed(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failures[id]
+}
+
+func (s *FeedService) setFailure(id, msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failures == nil {
+		s.failures = map[string]string{}
+	}
+	if msg == "" {
+		delete(s.failures, id)
+		return
+	}
+	s.failures[id] = msg
 }
 
 // heldFeed returns the feed of held batch id, once actor may approve it.

@@ -11,12 +11,15 @@ import (
 // FeedApprover applies held feed batches (importer.FeedService).
 type FeedApprover interface {
 	StartApprove(ctx context.Context, actor importer.User, id string) error
+	// ApprovalFailed says why the last approval of held batch id failed
+	// ("" when none did).
+	ApprovalFailed(id string) string
 }
 
 type feedsData struct {
 	Feeds      []importer.FeedActivity
-	Approving  string // the batch just approved, being applied
 	CanApprove bool
+	Failures   map[string]string // held batch → why its last approval failed
 }
 
 // feeds is the Feeds page (SPEC §12): each feed with its last and next
@@ -28,7 +31,16 @@ func (h *Handler) feeds(w http.ResponseWriter, r *http.Request, rq *request) {
 		h.fail(w, r, rq, err)
 		return
 	}
-	d := feedsData{Feeds: fs, CanApprove: h.cfg.Feeds != nil}
+	d := feedsData{Feeds: fs, CanApprove: h.cfg.Feeds != nil, Failures: map[string]string{}}
+	if h.cfg.Feeds != nil {
+		for _, f := range fs {
+			for _, b := range f.Held {
+				if msg := h.cfg.Feeds.ApprovalFailed(b.ID); msg != "" {
+					d.Failures[b.ID] = msg
+				}
+			}
+		}
+	}
 	p := page{Title: "Feeds", Data: d}
 	if id := r.URL.Query().Get("approved"); idPattern.MatchString(id) {
 		p.Notice = "batch " + id + " approved: its file is being applied; its results appear below when it is done"

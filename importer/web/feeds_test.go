@@ -182,6 +182,19 @@ func TestFeedsPage(t *testing.T) {
 		if m == nil {
 			t.Fatal("night 3 of 1 row is not held")
 		}
+		// Its kept file is changed in the share: the approval fails in the
+		// background, and the page says why.
+		kept := filepath.Join(s.dir, "held", m[1]+"-night3.csv")
+		if err := os.WriteFile(kept, []byte("Employee ID,First Name,Last Name,Department\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if a := c.post("/batches/"+m[1]+"/approve", nil); a.status != http.StatusSeeOther {
+			t.Fatalf("approve night 3: %d", a.status)
+		}
+		s.svc.Wait()
+		if a := c.get("/feeds"); !strings.Contains(a.body, "The last approval failed:") || !strings.Contains(a.body, "not the one that was held") {
+			t.Errorf("a failed approval is not shown on the Feeds page:\n%s", a.body)
+		}
 		a = c.post("/batches/"+m[1]+"/cancel", url.Values{"from": {"feeds"}})
 		if a.status != http.StatusSeeOther || a.header.Get("Location") != "/feeds?cancelled="+m[1] {
 			t.Fatalf("cancel: %d to %q", a.status, a.header.Get("Location"))
