@@ -154,3 +154,69 @@ func TestAdoptedLeaverComesBack(t *testing.T) {
 		}
 	})
 }
+
+// TestFingerprintSeesChanges: a night whose rows are the ones the feed
+// applied last time is Unchanged without its users being planned, with
+// the same result lines (licenses, user ID); but a change made to a user
+// since (a license taken away by hand, a department changed by an admin's
+// import) and a row repeated in the file are each seen as if there were no
+// fingerprint. (A change of the feed's or the organization's settings
+// changes every fingerprint: fingerprintBase.)
+func TestFingerprintSeesChanges(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		c := newClock()
+		dir := t.TempDir()
+		f := hrFeed(t, db, dir)
+		ps := people(1, 10)
+		ps[0].license = "SPB"
+		night := func(name string, ps []person) map[string]map[string]string {
+			t.Helper()
+			c.add(time.Hour)
+			rep, err := importer.RunFeed(ctx, db, db, feedRun(t, f, writeNight(t, dir, name, ps), c, nil))
+			if err != nil && !isRowsFailedErr(err) {
+				t.Fatalf("%s: %v", name, err)
+			}
+			out := map[string]map[string]string{}
+			for _, r := range sheetRows(t, rep.ResultsPath, "Results") {
+				out[r["Row"]] = r
+			}
+			return out
+		}
+		night("f1.csv", ps)
+		first := "drop.p0001@contoso.com"
+		u := byUPN(t, db, first)
+
+		rows := night("f2.csv", ps)
+		r := rows["2"]
+		if r["Outcome"] != "Unchanged" || r["User Name"] != first || r["User ID"] != u.ID ||
+			!strings.Contains(r["Licenses"], "SPB") || r["License Status"] == "" || r["License Status"] == "none" {
+			t.Errorf("the same night again, row 2: %v; want Unchanged with the user's ID and its SPB", r)
+		}
+		for n, r := range rows {
+			if r["Outcome"] != "Unchanged" {
+				t.Errorf("the same night again, row %s: %s %s", n, r["Outcome"], r["Message"])
+			}
+		}
+
+		_, err := importer.RemoveLicense(ctx, db, admin(t, db), first, "SPB")
+		must(t, err)
+		_, err = importCSV(t, db, admin(t, db), importer.ModeUpsert, "User Name,Department\ndrop.p0002@contoso.com,Finance\n")
+		must(t, err)
+		rows = night("f3.csv", ps)
+		if rows["2"]["Outcome"] != "Updated" || len(byUPN(t, db, first).Licenses) != 1 {
+			t.Errorf("after SPB was taken by hand: row 2 %v, licenses %v; want Updated, SPB back", rows["2"], byUPN(t, db, first).Licenses)
+		}
+		if rows["3"]["Outcome"] != "Updated" || byUPN(t, db, "drop.p0002@contoso.com").Department != "Ops" {
+			t.Errorf("after an admin moved drop.p0002 to Finance: row 3 %v; want Updated, back to Ops", rows["3"])
+		}
+		if rows["4"]["Outcome"] != "Unchanged" {
+			t.Errorf("row 4, nobody touched it: %v", rows["4"])
+		}
+
+		rows = night("f5.csv", append(ps, ps[6]))
+		if r := rows["12"]; r["Outcome"] != "Failed" || !strings.Contains(r["Message"], "duplicate of row") {
+			t.Errorf("a repeated row of an unchanged user: %v, want Failed as a duplicate", r)
+		}
+	})
+}
