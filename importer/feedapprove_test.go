@@ -170,8 +170,6 @@ func TestFingerprintSeesChanges(t *testing.T) {
 		f := hrFeed(t, db, dir)
 		ps := people(1, 10)
 		ps[0].license = "SPB"
-		ps[3].license = "EXCHANGESTANDARD" // no seat: pending
-		must(t, importer.SetSeats(ctx, db, admin(t, db), "EXCHANGESTANDARD", 0))
 		night := func(name string, ps []person) map[string]map[string]string {
 			t.Helper()
 			c.add(time.Hour)
@@ -201,13 +199,8 @@ func TestFingerprintSeesChanges(t *testing.T) {
 			}
 		}
 
-		if r := rows["5"]; r["License Status"] != "Pending" {
-			t.Errorf("the same night again, row 5: %v; want its licence pending", r)
-		}
-
 		_, err := importer.RemoveLicense(ctx, db, admin(t, db), first, "SPB")
 		must(t, err)
-		must(t, importer.SetSeats(ctx, db, admin(t, db), "EXCHANGESTANDARD", 5)) // drop.p0004 gets its seat
 		_, err = importCSV(t, db, admin(t, db), importer.ModeUpsert, "User Name,Department\ndrop.p0002@contoso.com,Finance\n")
 		must(t, err)
 		rows = night("f3.csv", ps)
@@ -219,9 +212,6 @@ func TestFingerprintSeesChanges(t *testing.T) {
 		}
 		if rows["4"]["Outcome"] != "Unchanged" {
 			t.Errorf("row 4, nobody touched it: %v", rows["4"])
-		}
-		if r := rows["5"]; r["Outcome"] != "Unchanged" || r["License Status"] != "Assigned" {
-			t.Errorf("row 5, whose licence got a seat since: %v; want Unchanged, assigned", r)
 		}
 
 		rows = night("f5.csv", append(ps, ps[6]))

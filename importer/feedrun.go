@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -157,9 +158,9 @@ type SyncStore interface {
 	// EmployeeStates is ByEmployeeID without the whole users: what the
 	// sync decides on, and each user's fingerprint.
 	EmployeeStates(ctx context.Context, keys []string) (map[string]EmployeeUser, error)
-	// Fingerprint records the scan's row fingerprints of rows (numbers)
-	// on the feed's users that the batch wrote or found unchanged.
-	Fingerprint(ctx context.Context, source, scanID, batchID string, rows []int) error
+	// Fingerprint records the scan's row fingerprints on the feed's users
+	// that the batch wrote or found unchanged.
+	Fingerprint(ctx context.Context, source, scanID, batchID string) error
 	TakenUPNs(ctx context.Context, upnKeys []string) (map[string]bool, error)
 	SetStartDates(ctx context.Context, source, scanID string, since, now time.Time) error
 	HoldBatch(ctx context.Context, b Batch, h Hold) error
@@ -364,7 +365,7 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 		return &syncResults{ResultWriter: w, counts: counts, mode: f.Mode}, x, c, nil
 	}
 	opened := false
-	var planned []int // read by the source's goroutine until Run returns
+	var planned atomic.Int64
 	o.Open = func() (RowSource, error) {
 		src, err := fr.Open(fr.Path)
 		if err != nil || opened {
@@ -394,8 +395,10 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 	if serr := st.FeedRan(wctx, f.Name, id, rows, now); serr != nil {
 		return rep, serr
 	}
-	if serr := st.Fingerprint(wctx, f.Source(), scanID, id, planned); serr != nil {
-		return rep, serr
+	if planned.Load() > 0 || len(leavers) > 0 { // otherwise every row was found the same: nothing to record
+		if serr := st.Fingerprint(wctx, f.Source(), scanID, id); serr != nil {
+			return rep, serr
+		}
 	}
 	return rep, err
 }
@@ -780,7 +783,7 @@ type syncSource struct {
 	joiners  map[string]bool   // lower-cased user names this file's joiners took so far
 	leftNow  map[string]bool   // lower-cased user names of the leavers this run disabled
 	base     []byte            // what the rows' fingerprints start with (fingerprintBase)
-	planned  *[]int            // rows not found the same as last time: their fingerprints to record
+	planned  *atomic.Int64     // rows not found the same as last time (Fingerprint has work)
 
 	chunks chan syncChunk // decided chunks, one read ahead
 	stop   func()
@@ -919,7 +922,7 @@ func (s *syncSource) fill(ctx context.Context) syncChunk {
 		} else if ok {
 			whole = append(whole, emp)
 		}
-		*s.planned = append(*s.planned, r.row.Number)
+		s.planned.Add(1)
 	}
 	if len(whole) > 0 {
 		full, err := s.st.ByEmployeeID(ctx, whole)

@@ -3,7 +3,6 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -388,8 +387,14 @@ func (d *DB) EmployeeStates(ctx context.Context, keys []string) (map[string]impo
 	if len(keys) == 0 {
 		return out, nil
 	}
+	licenses := `(SELECT group_concat(s, ';') FROM (SELECT p.sku || '=' || a.status AS s FROM license_assignments a
+		JOIN products p ON p.id = a.product_id WHERE a.user_id = u.id ORDER BY p.sku))`
+	if d.dialect == Postgres {
+		licenses = `(SELECT string_agg(p.sku || '=' || a.status, ';' ORDER BY p.sku) FROM license_assignments a
+		JOIN products p ON p.id = a.product_id WHERE a.user_id = u.id)`
+	}
 	q, args, err := d.inList(`SELECT u.employee_id_key, u.id, u.upn, u.source, u.deleted_at IS NOT NULL, u.feed_left_at IS NOT NULL,
-		u.display_name, u.feed_hash, u.feed_hash_at = u.updated_at, u.feed_licenses FROM `+d.byKeys("employee_id_key")("users", "u"), keys)
+		u.display_name, u.feed_hash, u.feed_hash_at = u.updated_at, COALESCE(`+licenses+`, '') FROM `+d.byKeys("employee_id_key")("users", "u"), keys)
 	if err != nil {
 		return nil, err
 	}
@@ -404,38 +409,31 @@ func (d *DB) EmployeeStates(ctx context.Context, keys []string) (map[string]impo
 		if err := rows.Scan(&k, &u.UserID, &u.UPN, &u.Source, &u.Deleted, &u.Left, &u.DisplayName, &u.Hash, &u.Clean, &ls); err != nil {
 			return nil, fmt.Errorf("look up employee IDs: %w", err)
 		}
-		if ls != "" {
-			if err := json.Unmarshal([]byte(ls), &u.Licenses); err != nil {
-				return nil, fmt.Errorf("look up employee IDs: %s: %w", u.UPN, err)
-			}
+		for _, l := range splitList(ls) {
+			sku, status, _ := strings.Cut(l, "=")
+			u.Licenses = append(u.Licenses, importer.LicenseResult{SKU: sku, Status: status})
 		}
 		out[k] = u
 	}
 	return out, rows.Err()
 }
 
-// Fingerprint records, for the feed's users of the scan's rows rows (the
-// rows the run planned: the others are recorded already) that batchID
-// created, updated, left unchanged or restored (an employee ID once in
-// the file), the scan's fingerprint of their row, their updated_at now,
-// and the licenses the row's result showed. A thousand rows a statement.
-func (d *DB) Fingerprint(ctx context.Context, source, scanID, batchID string, rows []int) error {
-	for len(rows) > 0 {
-		k := min(len(rows), 1000)
-		q, args, err := d.inList(`UPDATE users SET feed_hash = r.row_hash, feed_hash_at = users.updated_at, feed_licenses = b.licenses
+// Fingerprint records, for the feed's users that batchID's rows of the
+// scan created, updated, left unchanged or restored (an employee ID once
+// in the file), the scan's fingerprint of their row and their updated_at
+// now. Only users whose fingerprint is not already that are written, so
+// that an unchanged night writes nothing.
+func (d *DB) Fingerprint(ctx context.Context, source, scanID, batchID string) error {
+	_, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE users SET feed_hash = r.row_hash, feed_hash_at = users.updated_at
 		FROM feed_rows r JOIN batch_rows b ON b.batch_id = ? AND b.row_number = r.row_number
-		WHERE r.scan_id = ? AND r.row_number IN (?) AND r.emp_key = users.employee_id_key AND r.leaver = FALSE
+		WHERE r.scan_id = ? AND r.emp_key = users.employee_id_key AND r.leaver = FALSE
 			AND users.source = ? AND users.deleted_at IS NULL AND users.feed_left_at IS NULL
 			AND b.state = 'done' AND b.outcome IN ('Created', 'Updated', 'Unchanged', 'Restored')
-			AND NOT EXISTS (SELECT 1 FROM feed_rows o WHERE o.scan_id = r.scan_id AND o.emp_key = r.emp_key AND o.row_number <> r.row_number)`,
-			batchID, scanID, rows[:k], source)
-		if err != nil {
-			return err
-		}
-		if _, err := d.db.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("record the feed's fingerprints: %w", err)
-		}
-		rows = rows[k:]
+			AND NOT EXISTS (SELECT 1 FROM feed_rows o WHERE o.scan_id = r.scan_id AND o.emp_key = r.emp_key AND o.row_number <> r.row_number)
+			AND (users.feed_hash <> r.row_hash OR users.feed_hash_at <> users.updated_at)`),
+		batchID, scanID, source)
+	if err != nil {
+		return fmt.Errorf("record the feed's fingerprints: %w", err)
 	}
 	return nil
 }

@@ -115,11 +115,10 @@ func (d *DB) fillPending(ctx context.Context, tx *sqlx.Tx, productID int64) (int
 	if free <= 0 {
 		return 0, nil
 	}
-	now := d.now()
 	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE license_assignments SET status = 'assigned', assigned_at = ?
 		WHERE product_id = ? AND status = 'pending' AND user_id IN (
 			SELECT user_id FROM license_assignments WHERE product_id = ? AND status = 'pending'
-			ORDER BY requested_at, queue_pos, user_id LIMIT ?)`), now, productID, productID, free)
+			ORDER BY requested_at, queue_pos, user_id LIMIT ?)`), d.now(), productID, productID, free)
 	if err != nil {
 		return 0, fmt.Errorf("fill pending: %w", err)
 	}
@@ -130,12 +129,6 @@ func (d *DB) fillPending(ctx context.Context, tx *sqlx.Tx, productID int64) (int
 	if n > 0 {
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE products SET assigned = assigned + ? WHERE id = ?`), n, productID); err != nil {
 			return 0, mapErr(fmt.Errorf("count filled seats: %w", err))
-		}
-		// The users who got a seat changed: a feed's fingerprint of them
-		// (which shows their licenses as pending) is stale now.
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET updated_at = ? WHERE id IN
-			(SELECT user_id FROM license_assignments WHERE product_id = ? AND status = 'assigned' AND assigned_at = ?)`), now, productID, now); err != nil {
-			return 0, fmt.Errorf("fill pending: %w", err)
 		}
 	}
 	return int(n), nil

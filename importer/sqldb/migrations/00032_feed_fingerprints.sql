@@ -6,17 +6,11 @@
 -- changed, the next night's row is Unchanged without looking the user up.
 ALTER TABLE users ADD COLUMN feed_hash TEXT NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN feed_hash_at BIGINT NOT NULL DEFAULT 0;
--- The licenses that row's result showed (the journal's JSON): the result
--- line of the next night's unchanged row, while nothing changed.
-ALTER TABLE users ADD COLUMN feed_licenses TEXT NOT NULL DEFAULT '';
 ALTER TABLE feed_rows ADD COLUMN row_hash TEXT NOT NULL DEFAULT '';
 ALTER TABLE feed_rows ADD COLUMN row_number INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX feed_rows_by_row ON feed_rows (scan_id, row_number);
 
 -- +goose Down
-DROP INDEX feed_rows_by_row;
 ALTER TABLE feed_rows DROP COLUMN row_number;
 ALTER TABLE feed_rows DROP COLUMN row_hash;
-ALTER TABLE users DROP COLUMN feed_licenses;
 ALTER TABLE users DROP COLUMN feed_hash_at;
 ALTER TABLE users DROP COLUMN feed_hash;
