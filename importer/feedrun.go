@@ -2,16 +2,12 @@ package importer
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -32,14 +28,6 @@ type SyncNote struct {
 	Outcome  Outcome
 	Message  string
 	UserName string // a decided row's user, for its result line
-	// Same says the row is the one the feed last applied to its user,
-	// and nothing changed the user since (syncSource.same): Unchanged,
-	// unless the row repeats an earlier one of the file. DisplayName,
-	// UserID and Licenses are the user's, for the result line.
-	Same        bool
-	DisplayName string
-	UserID      string
-	Licenses    []LicenseResult // the user's, as the file asked for them last time
 }
 
 func (n *SyncNote) result(r *Row) JournalRow {
@@ -85,8 +73,6 @@ type ScanRow struct {
 	EmpKey   string
 	Leaver   bool
 	StartsAt int64
-	Hash     string // the row's fingerprint (rowHash)
-	Row      int
 }
 
 // EmployeeUser is the user an employee ID belongs to, as a feed's rows
@@ -94,13 +80,6 @@ type ScanRow struct {
 type EmployeeUser struct {
 	UPN, Source   string
 	Deleted, Left bool
-	DisplayName   string
-	UserID        string          // EmployeeStates only
-	Licenses      []LicenseResult // EmployeeStates only: every license the user holds
-	// Hash is the fingerprint of the row the user's feed last applied to
-	// it, and Clean says that nothing changed the user since.
-	Hash  string
-	Clean bool
 	// User is the whole user, roles and licenses too: the planner takes
 	// it rather than look the user up again.
 	User *User
@@ -155,12 +134,6 @@ type SyncStore interface {
 	Rehire(ctx context.Context, actor, source, scanID, batchID string, now time.Time, dryRun bool) (map[string]bool, error)
 	Adopt(ctx context.Context, actor, source, scanID, batchID string, dryRun bool) (map[string]string, error)
 	ByEmployeeID(ctx context.Context, keys []string) (map[string]EmployeeUser, error)
-	// EmployeeStates is ByEmployeeID without the whole users: what the
-	// sync decides on, and each user's fingerprint.
-	EmployeeStates(ctx context.Context, keys []string) (map[string]EmployeeUser, error)
-	// Fingerprint records the scan's row fingerprints on the feed's users
-	// that the batch wrote or found unchanged.
-	Fingerprint(ctx context.Context, source, scanID, batchID string) error
 	TakenUPNs(ctx context.Context, upnKeys []string) (map[string]bool, error)
 	SetStartDates(ctx context.Context, source, scanID string, since, now time.Time) error
 	HoldBatch(ctx context.Context, b Batch, h Hold) error
@@ -272,17 +245,9 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 		}
 	}
 	now := fr.Now()
-	products, err := dir.Products(ctx)
-	if err != nil {
-		return FeedReport{}, err
-	}
-	base, err := fingerprintBase(ctx, dir, f, settings, products)
-	if err != nil {
-		return FeedReport{}, err
-	}
 	scanID := uuid.NewString()
 	defer st.DropScan(context.WithoutCancel(ctx), scanID)
-	rows, sha, err := scanFeedFile(ctx, st, &fr, scanID, loc, base)
+	rows, sha, err := scanFeedFile(ctx, st, &fr, scanID, loc)
 	if err != nil {
 		return FeedReport{}, err
 	}
@@ -297,6 +262,10 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 		Source: f.Source(), Domain: f.Domain, Licenses: f.Licenses, DisabledApps: f.DisabledApps,
 		UsageLocation: f.UsageLocation, RequirePasswordChange: true, NoPasswords: f.NoPasswords,
 		Actor: actor, Hasher: fr.Hasher, Sealer: fr.Sealer, Progress: fr.Progress, Log: fr.Log, Now: fr.Now,
+	}
+	products, err := dir.Products(ctx)
+	if err != nil {
+		return rep, err
 	}
 	if err := checkDefaults(&o, products); err != nil { // before any leaver is disabled
 		return rep, err
@@ -365,7 +334,6 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 		return &syncResults{ResultWriter: w, counts: counts, mode: f.Mode}, x, c, nil
 	}
 	opened := false
-	var planned atomic.Int64
 	o.Open = func() (RowSource, error) {
 		src, err := fr.Open(fr.Path)
 		if err != nil || opened {
@@ -374,7 +342,7 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 			return src, err
 		}
 		opened = true
-		return &syncSource{ctx: ctx, src: src, st: st, f: f, sync: sync, now: now, loc: loc, base: base, planned: &planned,
+		return &syncSource{ctx: ctx, src: src, st: st, f: f, sync: sync, now: now, loc: loc,
 			restored: restored, adopted: adopted, joiners: map[string]bool{}, leftNow: leftNow}, nil
 	}
 	started := fr.Now()
@@ -395,59 +363,7 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 	if serr := st.FeedRan(wctx, f.Name, id, rows, now); serr != nil {
 		return rep, serr
 	}
-	if planned.Load() > 0 || len(leavers) > 0 { // otherwise every row was found the same: nothing to record
-		if serr := st.Fingerprint(wctx, f.Source(), scanID, id); serr != nil {
-			return rep, serr
-		}
-	}
 	return rep, err
-}
-
-// fingerprintVersion changes whenever what a row's planning depends on
-// changes in the code: every fingerprint of an older version is then
-// different, and the next night plans every row.
-const fingerprintVersion = "feed-fingerprint-1\x00"
-
-// fingerprintBase is what every row's fingerprint of this run starts
-// with: the feed's settings (its licenses, domain, acting admin, …), the
-// organization's, its domains and its products' plans. Any change of
-// them makes every row's fingerprint new.
-func fingerprintBase(ctx context.Context, dir Directory, f *Feed, settings Settings, products []Product) ([]byte, error) {
-	domains, err := dir.Domains(ctx)
-	if err != nil {
-		return nil, err
-	}
-	type plans struct {
-		SKU   string
-		Plans []string
-	}
-	ps := make([]plans, len(products))
-	for i, p := range products {
-		ps[i] = plans{p.SKU, p.Plans}
-	}
-	b, err := json.Marshal(struct {
-		Feed     *Feed
-		Settings Settings
-		Domains  []Domain
-		Products []plans
-	}{f, settings, domains, ps})
-	if err != nil {
-		return nil, err
-	}
-	h := sha256.Sum256(append([]byte(fingerprintVersion), b...))
-	return h[:], nil
-}
-
-// rowHash is a row's fingerprint: its cells as the file gives them (after
-// the feed's --map), after base.
-func rowHash(base []byte, r *Row) string {
-	h := sha256.New()
-	h.Write(base)
-	for _, c := range r.Cells {
-		h.Write([]byte(c))
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 func isRowsFailed(err error) bool {
@@ -634,7 +550,7 @@ func Housekeep(ctx context.Context, st SyncStore, now time.Time) (Chores, error)
 // scanFeedFile reads the file once: it checks the feed's columns and
 // records each row's employee ID, status and start under scanID, in bulk.
 // It returns the number of data rows and the file's SHA-256.
-func scanFeedFile(ctx context.Context, st SyncStore, fr *FeedRun, scanID string, loc *time.Location, base []byte) (int, string, error) {
+func scanFeedFile(ctx context.Context, st SyncStore, fr *FeedRun, scanID string, loc *time.Location) (int, string, error) {
 	src, err := fr.Open(fr.Path)
 	if err != nil {
 		return 0, "", err
@@ -700,8 +616,7 @@ func scanFeedFile(ctx context.Context, st SyncStore, fr *FeedRun, scanID string,
 			if emp == "" {
 				continue
 			}
-			sr := ScanRow{EmpKey: emp, Leaver: validate.IsLeaver(f.LeaverValues, row.Cells[ColStatus]),
-				Hash: rowHash(base, &row), Row: row.Number}
+			sr := ScanRow{EmpKey: emp, Leaver: validate.IsLeaver(f.LeaverValues, row.Cells[ColStatus])}
 			if t, ok := startDate(row.Cells[ColStartDate], loc); ok {
 				sr.StartsAt = t.UnixMicro()
 			}
@@ -782,8 +697,6 @@ type syncSource struct {
 	adopted  map[string]string // employee IDs of users adopted from another source → that source
 	joiners  map[string]bool   // lower-cased user names this file's joiners took so far
 	leftNow  map[string]bool   // lower-cased user names of the leavers this run disabled
-	base     []byte            // what the rows' fingerprints start with (fingerprintBase)
-	planned  *atomic.Int64     // rows not found the same as last time (Fingerprint has work)
 
 	chunks chan syncChunk // decided chunks, one read ahead
 	stop   func()
@@ -893,64 +806,23 @@ func (s *syncSource) fill(ctx context.Context) syncChunk {
 			break
 		}
 	}
-	// What the sync decides on, and the fingerprints, for every row; the
-	// whole users only for the rows that are not the same as last time.
-	users, err := s.st.EmployeeStates(ctx, keys)
+	users, err := s.st.ByEmployeeID(ctx, keys)
 	if err != nil {
 		c.err = err
 		return c
 	}
 	var need []*Row // joiners whose user name the pattern makes
-	var whole []string
 	for i := range c.rows {
 		r := &c.rows[i]
 		if r.err != nil {
 			continue
 		}
-		hash := rowHash(s.base, &r.row)
 		if s.decide(&r.row, users) {
 			need = append(need, &r.row)
-		}
-		emp := strings.ToLower(r.row.Cells[ColEmployeeID])
-		if u, ok := users[emp]; ok && r.row.Sync == nil {
-			if s.same(&r.row, u, hash) {
-				r.row.Sync = &SyncNote{Same: true, UserName: u.UPN, DisplayName: u.DisplayName, UserID: u.UserID, Licenses: u.Licenses}
-				continue
-			} else {
-				whole = append(whole, emp)
-			}
-		} else if ok {
-			whole = append(whole, emp)
-		}
-		s.planned.Add(1)
-	}
-	if len(whole) > 0 {
-		full, err := s.st.ByEmployeeID(ctx, whole)
-		if err != nil {
-			c.err = err
-			return c
-		}
-		for i := range c.rows {
-			r := &c.rows[i]
-			if r.err != nil || (r.row.Sync != nil && r.row.Sync.Same) {
-				continue
-			}
-			if u, ok := full[strings.ToLower(r.row.Cells[ColEmployeeID])]; ok {
-				r.row.Known = u.User
-			}
 		}
 	}
 	c.err = s.makeNames(ctx, need)
 	return c
-}
-
-// same reports whether row r, decided, is the row the feed last applied to
-// its user u, and nothing changed the user since: it is then Unchanged
-// without the user being looked up whole and planned. A row with anything
-// more to it (a leaver, a rehire, an adoption, a password) is not.
-func (s *syncSource) same(r *Row, u EmployeeUser, hash string) bool {
-	return u.Clean && u.Hash != "" && u.Hash == hash && u.Source == s.f.Source() && !u.Deleted && !u.Left &&
-		r.Cells[ColPassword] == "" && r.Problem == ""
 }
 
 // decide matches one row; it reports whether the row is a joiner whose

@@ -97,19 +97,9 @@ func inputOf(r *Row) validate.Input {
 // employee ID ("" for none).
 func (p *planner) plan(r *Row, upnKey string, dupUPN, dupEmp int, existing *User, empOwner string) (jr JournalRow) {
 	if r.Sync != nil { // a feed's sync decided the row, or has a word to add (feedrun.go)
-		if n := r.Sync; n.Same && dupUPN == 0 && dupEmp == 0 {
-			res := &Result{Row: r.Number, UserName: n.UserName, DisplayName: n.DisplayName, Outcome: Unchanged,
-				Licenses: n.Licenses, UserID: n.UserID}
-			res.LicenseStatus, res.Message = licenseStatus(res.Licenses, Unchanged)
-			return JournalRow{Row: r.Number, Result: res}
-		}
-		if r.Sync.Same { // it repeats an earlier row: planned, it fails as a duplicate
-			r.Sync = nil
-		} else if r.Sync.Decided {
+		if r.Sync.Decided {
 			return r.Sync.result(r)
 		}
-	}
-	if r.Sync != nil {
 		defer func() { r.Sync.note(&jr) }()
 	}
 	if r.Problem != "" {

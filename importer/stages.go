@@ -78,9 +78,6 @@ func (p *planner) chunk(ctx context.Context, dir Directory, rows []Row, skip fun
 		if skip(rows[i].Number) {
 			continue
 		}
-		if rows[i].Sync != nil && rows[i].Sync.Same {
-			continue // the same as last time: Unchanged, or a duplicate, without its user
-		}
 		if k := rows[i].Known; k != nil && upnKeys[i] == strings.ToLower(k.UserPrincipalName) &&
 			(empKeys[i] == "" || empKeys[i] == strings.ToLower(k.EmployeeID)) {
 			known = append(known, k) // its source looked it up a moment ago

@@ -138,9 +138,6 @@ func (d *DB) AssignLicense(ctx context.Context, actor, upn, sku string, disabled
 		if len(disabledPlans) > 0 {
 			detail += "; disabled apps " + strings.Join(disabledPlans, ";")
 		}
-		if err := d.touch(ctx, tx, u.ID); err != nil {
-			return err
-		}
 		return d.audit(ctx, tx, actor, "license assign", u.UserPrincipalName, sku+" "+detail, "")
 	})
 	return status, err
@@ -176,20 +173,8 @@ func (d *DB) RemoveLicense(ctx context.Context, actor, upn, sku string, g import
 				return err
 			}
 		}
-		if err := d.touch(ctx, tx, u.ID); err != nil {
-			return err
-		}
 		return d.audit(ctx, tx, actor, "license remove", u.UserPrincipalName, sku+" ("+status+")", "")
 	})
-}
-
-// touch moves a user's updated_at: its licenses or roles changed, which a
-// feed's fingerprint of the user must see (feedsync.go).
-func (d *DB) touch(ctx context.Context, tx *sqlx.Tx, userID string) error {
-	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET updated_at = ? WHERE id = ?`), d.now(), userID); err != nil {
-		return fmt.Errorf("update user: %w", err)
-	}
-	return nil
 }
 
 // ResetPassword stores a new password hash for upn that must be changed at

@@ -21,10 +21,10 @@ func (d *DB) ScanRows(ctx context.Context, scanID string, rows []importer.ScanRo
 	}
 	vals := make([][]any, len(rows))
 	for i, r := range rows {
-		vals[i] = []any{scanID, r.EmpKey, r.Leaver, r.StartsAt, r.Hash, int64(r.Row)}
+		vals[i] = []any{scanID, r.EmpKey, r.Leaver, r.StartsAt}
 	}
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
-		return d.insertRows(ctx, tx, "feed_rows", []string{"scan_id", "emp_key", "leaver", "starts_at", "row_hash", "row_number"}, vals)
+		return d.insertRows(ctx, tx, "feed_rows", []string{"scan_id", "emp_key", "leaver", "starts_at"}, vals)
 	})
 }
 
@@ -329,7 +329,7 @@ func (d *DB) Adopt(ctx context.Context, actor, source, scanID, batchID string, d
 		if err := importer.Authorize(a, importer.ManageFeeds()); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET source = ?, updated_at = ? WHERE id IN (SELECT u.id`+where+`)`), source, d.now(), source, scanID); err != nil {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET source = ? WHERE id IN (SELECT u.id`+where+`)`), source, source, scanID); err != nil {
 			return fmt.Errorf("adopt users: %w", err)
 		}
 		return d.audit(ctx, tx, actor, "feed adopt", strings.Join(names, ", "), source, batchID)
@@ -375,67 +375,6 @@ func (d *DB) ByEmployeeID(ctx context.Context, keys []string) (map[string]import
 		}
 	}
 	return out, nil
-}
-
-// EmployeeStates returns, for the lower-cased employee IDs keys, what a
-// feed's sync decides on before it needs the whole user: its user name,
-// source, whether deleted or left, display name, and the fingerprint of
-// the row last applied to it (importer.EmployeeUser.Hash, Clean). One
-// light query, no roles or licenses.
-func (d *DB) EmployeeStates(ctx context.Context, keys []string) (map[string]importer.EmployeeUser, error) {
-	out := make(map[string]importer.EmployeeUser, len(keys))
-	if len(keys) == 0 {
-		return out, nil
-	}
-	licenses := `(SELECT group_concat(s, ';') FROM (SELECT p.sku || '=' || a.status AS s FROM license_assignments a
-		JOIN products p ON p.id = a.product_id WHERE a.user_id = u.id ORDER BY p.sku))`
-	if d.dialect == Postgres {
-		licenses = `(SELECT string_agg(p.sku || '=' || a.status, ';' ORDER BY p.sku) FROM license_assignments a
-		JOIN products p ON p.id = a.product_id WHERE a.user_id = u.id)`
-	}
-	q, args, err := d.inList(`SELECT u.employee_id_key, u.id, u.upn, u.source, u.deleted_at IS NOT NULL, u.feed_left_at IS NOT NULL,
-		u.display_name, u.feed_hash, u.feed_hash_at = u.updated_at, COALESCE(`+licenses+`, '') FROM `+d.byKeys("employee_id_key")("users", "u"), keys)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := d.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("look up employee IDs: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k, ls string
-		var u importer.EmployeeUser
-		if err := rows.Scan(&k, &u.UserID, &u.UPN, &u.Source, &u.Deleted, &u.Left, &u.DisplayName, &u.Hash, &u.Clean, &ls); err != nil {
-			return nil, fmt.Errorf("look up employee IDs: %w", err)
-		}
-		for _, l := range splitList(ls) {
-			sku, status, _ := strings.Cut(l, "=")
-			u.Licenses = append(u.Licenses, importer.LicenseResult{SKU: sku, Status: status})
-		}
-		out[k] = u
-	}
-	return out, rows.Err()
-}
-
-// Fingerprint records, for the feed's users that batchID's rows of the
-// scan created, updated, left unchanged or restored (an employee ID once
-// in the file), the scan's fingerprint of their row and their updated_at
-// now. Only users whose fingerprint is not already that are written, so
-// that an unchanged night writes nothing.
-func (d *DB) Fingerprint(ctx context.Context, source, scanID, batchID string) error {
-	_, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE users SET feed_hash = r.row_hash, feed_hash_at = users.updated_at
-		FROM feed_rows r JOIN batch_rows b ON b.batch_id = ? AND b.row_number = r.row_number
-		WHERE r.scan_id = ? AND r.emp_key = users.employee_id_key AND r.leaver = FALSE
-			AND users.source = ? AND users.deleted_at IS NULL AND users.feed_left_at IS NULL
-			AND b.state = 'done' AND b.outcome IN ('Created', 'Updated', 'Unchanged', 'Restored')
-			AND NOT EXISTS (SELECT 1 FROM feed_rows o WHERE o.scan_id = r.scan_id AND o.emp_key = r.emp_key AND o.row_number <> r.row_number)
-			AND (users.feed_hash <> r.row_hash OR users.feed_hash_at <> users.updated_at)`),
-		batchID, scanID, source)
-	if err != nil {
-		return fmt.Errorf("record the feed's fingerprints: %w", err)
-	}
-	return nil
 }
 
 // prefixed scans a row whose first columns go to pre, the rest to the

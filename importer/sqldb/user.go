@@ -431,9 +431,6 @@ func (d *DB) AssignRole(ctx context.Context, actor, upn string, role importer.Ro
 		if err != nil {
 			return fmt.Errorf("assign role: %w", err)
 		}
-		if err := d.touch(ctx, tx, u.ID); err != nil {
-			return err
-		}
 		return d.audit(ctx, tx, actor, "role assign", u.UserPrincipalName, string(role), "")
 	})
 }
@@ -466,9 +463,6 @@ func (d *DB) RemoveRole(ctx context.Context, actor, upn string, role importer.Ro
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return importer.Errorf(importer.ENOTFOUND, "%s is not %s", u.UserPrincipalName, role)
-		}
-		if err := d.touch(ctx, tx, u.ID); err != nil {
-			return err
 		}
 		return d.audit(ctx, tx, actor, "role remove", u.UserPrincipalName, string(role), "")
 	})
