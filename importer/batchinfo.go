@@ -2,7 +2,6 @@ package importer
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -106,11 +105,8 @@ func CancelBatch(ctx context.Context, s BatchStore, actor User, id string, now t
 	if kept != nil {
 		// The kept file goes where rejected files go, with why: it will
 		// not be applied, and held/ keeps only what waits for an admin.
-		feedDir := filepath.Dir(filepath.Dir(kept.Path))
-		if to, err := moveAs(kept.Path, filepath.Join(feedDir, FailedDir), kept.FileName); err == nil {
-			note := strings.TrimSuffix(to, filepath.Ext(to)) + ".error.txt"
-			_ = os.WriteFile(note, []byte("held ("+kept.Reason+"), then "+reason+" at "+now.UTC().Format(time.DateTime)+" UTC: not applied\n"), 0o644)
-		}
+		_ = fail(kept.Path, filepath.Dir(filepath.Dir(kept.Path)), kept.FileName,
+			"held ("+kept.Reason+"), then "+reason+" at "+now.UTC().Format(time.DateTime)+" UTC: not applied")
 	}
 	c := Cancelled{Rows: n}
 	c.Unknown, err = forgetAllSealed(ctx, s, id)

@@ -246,13 +246,9 @@ func TakeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Dr
 		log.Info("file processed", zap.String("file", name), zap.String("batch", rep.Summary.BatchID))
 		return &rep, err
 	case ErrorCode(err) == EINVALID:
-		failed := filepath.Join(f.Dir, FailedDir)
-		to, merr := moveInto(d.Path, failed)
-		if merr != nil {
+		if merr := fail(d.Path, f.Dir, name, ErrorMessage(err)); merr != nil {
 			return &rep, merr
 		}
-		note := strings.TrimSuffix(to, filepath.Ext(to)) + ".error.txt"
-		_ = os.WriteFile(note, []byte(ErrorMessage(err)+"\n"), 0o644)
 		log.Warn("file rejected", zap.String("file", name), zap.String("reason", ErrorMessage(err)))
 		if serr := st.FinishFeedFile(wctx, f.Name, sum, FileRejected, "", ErrorMessage(err)); serr != nil {
 			return &rep, serr
@@ -264,6 +260,18 @@ func TakeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Dr
 		}
 		return &rep, err
 	}
+}
+
+// fail moves the file at path into feed folder dir's failed/, under the
+// name base (or the first free one), with a note beside it saying why.
+func fail(path, dir, base, why string) error {
+	to, err := moveAs(path, filepath.Join(dir, FailedDir), base)
+	if err != nil {
+		return err
+	}
+	note := strings.TrimSuffix(to, filepath.Ext(to)) + ".error.txt"
+	_ = os.WriteFile(note, []byte(why+"\n"), 0o644)
+	return nil
 }
 
 // moveInto moves the file at path into folder (created mode 0700), under

@@ -470,6 +470,9 @@ func ApproveHeld(ctx context.Context, dir Directory, st SyncStore, actor User, b
 	if fr.Now == nil {
 		fr.Now = time.Now
 	}
+	if fr.Log == nil {
+		fr.Log = zap.NewNop()
+	}
 	h, err := st.HeldBatch(ctx, batchID)
 	if err != nil {
 		return FeedReport{}, err
@@ -496,23 +499,19 @@ func ApproveHeld(ctx context.Context, dir Directory, st SyncStore, actor User, b
 	applied := false
 	defer func() {
 		if !applied {
-			if rerr := st.ReleaseHeld(context.WithoutCancel(ctx), batchID, run); rerr != nil && fr.Log != nil {
+			if rerr := st.ReleaseHeld(context.WithoutCancel(ctx), batchID, run); rerr != nil {
 				fr.Log.Warn("cannot release the held batch", zap.String("batch", batchID), zap.Error(rerr))
 			}
 		}
 	}()
-	beat, stopBeat := context.WithCancel(ctx)
-	defer stopBeat()
+	// The claim is renewed while the file is applied; should another
+	// approval take it over (this one could not renew it for a while),
+	// this one stops.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	go func() {
-		t := time.NewTicker(heartbeatEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-beat.Done():
-				return
-			case <-t.C:
-				st.Heartbeat(beat, batchID, run)
-			}
+		if err := keepLease(ctx, st, batchID, run, fr.Log, nil); err != nil {
+			stop(err)
 		}
 	}()
 	// The admin who approves the run answers for it: it acts as them.
@@ -536,7 +535,7 @@ func ApproveHeld(ctx context.Context, dir Directory, st SyncStore, actor User, b
 		return rep, eerr
 	}
 	// The kept copy is now a processed file, as a drop applied at once is.
-	if _, merr := moveAs(h.Path, processed, h.FileName); merr != nil && fr.Log != nil {
+	if _, merr := moveAs(h.Path, processed, h.FileName); merr != nil {
 		fr.Log.Warn("cannot move the approved file to processed/", zap.String("file", h.Path), zap.Error(merr))
 	}
 	return rep, err

@@ -104,10 +104,18 @@ func lostLease(batchID string) error {
 }
 
 // heartbeat renews the batch's lease every heartbeatEvery until done
-// closes or ctx ends. A lease taken over by another run stops the batch
-// (the error); a renewal that fails (the database is away) is logged and
-// tried again at the next tick.
+// closes or ctx ends (keepLease).
 func (r *run) heartbeat(ctx context.Context, done <-chan struct{}) error {
+	return keepLease(ctx, r.dir, r.batchID, r.runID, r.o.Log, done)
+}
+
+// keepLease renews run's lease of batch batchID every heartbeatEvery until
+// done closes or ctx ends. A lease taken over by another run is the error
+// (its holder must stop); a renewal that fails (the database is away) is
+// logged and tried again at the next tick.
+func keepLease(ctx context.Context, hb interface {
+	Heartbeat(ctx context.Context, batchID, run string) (bool, error)
+}, batchID, run string, log *zap.Logger, done <-chan struct{}) error {
 	t := time.NewTicker(heartbeatEvery)
 	defer t.Stop()
 	for {
@@ -117,12 +125,12 @@ func (r *run) heartbeat(ctx context.Context, done <-chan struct{}) error {
 		case <-done:
 			return nil
 		case <-t.C:
-			ok, err := r.dir.Heartbeat(ctx, r.batchID, r.runID)
+			ok, err := hb.Heartbeat(ctx, batchID, run)
 			switch {
 			case err != nil && ctx.Err() == nil:
-				r.o.Log.Warn("batch heartbeat failed", zap.Error(err))
+				log.Warn("batch heartbeat failed", zap.Error(err))
 			case err == nil && !ok:
-				return lostLease(r.batchID)
+				return lostLease(batchID)
 			}
 		}
 	}

@@ -596,13 +596,9 @@ func (d *DB) Housekeep(ctx context.Context, now time.Time) (importer.Chores, err
 			}
 		}
 		c.Purged = len(purged)
-		res, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM web_sessions WHERE last_seen_at < ? OR created_at < ?`),
-			now.Add(-importer.SessionIdle).UnixMicro(), now.Add(-importer.SessionAbsolute).UnixMicro())
-		if err != nil {
-			return fmt.Errorf("end stale sessions: %w", err)
+		if c.Sessions, err = endStaleSessions(ctx, tx, now.Add(-importer.SessionIdle), now.Add(-importer.SessionAbsolute)); err != nil {
+			return err
 		}
-		n, _ = res.RowsAffected()
-		c.Sessions = int(n)
 		return d.expireSealed(ctx, tx, now, &c)
 	})
 	return c, err

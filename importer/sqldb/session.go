@@ -63,12 +63,20 @@ func (d *DB) ClearMustChange(ctx context.Context, hash string) error {
 // EndStaleSessions deletes the sessions last used before idleBefore or
 // created before createdBefore: those that have ended without a sign-out.
 func (d *DB) EndStaleSessions(ctx context.Context, idleBefore, createdBefore time.Time) error {
-	_, err := d.db.ExecContext(ctx, d.db.Rebind(`DELETE FROM web_sessions WHERE last_seen_at < ? OR created_at < ?`),
+	_, err := endStaleSessions(ctx, d.db, idleBefore, createdBefore)
+	return err
+}
+
+// endStaleSessions is EndStaleSessions through q (a transaction, say); it
+// returns how many sessions it ended.
+func endStaleSessions(ctx context.Context, q sqlx.ExtContext, idleBefore, createdBefore time.Time) (int, error) {
+	res, err := q.ExecContext(ctx, q.Rebind(`DELETE FROM web_sessions WHERE last_seen_at < ? OR created_at < ?`),
 		idleBefore.UnixMicro(), createdBefore.UnixMicro())
 	if err != nil {
-		return fmt.Errorf("end stale sessions: %w", err)
+		return 0, fmt.Errorf("end stale sessions: %w", err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 // EndSession deletes the session whose token hash is hash.
