@@ -35,15 +35,7 @@ func TestFeedPasswordsThroughJobs(t *testing.T) {
 		must(t, importer.AddFeed(ctx, db, admin(t, db), f))
 		f, _ = db.Feed(ctx, "hr")
 
-		workers := river.NewWorkers()
-		must(t, jobs.AddChunkWorker(workers, db, cheap, seal.Keys{}, nil))
-		engine, err := jobs.Open(ctx, url, jobs.Config{Workers: workers, PollInterval: 50 * time.Millisecond, Concurrency: runtime.NumCPU()})
-		must(t, err)
-		defer engine.Close()
-		db.SetQueue(engine)
-		runCtx, stop := context.WithCancel(ctx)
-		defer stop()
-		go engine.Run(runCtx)
+		jobQueue(t, db, url)()
 
 		var ps []person
 		for i := 1; i <= 40; i++ {
@@ -102,4 +94,19 @@ func TestFeedPasswordsThroughJobs(t *testing.T) {
 			t.Errorf("the batch's key is left beside the notice: %v", keys)
 		}
 	})
+}
+
+// jobQueue gives db a real job queue (River, as serve runs it) whose chunk
+// worker hashes cheaply, and returns what starts working it (until the
+// test ends).
+func jobQueue(t *testing.T, db *sqldb.DB, url string) (start func()) {
+	t.Helper()
+	workers := river.NewWorkers()
+	must(t, jobs.AddChunkWorker(workers, db, cheap, seal.Keys{}, nil))
+	engine, err := jobs.Open(context.Background(), url, jobs.Config{Workers: workers, PollInterval: 50 * time.Millisecond, Concurrency: runtime.NumCPU()})
+	must(t, err)
+	db.SetQueue(engine)
+	ctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(func() { stop(); engine.Close() })
+	return func() { go engine.Run(ctx) }
 }

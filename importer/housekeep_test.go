@@ -3,14 +3,10 @@ package importer_test
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"userimport/importer"
-	"userimport/importer/jobs"
 	"userimport/importer/seal"
 	"userimport/importer/sqldb"
 	"userimport/internal/dirtest"
@@ -38,16 +34,7 @@ func TestHousekeepingExpires(t *testing.T) {
 		})
 		o := options(t, db, path)
 		o.Sealer = seal.Keys{}
-		workers := river.NewWorkers()
-		if err := jobs.AddChunkWorker(workers, db, o.Hasher, seal.Keys{}, nil); err != nil {
-			t.Fatal(err)
-		}
-		engine, err := jobs.Open(ctx, url, jobs.Config{Workers: workers, PollInterval: 50 * time.Millisecond, Concurrency: runtime.NumCPU()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer engine.Close()
-		db.SetQueue(engine)
+		startJobs := jobQueue(t, db, url)
 		// The starting run stages the chunk jobs, and dies before any is
 		// worked: nobody will open what they seal.
 		runCtx, kill := context.WithCancel(ctx)
@@ -64,9 +51,7 @@ func TestHousekeepingExpires(t *testing.T) {
 		})
 		kill()
 		<-ran
-		engineCtx, stop := context.WithCancel(ctx)
-		defer stop()
-		go engine.Run(engineCtx)
+		startJobs()
 		waitFor(t, func() (string, bool) { staged, _, _ := db.Staged(ctx, id); return "", staged == 0 })
 		sealed := func() int {
 			k := 0
