@@ -3,10 +3,12 @@
 package corpustest
 
 import (
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -53,4 +55,26 @@ func Missing(tb testing.TB, path, require string) {
 		tb.Fatalf("the test corpus %s is missing (%s=require)", path, RequireEnv)
 	}
 	tb.Skipf("the test corpus %s is missing; skipping (set %s=require to fail instead)", path, RequireEnv)
+}
+
+// NaughtyStrings returns the Big List of Naughty Strings at blnsPath
+// (from the test's package directory) and the hostile cells every reader
+// and writer of ours is tried on besides: every control character, line
+// and paragraph separators, NUL, invalid UTF-8, a byte order mark, and a
+// cell of a mebibyte. A package appends what is hostile to it alone.
+func NaughtyStrings(tb testing.TB, blnsPath string) []string {
+	tb.Helper()
+	var ss []string
+	if err := json.Unmarshal(ReadFile(tb, blnsPath), &ss); err != nil {
+		tb.Fatalf("%s: %v", blnsPath, err)
+	}
+	var controls strings.Builder
+	for r := rune(0); r < 0x20; r++ {
+		controls.WriteRune(r)
+	}
+	return append(ss,
+		controls.String(), "\x7f\u0085\u2028\u2029", "a\x00b",
+		"\xff", "\xc3", "\xed\xa0\x80", "jakob\xff@contoso.com", "\xef\xbb\xbfjakob@contoso.com",
+		strings.Repeat("a", 1<<20),
+	)
 }
