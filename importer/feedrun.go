@@ -140,7 +140,7 @@ type SyncStore interface {
 	HeldBatch(ctx context.Context, batchID string) (Hold, error)
 	// ClaimHeld gives the held batch to the approval run, unless another
 	// live approval has it; Heartbeat renews the claim, ReleaseHeld gives
-	// it up, EndHold ends it.
+	// it up, EndHold ends it approved.
 	ClaimHeld(ctx context.Context, batchID, run string, staleBefore time.Time) (bool, error)
 	Heartbeat(ctx context.Context, batchID, run string) (bool, error)
 	ReleaseHeld(ctx context.Context, batchID, run string) error

@@ -485,16 +485,12 @@ func (d *DB) ReleaseHeld(ctx context.Context, batchID, run string) error {
 	return nil
 }
 
-// EndHold ends a held batch: approved (applied as the batch appliedAs) or
-// cancelled. Of two admins ending it at once, one does; the other gets
-// ECONFLICT.
+// EndHold ends a held batch that was approved and applied as the batch
+// appliedAs (a cancelled one ends by CancelBatch). Of two approvals ending
+// it at once, one does; the other gets ECONFLICT.
 func (d *DB) EndHold(ctx context.Context, actor, batchID, appliedAs string, at time.Time) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
-		state := importer.BatchDone
-		if appliedAs == "" {
-			state = importer.BatchCancelled
-		}
-		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batches SET state = ?, finished_at = ?, owner = '' WHERE id = ? AND state = 'held'`), state, at.UnixMicro(), batchID)
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batches SET state = 'done', finished_at = ?, owner = '' WHERE id = ? AND state = 'held'`), at.UnixMicro(), batchID)
 		if err != nil {
 			return fmt.Errorf("end hold: %w", err)
 		}
@@ -504,17 +500,12 @@ func (d *DB) EndHold(ctx context.Context, actor, batchID, appliedAs string, at t
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE feed_holds SET applied_as = ? WHERE batch_id = ?`), appliedAs, batchID); err != nil {
 			return fmt.Errorf("end hold: %w", err)
 		}
-		if appliedAs != "" { // the file's HR system sees it applied, by the new batch
-			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE feed_files SET state = 'done', batch_id = ?, message = ? WHERE batch_id = ? AND state = 'held'`),
-				appliedAs, "approved by "+actor, batchID); err != nil {
-				return fmt.Errorf("end hold: %w", err)
-			}
+		// The file's HR system sees it applied, by the new batch.
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE feed_files SET state = 'done', batch_id = ?, message = ? WHERE batch_id = ? AND state = 'held'`),
+			appliedAs, "approved by "+actor, batchID); err != nil {
+			return fmt.Errorf("end hold: %w", err)
 		}
-		action := "batch approve"
-		if appliedAs == "" {
-			action = "batch cancel"
-		}
-		return d.audit(ctx, tx, actor, action, batchID, appliedAs, batchID)
+		return d.audit(ctx, tx, actor, "batch approve", batchID, appliedAs, batchID)
 	})
 }
 
