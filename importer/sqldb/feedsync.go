@@ -357,13 +357,12 @@ func (d *DB) ByEmployeeID(ctx context.Context, keys []string) (map[string]import
 	byID := make(map[string]*importer.User, len(keys))
 	for rows.Next() {
 		var left bool
-		u, err := scanUser(prefixed{rows, []any{&left}})
-		if err != nil {
+		u := new(importer.User)
+		if err := scanUserInto(rows, u, &left); err != nil {
 			return nil, fmt.Errorf("look up employee IDs: %w", err)
 		}
-		p := &u
-		byID[u.ID] = p
-		out[strings.ToLower(u.EmployeeID)] = importer.EmployeeUser{UPN: u.UserPrincipalName, Source: u.Source, Deleted: u.Deleted, Left: left, User: p}
+		byID[u.ID] = u
+		out[strings.ToLower(u.EmployeeID)] = importer.EmployeeUser{UPN: u.UserPrincipalName, Source: u.Source, Deleted: u.Deleted, Left: left, User: u}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("look up employee IDs: %w", err)
@@ -376,15 +375,6 @@ func (d *DB) ByEmployeeID(ctx context.Context, keys []string) (map[string]import
 	}
 	return out, nil
 }
-
-// prefixed scans a row whose first columns go to pre, the rest to the
-// caller's destinations.
-type prefixed struct {
-	row interface{ Scan(dest ...any) error }
-	pre []any
-}
-
-func (p prefixed) Scan(dest ...any) error { return p.row.Scan(append(p.pre, dest...)...) }
 
 // TakenUPNs returns which of the lower-cased user names upnKeys belong to
 // a user, deleted ones included: one query.

@@ -58,22 +58,35 @@ func userColumns() string {
 
 // scanUser reads one row of userColumns.
 func scanUser(row interface{ Scan(dest ...any) error }) (importer.User, error) {
-	u := importer.User{Roles: []importer.Role{}, Licenses: []importer.License{}}
-	var blocked bool
-	var created, updated int64
-	var deleted sql.NullInt64
-	dest := []any{&u.ID, &u.UserPrincipalName}
+	var u importer.User
+	err := scanUserInto(row, &u)
+	return u, err
+}
+
+// scanUserInto reads one row of userColumns into u, its first columns
+// into pre.
+func scanUserInto(row interface{ Scan(dest ...any) error }, u *importer.User, pre ...any) error {
+	*u = importer.User{Roles: []importer.Role{}, Licenses: []importer.License{}}
+	var t struct {
+		blocked          bool
+		created, updated int64
+		deleted          sql.NullInt64
+	}
+	dest := make([]any, 0, len(pre)+len(profile)+10)
+	dest = append(dest, pre...)
+	dest = append(dest, &u.ID, &u.UserPrincipalName)
 	for _, c := range profile {
-		dest = append(dest, c.field(&u))
+		dest = append(dest, c.field(u))
 	}
-	dest = append(dest, &u.EmployeeID, &blocked, &u.HasPassword, &u.MustChangePassword, &u.Source, &created, &updated, &deleted)
+	dest = append(dest, &u.EmployeeID, &t.blocked, &u.HasPassword, &u.MustChangePassword, &u.Source, &t.created, &t.updated, &t.deleted)
 	if err := row.Scan(dest...); err != nil {
-		return importer.User{}, err
+		*u = importer.User{}
+		return err
 	}
-	u.AccountEnabled = !blocked
-	u.CreatedAt, u.UpdatedAt = time.UnixMicro(created).UTC(), time.UnixMicro(updated).UTC()
-	u.Deleted, u.DeletedAt = deleted.Valid, nullTime(deleted)
-	return u, nil
+	u.AccountEnabled = !t.blocked
+	u.CreatedAt, u.UpdatedAt = time.UnixMicro(t.created).UTC(), time.UnixMicro(t.updated).UTC()
+	u.Deleted, u.DeletedAt = t.deleted.Valid, nullTime(t.deleted)
+	return nil
 }
 
 // queryUsers runs query, a SELECT of userColumns, and scans its rows.
