@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"userimport/importer"
 )
@@ -83,6 +84,9 @@ func (d *DB) MarkNoticed(ctx context.Context, batchID string, rows []int) error 
 	return nil
 }
 
+// maxDecoded bounds the license lists Results keeps decoded.
+const maxDecoded = 256
+
 // Results calls fn with the result of each done row numbered first to last
 // (last 0: to the end), in row order, streaming.
 func (d *DB) Results(ctx context.Context, batchID string, first, last int, fn func(importer.Result) error) error {
@@ -96,6 +100,9 @@ func (d *DB) Results(ctx context.Context, batchID string, first, last int, fn fu
 		return fmt.Errorf("read results: %w", err)
 	}
 	defer rows.Close()
+	// Most rows of a batch hold one of a few license lists: each is
+	// decoded once, and every row gets its own copy.
+	decoded := map[string][]importer.LicenseResult{}
 	for rows.Next() {
 		var r importer.Result
 		var outcome, licenses string
@@ -104,9 +111,17 @@ func (d *DB) Results(ctx context.Context, batchID string, first, last int, fn fu
 		}
 		r.Outcome = importer.Outcome(outcome)
 		if licenses != "" {
-			if err := json.Unmarshal([]byte(licenses), &r.Licenses); err != nil {
-				return fmt.Errorf("read results: row %d: %w", r.Row, err)
+			ls, ok := decoded[licenses]
+			if !ok {
+				if err := json.Unmarshal([]byte(licenses), &ls); err != nil {
+					return fmt.Errorf("read results: row %d: %w", r.Row, err)
+				}
+				if len(decoded) == maxDecoded {
+					clear(decoded)
+				}
+				decoded[licenses] = ls
 			}
+			r.Licenses = slices.Clone(ls)
 		}
 		if err := fn(r); err != nil {
 			return err

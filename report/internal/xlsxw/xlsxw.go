@@ -23,7 +23,6 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
-	"compress/flate"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -32,6 +31,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // MaxRows is the most rows a worksheet holds (Excel's limit).
