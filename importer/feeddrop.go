@@ -71,10 +71,6 @@ type FeedFile struct {
 	TakenAt time.Time `json:"takenAt"`
 }
 
-// staleClaim is how long a claim may stay "taking" before another
-// process takes the file over: its process died.
-const staleClaim = time.Hour
-
 // listDrops returns the regular files in the feed's folder, not hidden,
 // oldest first (the order they arrived).
 func listDrops(f *Feed) ([]Drop, error) {
@@ -190,7 +186,9 @@ func Supersede(f Feed, d Drop, log *zap.Logger) error {
 // file moves to DIR/processed/ with its results workbook beside it, a
 // rejected one to DIR/failed/ with a note of why, a held one to
 // DIR/held/. When the directory fails, the file stays where it is and is
-// taken again later. The report is nil when the file was skipped.
+// taken again later. The report is nil when the file was skipped. While
+// the feed runs another file (in this or another process) it is ECONFLICT,
+// and the file waits: the feed's later files must wait for it too.
 func TakeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Drop) (*FeedReport, error) {
 	f := &fr.Feed
 	log := fr.Log
@@ -209,7 +207,17 @@ func TakeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Dr
 		return nil, fmt.Errorf("read %s: %w", d.Path, err)
 	}
 	name := filepath.Base(d.Path)
-	ok, state, err := st.ClaimFeedFile(ctx, f.Name, sum, name, now(), now().Add(-staleClaim))
+	// The feed's lease first: one file of a feed at a time, in every
+	// process, in the order of the folder. A claim still "taking" that
+	// the lease's holder finds was left by a run that died (none runs
+	// now): the file is taken over at once, before the feed's later files.
+	ctx, release, err := leaseFeed(ctx, st, f.Name, now, log)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	fr.leased = true
+	ok, state, err := st.ClaimFeedFile(ctx, f.Name, sum, name, now(), now())
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -166,20 +167,91 @@ func TestDropsTwoProcesses(t *testing.T) {
 		wg.Wait()
 		bs, err := db.Batches(ctx, true)
 		must(t, err)
-		feedBatches := 0
+		// One file at a time, in the folder's order, whichever process
+		// took it: none is held for having fewer rows than one applied
+		// before it.
+		var applied []importer.BatchInfo
 		for _, b := range bs {
-			if b.Source == "feed:hr" {
-				feedBatches++
+			if b.Source == "feed:hr" && b.FinishedAt != nil {
+				applied = append(applied, b)
 			}
 		}
-		if feedBatches != 4 {
-			t.Errorf("%d feed batches for 4 files", feedBatches)
+		slices.SortFunc(applied, func(a, b importer.BatchInfo) int { return a.FinishedAt.Compare(*b.FinishedAt) })
+		var order []string
+		for _, b := range applied {
+			order = append(order, b.File+" "+b.State)
+		}
+		if got := strings.Join(order, ", "); got != "night1.csv done, night2.csv done, night3.csv done, night4.csv done" {
+			t.Errorf("feed batches: %s", got)
 		}
 		if n := feedUsers(t, db); n != 40 {
 			t.Errorf("%d users, want 40", n)
 		}
 		if got := len(names(t, filepath.Join(dir, importer.ProcessedDir))); got != 8 {
-			t.Errorf("processed/ holds %d files, want 4 and their results", got)
+			t.Errorf("processed/ holds %d files, want 4 and their results: %v", got, names(t, filepath.Join(dir, importer.ProcessedDir)))
+		}
+	})
+}
+
+// TestFeedRunsOneFileAtATime: while a run of the feed holds its lease
+// (another process, here its claim made through the store), the feed's
+// files wait: `feed run` is refused and changes nothing, a poll leaves the
+// file in the folder without an error; once that run's lease went stale
+// (30 s without a renewal: its process died), the next poll takes the
+// file, and the dead run can no longer renew the lease.
+func TestFeedRunsOneFileAtATime(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		c := &clock{time.Now().Add(time.Hour)} // every file is complete
+		dir := t.TempDir()
+		f := hrFeed(t, db, dir)
+		path := filepath.Join(dir, "night1.csv")
+		must(t, os.WriteFile(path, []byte(nightCSV(people(1, 10))), 0o644))
+		ok, err := db.ClaimFeedRun(ctx, "hr", "other", c.now(), c.now().Add(-30*time.Second))
+		must(t, err)
+		if !ok {
+			t.Fatal("the feed's lease was not free")
+		}
+		if ok, _ := db.ClaimFeedRun(ctx, "hr", "third", c.now(), c.now().Add(-30*time.Second)); ok {
+			t.Fatal("two runs hold the feed's lease")
+		}
+
+		_, err = importer.RunFeed(ctx, db, db, feedRun(t, f, path, c, nil))
+		if importer.ErrorCode(err) != importer.ECONFLICT || !strings.Contains(importer.ErrorMessage(err), "one file at a time") {
+			t.Fatalf("feed run while the feed runs elsewhere: %v", err)
+		}
+		dry := feedRun(t, f, path, c, nil)
+		dry.DryRun = true
+		if _, err := importer.RunFeed(ctx, db, db, dry); err != nil && importer.ErrorCode(err) == importer.ECONFLICT {
+			t.Errorf("a dry run needs no lease: %v", err)
+		}
+		svc := feedService(t, db, c)
+		if err := svc.Poll(ctx); err != nil {
+			t.Fatalf("poll while the feed runs elsewhere: %v", err)
+		}
+		if n := feedUsers(t, db); n != 0 {
+			t.Fatalf("%d users written while the feed ran elsewhere", n)
+		}
+		if _, err := os.Stat(path); err != nil {
+			t.Fatalf("the file did not wait in the folder: %v", err)
+		}
+
+		c.add(31 * time.Second) // the other run renewed nothing: it died
+		must(t, svc.Poll(ctx))
+		if n := feedUsers(t, db); n != 10 {
+			t.Errorf("%d users after the stale lease was taken over, want 10", n)
+		}
+		if got := strings.Join(names(t, filepath.Join(dir, importer.ProcessedDir)), " "); got != "night1.csv night1.results.xlsx" {
+			t.Errorf("processed/ holds %s", got)
+		}
+		if ok, err := db.RenewFeedRun(ctx, "hr", "other", c.now()); err != nil || ok {
+			t.Errorf("the dead run renewed the lease taken from it: %v, %v", ok, err)
+		}
+		if ok, err := db.ClaimFeedRun(ctx, "hr", "third", c.now(), c.now().Add(-30*time.Second)); err != nil || !ok {
+			t.Errorf("the lease was not given back after the run: %v, %v", ok, err)
+		}
+		if _, err := db.ClaimFeedRun(ctx, "nosuch", "x", c.now(), c.now()); importer.ErrorCode(err) != importer.ENOTFOUND {
+			t.Errorf("lease of a feed that does not exist: %v", err)
 		}
 	})
 }

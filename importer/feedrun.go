@@ -143,6 +143,12 @@ type SyncStore interface {
 	// it up, EndHold ends it approved.
 	ClaimHeld(ctx context.Context, batchID, run string, staleBefore time.Time) (bool, error)
 	Heartbeat(ctx context.Context, batchID, run string) (bool, error)
+	// ClaimFeedRun gives the feed's run lease to run, at at, unless another
+	// run renewed it since staleBefore; RenewFeedRun renews it at at and
+	// reports whether run still holds it; ReleaseFeedRun gives it up.
+	ClaimFeedRun(ctx context.Context, feed, run string, at, staleBefore time.Time) (bool, error)
+	RenewFeedRun(ctx context.Context, feed, run string, at time.Time) (bool, error)
+	ReleaseFeedRun(ctx context.Context, feed, run string) error
 	ReleaseHeld(ctx context.Context, batchID, run string) error
 	EndHold(ctx context.Context, actor, batchID, appliedAs string, at time.Time) error
 	SetSyncCounts(ctx context.Context, batchID string, disabled, deleted, restored int) error
@@ -178,6 +184,8 @@ type FeedRun struct {
 	// Mail sends a plain-text email (report's SMTP); nil when no mail
 	// server is set up, in which case a held run only logs.
 	Mail func(ctx context.Context, to []string, subject, body string) error
+
+	leased bool // the caller holds the feed's run lease (leaseFeed)
 }
 
 // FeedReport is what a feed run did.
@@ -233,6 +241,13 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 	}
 	if err := Authorize(actor, ManageFeeds()); err != nil {
 		return FeedReport{}, err
+	}
+	if !fr.DryRun && !fr.leased {
+		var release func()
+		if ctx, release, err = leaseFeed(ctx, st, f.Name, fr.Now, fr.Log); err != nil {
+			return FeedReport{}, err
+		}
+		defer release()
 	}
 	settings, err := dir.Settings(ctx)
 	if err != nil {
@@ -477,6 +492,14 @@ func ApproveHeld(ctx context.Context, dir Directory, st SyncStore, actor User, b
 	if err != nil {
 		return FeedReport{}, err
 	}
+	// The feed's lease first: no file of the feed is applied meanwhile,
+	// and the feed read now is the one the approval applies to.
+	ctx, release, err := leaseFeed(ctx, st, h.Feed, fr.Now, fr.Log)
+	if err != nil {
+		return FeedReport{}, err
+	}
+	defer release()
+	fr.leased = true
 	f, err := st.Feed(ctx, h.Feed)
 	if err != nil {
 		return FeedReport{}, err
@@ -510,7 +533,8 @@ func ApproveHeld(ctx context.Context, dir Directory, st SyncStore, actor User, b
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	go func() {
-		if err := keepLease(ctx, st, batchID, run, fr.Log, nil); err != nil {
+		renew := func(ctx context.Context) (bool, error) { return st.Heartbeat(ctx, batchID, run) }
+		if err := keepLease(ctx, renew, lostLease(batchID), fr.Log, nil); err != nil {
 			stop(err)
 		}
 	}()
@@ -539,6 +563,40 @@ func ApproveHeld(ctx context.Context, dir Directory, st SyncStore, actor User, b
 		fr.Log.Warn("cannot move the approved file to processed/", zap.String("file", h.Path), zap.Error(merr))
 	}
 	return rep, err
+}
+
+// leaseFeed takes the feed's run lease, in every process on the
+// directory: a feed runs one file at a time, so that two snapshots of it
+// are never applied at once, nor out of order. The lease is renewed while
+// the returned context lasts; should another run take it over (this one
+// could not renew it for staleAfter), that context ends. release gives it
+// up. It is ECONFLICT while another run holds the lease.
+func leaseFeed(ctx context.Context, st SyncStore, feed string, now func() time.Time, log *zap.Logger) (context.Context, func(), error) {
+	run := newRunID()
+	ok, err := st.ClaimFeedRun(ctx, feed, run, now(), now().Add(-staleAfter))
+	if err != nil {
+		return ctx, nil, err
+	}
+	if !ok {
+		return ctx, nil, Errorf(ECONFLICT, "feed %s is running a file right now (in this or another process): a feed runs one file at a time; try again once it is done", feed)
+	}
+	ctx, stop := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	go func() {
+		renew := func(ctx context.Context) (bool, error) { return st.RenewFeedRun(ctx, feed, run, now()) }
+		lost := fmt.Errorf("feed %s's run lease was taken over by another run after this one could not renew it for %s; this run stopped: %w",
+			feed, staleAfter, errLostLease)
+		if err := keepLease(ctx, renew, lost, log, done); err != nil {
+			stop(err)
+		}
+	}()
+	return ctx, func() {
+		close(done)
+		stop(nil)
+		if err := st.ReleaseFeedRun(context.WithoutCancel(ctx), feed, run); err != nil {
+			log.Warn("cannot release the feed's run lease", zap.String("feed", feed), zap.Error(err))
+		}
+	}, nil
 }
 
 // Housekeep runs the daily chores (see SyncStore.Housekeep) at now.
@@ -769,32 +827,41 @@ type syncChunk struct {
 
 // readAhead reads and decides chunks until the file ends, a lookup
 // fails, or ctx is done. One goroutine reads the file (it alone reads
-// s.src's rows) a chunk ahead of this one, which looks each chunk up and
-// decides it: the file's parsing overlaps the lookups. (Looking chunks up
-// two at a time was measured slower: the machine is busy already.)
+// s.src's rows); each chunk it read is looked up by a goroutine of its
+// own, lookAhead of them at once; this one decides the chunks in row
+// order (the user names made for joiners depend on the chunks before).
 func (s *syncSource) readAhead(ctx context.Context) {
 	defer close(s.chunks)
-	read := make(chan syncChunk, 1)
+	looked := make(chan chan lookedUp, lookAhead-1)
+	defer func() {
+		for res := range looked { // let the reader and the lookups end
+			<-res
+		}
+	}()
+	ctx, stop := context.WithCancel(ctx)
+	defer stop() // first: the reader stops reading
 	go func() {
-		defer close(read)
+		defer close(looked)
 		for {
 			c := s.read()
+			res := make(chan lookedUp, 1)
 			select {
-			case read <- c:
+			case looked <- res:
 			case <-ctx.Done():
 				return
 			}
+			go func() { res <- s.lookUp(ctx, c) }()
 			if c.last {
 				return
 			}
 		}
 	}()
-	defer func() {
-		for range read { // let the reader end
+	for res := range looked {
+		l := <-res
+		c := l.chunk
+		if c.err == nil {
+			c.err = s.decideAll(ctx, &c, l.users)
 		}
-	}()
-	for c := range read {
-		s.lookUp(ctx, &c)
 		select {
 		case s.chunks <- c:
 		case <-ctx.Done():
@@ -804,6 +871,15 @@ func (s *syncSource) readAhead(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// lookAhead is how many chunks are looked up at once.
+const lookAhead = 2
+
+// lookedUp is a chunk with its users by lower-cased employee ID.
+type lookedUp struct {
+	chunk syncChunk
+	users map[string]EmployeeUser
 }
 
 // read reads the next chunk's rows.
@@ -824,8 +900,8 @@ func (s *syncSource) read() syncChunk {
 	return c
 }
 
-// lookUp looks the chunk's users up in one query, and decides its rows.
-func (s *syncSource) lookUp(ctx context.Context, c *syncChunk) {
+// lookUp looks the chunk's users up in one query.
+func (s *syncSource) lookUp(ctx context.Context, c syncChunk) lookedUp {
 	keys := make([]string, 0, len(c.rows))
 	for i := range c.rows {
 		if r := &c.rows[i]; r.err == nil && r.row.Cells[ColEmployeeID] != "" {
@@ -835,8 +911,12 @@ func (s *syncSource) lookUp(ctx context.Context, c *syncChunk) {
 	users, err := s.st.ByEmployeeID(ctx, keys)
 	if err != nil {
 		c.err = err
-		return
 	}
+	return lookedUp{c, users}
+}
+
+// decideAll decides the chunk's rows, and makes its joiners' user names.
+func (s *syncSource) decideAll(ctx context.Context, c *syncChunk, users map[string]EmployeeUser) error {
 	var need []*Row // joiners whose user name the pattern makes
 	for i := range c.rows {
 		r := &c.rows[i]
@@ -847,7 +927,7 @@ func (s *syncSource) lookUp(ctx context.Context, c *syncChunk) {
 			need = append(need, &r.row)
 		}
 	}
-	c.err = s.makeNames(ctx, need)
+	return s.makeNames(ctx, need)
 }
 
 // decide matches one row; it reports whether the row is a joiner whose

@@ -140,7 +140,14 @@ func (s *FeedService) Poll(ctx context.Context) error {
 			continue
 		}
 		for _, d := range ready {
-			if err := s.take(ctx, f, d, now); err != nil && ErrorCode(err) != EINVALID && !isRowsFailed(err) {
+			err := s.take(ctx, f, d, now)
+			if ErrorCode(err) == ECONFLICT {
+				// Another process runs the feed: it takes the files in
+				// order, and this one does not take a later one first.
+				s.Log.Info("feeds: the feed runs a file in another process; its files wait", zap.String("feed", f.Name))
+				break
+			}
+			if err != nil && ErrorCode(err) != EINVALID && !isRowsFailed(err) {
 				errs = append(errs, err)
 				break // the directory failed: the rest wait for the next poll
 			}
@@ -347,7 +354,13 @@ func (s *FeedService) Push(ctx context.Context, name, token string, body io.Read
 	go func() {
 		defer s.pushes.Done()
 		ctx := context.WithoutCancel(ctx)
-		if err := s.take(ctx, f, Drop{Path: path, Size: info.Size(), ModTime: info.ModTime()}, now); err != nil {
+		err := s.take(ctx, f, Drop{Path: path, Size: info.Size(), ModTime: info.ModTime()}, now)
+		if ErrorCode(err) == ECONFLICT {
+			s.Log.Info("feeds: the feed runs a file in another process; the pushed file waits for the next poll", zap.String("feed", name),
+				zap.String("file", filepath.Base(path)))
+			return
+		}
+		if err != nil {
 			s.Log.Warn("feeds: pushed file", zap.String("feed", name), zap.String("file", filepath.Base(path)), zap.Error(err))
 		}
 	}()

@@ -106,16 +106,15 @@ func lostLease(batchID string) error {
 // heartbeat renews the batch's lease every heartbeatEvery until done
 // closes or ctx ends (keepLease).
 func (r *run) heartbeat(ctx context.Context, done <-chan struct{}) error {
-	return keepLease(ctx, r.dir, r.batchID, r.runID, r.o.Log, done)
+	return keepLease(ctx, func(ctx context.Context) (bool, error) { return r.dir.Heartbeat(ctx, r.batchID, r.runID) },
+		lostLease(r.batchID), r.o.Log, done)
 }
 
-// keepLease renews run's lease of batch batchID every heartbeatEvery until
-// done closes or ctx ends. A lease taken over by another run is the error
-// (its holder must stop); a renewal that fails (the database is away) is
-// logged and tried again at the next tick.
-func keepLease(ctx context.Context, hb interface {
-	Heartbeat(ctx context.Context, batchID, run string) (bool, error)
-}, batchID, run string, log *zap.Logger, done <-chan struct{}) error {
+// keepLease renews a lease every heartbeatEvery until done closes or ctx
+// ends; renew reports whether the run still holds it. A lease taken over
+// by another run is the error, lost (its holder must stop); a renewal that
+// fails (the database is away) is logged and tried again at the next tick.
+func keepLease(ctx context.Context, renew func(context.Context) (bool, error), lost error, log *zap.Logger, done <-chan struct{}) error {
 	t := time.NewTicker(heartbeatEvery)
 	defer t.Stop()
 	for {
@@ -125,12 +124,12 @@ func keepLease(ctx context.Context, hb interface {
 		case <-done:
 			return nil
 		case <-t.C:
-			ok, err := hb.Heartbeat(ctx, batchID, run)
+			ok, err := renew(ctx)
 			switch {
 			case err != nil && ctx.Err() == nil:
-				log.Warn("batch heartbeat failed", zap.Error(err))
+				log.Warn("lease renewal failed", zap.Error(err))
 			case err == nil && !ok:
-				return lostLease(batchID)
+				return lost
 			}
 		}
 	}

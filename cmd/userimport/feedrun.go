@@ -127,6 +127,9 @@ func runDrops(ctx context.Context, g *globals, db *sqldb.DB, fr importer.FeedRun
 			fmt.Fprintf(g.stderr, "%s: %s\n", filepath.Base(d.Path), importer.ErrorMessage(err))
 			last = err
 		}
+		if importer.ErrorCode(err) == importer.ECONFLICT {
+			break // the feed runs elsewhere: its later files wait too
+		}
 	}
 	return last
 }

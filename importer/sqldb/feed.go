@@ -194,6 +194,43 @@ func (d *DB) ClaimFeedFile(ctx context.Context, feed, sha256, name string, at, s
 	return false, state, nil
 }
 
+// ClaimFeedRun gives feed's run lease to run at at, unless another run
+// renewed it since staleBefore: one conditional UPDATE, so that of two
+// processes claiming it at once one gets it.
+func (d *DB) ClaimFeedRun(ctx context.Context, feed, run string, at, staleBefore time.Time) (bool, error) {
+	res, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE feeds SET run_owner = ?, run_beat = ?
+		WHERE name = ? AND (run_owner = '' OR run_beat < ?)`), run, at.UnixMicro(), feed, staleBefore.UnixMicro())
+	if err != nil {
+		return false, fmt.Errorf("claim feed run: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		if _, err := d.Feed(ctx, feed); err != nil {
+			return false, err // ENOTFOUND: no such feed (removed meanwhile)
+		}
+	}
+	return n == 1, err
+}
+
+// RenewFeedRun renews run's lease of feed at at, and reports whether run
+// still holds it.
+func (d *DB) RenewFeedRun(ctx context.Context, feed, run string, at time.Time) (bool, error) {
+	res, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE feeds SET run_beat = ? WHERE name = ? AND run_owner = ?`), at.UnixMicro(), feed, run)
+	if err != nil {
+		return false, fmt.Errorf("renew feed run: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// ReleaseFeedRun gives up run's lease of feed.
+func (d *DB) ReleaseFeedRun(ctx context.Context, feed, run string) error {
+	if _, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE feeds SET run_owner = '' WHERE name = ? AND run_owner = ?`), feed, run); err != nil {
+		return fmt.Errorf("release feed run: %w", err)
+	}
+	return nil
+}
+
 // ReleaseFeedFile forgets a claim.
 func (d *DB) ReleaseFeedFile(ctx context.Context, feed, sha256 string) error {
 	if _, err := d.db.ExecContext(ctx, d.db.Rebind(`DELETE FROM feed_files WHERE feed = ? AND file_sha256 = ?`), feed, sha256); err != nil {
