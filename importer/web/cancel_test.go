@@ -90,6 +90,9 @@ func TestCancelThenResume(t *testing.T) {
 		if b := c.batchJSON(loc); b["state"] != "done" || b["created"] != 14.0 {
 			t.Errorf("the resumed batch: %v, want done with 14 created", b)
 		}
+		if a := c.post(loc+"/start", nil); a.status != http.StatusConflict || !strings.Contains(a.body, "only a previewed or interrupted batch can start") {
+			t.Errorf("start of a done batch: %d, want 409 saying why", a.status)
+		}
 		n := c.get(loc + "/credentials.txt")
 		if n.status != http.StatusOK || strings.Count(n.body, "\t") != 14 {
 			t.Errorf("the resumed batch's notice: %d with %d users, want 14", n.status, strings.Count(n.body, "\t"))

@@ -194,8 +194,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, rq *request, err 
 
 func statusOf(err error) int {
 	switch importer.ErrorCode(err) {
-	case importer.EINVALID, importer.ECONFLICT:
+	case importer.EINVALID:
 		return http.StatusBadRequest
+	case importer.ECONFLICT:
+		return http.StatusConflict // the batch or feed is busy, or in another state
 	case importer.ENOTFOUND:
 		return http.StatusNotFound
 	case importer.EFORBIDDEN:
