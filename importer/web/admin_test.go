@@ -83,8 +83,8 @@ func TestUserActions(t *testing.T) {
 		g := s.client()
 		g.mustSignIn(dirtest.Admin, dirtest.AdminPassword)
 		g.get("/licenses")
-		if a := g.post("/licenses/SPB/seats", url.Values{"seats": {"0"}}); a.status != http.StatusBadRequest {
-			t.Errorf("seats below the assigned count: %d, want 400", a.status)
+		if a := g.post("/licenses/SPB/seats", url.Values{"seats": {"0"}}); a.status != http.StatusConflict {
+			t.Errorf("seats below the assigned count: %d, want 409 (the seats taken refuse it)", a.status)
 		}
 		if a := g.post("/licenses/SPB/seats", url.Values{"seats": {"12"}}); a.status != http.StatusOK {
 			t.Errorf("set seats: %d", a.status)

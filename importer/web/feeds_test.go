@@ -149,8 +149,8 @@ func TestFeedsPage(t *testing.T) {
 			t.Fatalf("approve: %d to %q, want 303 to /feeds?approved=%s", a.status, a.header.Get("Location"), held)
 		}
 		s.svc.Wait()
-		if a := c.post("/batches/"+held+"/approve", nil); a.status != http.StatusBadRequest || !strings.Contains(a.body, "not held") {
-			t.Errorf("approve twice: %d, want 400 'not held'", a.status)
+		if a := c.post("/batches/"+held+"/approve", nil); a.status != http.StatusConflict || !strings.Contains(a.body, "not held") {
+			t.Errorf("approve twice: %d, want 409 'not held'", a.status)
 		}
 		if u, _ := db.User(ctx, "emp.number010@contoso.com"); u.AccountEnabled {
 			t.Error("the approved night 2 did not disable emp.number010")
