@@ -122,6 +122,12 @@ type Counts struct {
 // Every method is one transaction; the implementation is safe for
 // concurrent use by several goroutines and processes.
 type Directory interface {
+	// RefreshStatistics has the database take the measure of its users
+	// again, after a batch that created many: the statements that follow
+	// (the next night of a feed, an hour later) are planned for the users
+	// there are, not for the few there were (autovacuum would do it too,
+	// within minutes).
+	RefreshStatistics(ctx context.Context) error
 	Settings(ctx context.Context) (Settings, error)
 	Domains(ctx context.Context) ([]Domain, error)
 	Products(ctx context.Context) ([]Product, error)

@@ -247,6 +247,11 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 	if err == nil {
 		r.rep.Summary.Rows = counts.Rows
 	}
+	if err == nil && counts.Created >= refreshAfter {
+		if serr := r.dir.RefreshStatistics(ctx); serr != nil {
+			r.o.Log.Warn("cannot refresh the database's statistics", zap.Error(serr))
+		}
+	}
 	if _, jobs := r.jobs(); jobs && err == nil && state == BatchDone {
 		os.Remove(r.keyPath()) // every password is in the notice: the key has done its work
 	}
@@ -265,6 +270,10 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 	}
 	return failedErr(s)
 }
+
+// refreshAfter is how many users a batch creates before the database's
+// statistics are refreshed (Directory.RefreshStatistics).
+const refreshAfter = 10_000
 
 // wrapUp closes the notice and writes the results workbook.
 func (r *run) wrapUp(ctx context.Context) error {

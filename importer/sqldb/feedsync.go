@@ -41,9 +41,13 @@ func (d *DB) DropScan(ctx context.Context, scanID string) error {
 // scan's rows that are no leavers. protect adds the rule that keeps a
 // Global admin from an acting admin who is none.
 func leaverWhere(protect bool) string {
+	// A user without an employee ID matches no row (= NULL is never
+	// true), and so is a leaver: no OR for it, which would keep
+	// PostgreSQL from planning NOT EXISTS as one (hash) anti-join, and make
+	// it probe the scan once per user.
 	w := `u.source = ? AND u.deleted_at IS NULL AND u.feed_left_at IS NULL
-		AND (u.employee_id_key IS NULL OR NOT EXISTS (SELECT 1 FROM feed_rows r
-			WHERE r.scan_id = ? AND r.emp_key = u.employee_id_key AND r.leaver = FALSE))`
+		AND NOT EXISTS (SELECT 1 FROM feed_rows r
+			WHERE r.scan_id = ? AND r.emp_key = u.employee_id_key AND r.leaver = FALSE)`
 	if protect {
 		w += ` AND NOT EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role = '` + string(importer.GlobalAdmin) + `')`
 	}

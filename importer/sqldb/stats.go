@@ -44,3 +44,17 @@ func (d *DB) countBy(ctx context.Context, q string) (map[string]int, error) {
 	}
 	return out, rows.Err()
 }
+
+// RefreshStatistics analyzes the users, their licenses and roles on
+// PostgreSQL, whose planner otherwise plans from the statistics of before
+// a big batch until autovacuum takes them again. SQLite plans without
+// statistics (the directory never runs its ANALYZE): nothing to do.
+func (d *DB) RefreshStatistics(ctx context.Context) error {
+	if d.dialect != Postgres {
+		return nil
+	}
+	if _, err := d.db.ExecContext(ctx, `ANALYZE users, license_assignments, user_roles`); err != nil {
+		return fmt.Errorf("analyze users: %w", err)
+	}
+	return nil
+}
