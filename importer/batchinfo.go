@@ -73,7 +73,7 @@ func CancelBatch(ctx context.Context, s BatchStore, actor User, id string, now t
 	if err != nil {
 		return Cancelled{}, err
 	}
-	if strings.HasPrefix(b.Source, "feed:") {
+	if IsFeedSource(b.Source) {
 		// A feed's batch is the feed's managers' (ManageFeeds), whoever it
 		// acts as: cancelling a held file is the other half of approving it.
 		if err := Authorize(actor, ManageFeeds()); err != nil {

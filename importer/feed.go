@@ -76,7 +76,12 @@ func NewFeed(name string) Feed {
 
 // Source is the users.source and batch source of the feed's users and
 // batches: "feed:NAME".
-func (f *Feed) Source() string { return "feed:" + f.Name }
+func (f *Feed) Source() string { return feedSource + f.Name }
+
+const feedSource = "feed:"
+
+// IsFeedSource says whether a batch's or user's source is a feed.
+func IsFeedSource(source string) bool { return strings.HasPrefix(source, feedSource) }
 
 // FeedView is a feed as `feed list` and `feed show` print it.
 type FeedView struct {

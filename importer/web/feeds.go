@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"path/filepath"
+	"slices"
 
 	"userimport/importer"
 )
@@ -42,13 +43,25 @@ func (h *Handler) feeds(w http.ResponseWriter, r *http.Request, rq *request) {
 		}
 	}
 	p := page{Title: "Feeds", Data: d}
-	if id := r.URL.Query().Get("approved"); idPattern.MatchString(id) {
+	// The notices of the redirects after Approve and Cancel, said only
+	// of a feed batch in that state: a link cannot make the page claim
+	// what did not happen.
+	if id := r.URL.Query().Get("approved"); h.feedBatchIs(r.Context(), id, importer.BatchHeld, importer.BatchDone) {
 		p.Notice = "batch " + id + " approved: its file is being applied; its results appear below when it is done"
 	}
-	if id := r.URL.Query().Get("cancelled"); idPattern.MatchString(id) {
+	if id := r.URL.Query().Get("cancelled"); h.feedBatchIs(r.Context(), id, importer.BatchCancelled) {
 		p.Notice = "batch " + id + " cancelled: nothing was changed"
 	}
 	h.render(w, r, rq, http.StatusOK, "feeds", p)
+}
+
+// feedBatchIs says whether id is a feed's batch in one of states.
+func (h *Handler) feedBatchIs(ctx context.Context, id string, states ...string) bool {
+	if !idPattern.MatchString(id) {
+		return false
+	}
+	b, err := h.cfg.Store.Batch(ctx, id)
+	return err == nil && importer.IsFeedSource(b.Source) && slices.Contains(states, b.State)
 }
 
 // approve applies a held feed batch (POST /batches/{id}/approve): planned

@@ -202,6 +202,16 @@ func TestFeedsPage(t *testing.T) {
 		if b, _ := db.Batch(ctx, m[1]); b.State != importer.BatchCancelled {
 			t.Errorf("the cancelled held batch is %s", b.State)
 		}
+		if a := c.get("/feeds?cancelled=" + m[1]); !strings.Contains(a.body, "batch "+m[1]+" cancelled: nothing was changed") {
+			t.Error("after Cancel the Feeds page does not say so")
+		}
+		// A link cannot make the page claim what did not happen: a batch
+		// that is not a cancelled feed batch, or none at all.
+		for _, q := range []string{"cancelled=" + held, "approved=" + m[1], "cancelled=0193a5c2-0000-7000-8000-000000000001"} {
+			if a := c.get("/feeds?" + q); strings.Contains(a.body, "nothing was changed") || strings.Contains(a.body, "being applied") {
+				t.Errorf("/feeds?%s shows a notice of what did not happen", q)
+			}
+		}
 		if a := c.get("/feeds"); !regexp.MustCompile(`night3\.csv</a></td><td><span class="state state-cancelled">cancelled</span></td><td>[^<]*</td>(<td class="num">0</td>){8}`).MatchString(a.body) {
 			t.Errorf("the cancelled night 3 in the recent results: want cancelled, every count 0 (nothing was disabled):\n%s", a.body)
 		}
