@@ -124,6 +124,10 @@ type Row struct {
 	// (a feed's sync, by Employee ID, with its roles and licenses): the
 	// planner takes it and does not look the user up again.
 	Known *User
+	// Joiner says that a sync feed found no user of the row's Employee ID:
+	// the row creates one, as in create mode, and never takes a user of
+	// its User Name (a sync feed matches people by Employee ID only).
+	Joiner bool
 }
 
 // Get returns the cell of column c.

@@ -978,6 +978,7 @@ func (s *syncSource) decide(r *Row, users map[string]EmployeeUser) bool {
 			Message: fmt.Sprintf("%s: %q, a leaver value: not created", s.f.StatusColumn, status)}
 		return false
 	}
+	r.Joiner = s.sync // an upsert feed matches by user name, as an import does
 	if start, ok := startDate(c[ColStartDate], s.loc); ok {
 		today := time.Date(s.now.In(s.loc).Year(), s.now.In(s.loc).Month(), s.now.In(s.loc).Day(), 0, 0, 0, 0, s.loc)
 		switch {

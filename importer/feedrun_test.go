@@ -196,6 +196,53 @@ func hrFeed(t *testing.T, db *sqldb.DB, dir string) importer.Feed {
 	return got
 }
 
+// TestJoinerNeverTakesAUserByName: a sync feed matches people by Employee
+// ID only. A joiner whose User Name belongs to a user made by hand (with
+// another Employee ID, or none) fails alone, saying so; that user is left
+// as it was, and is not the feed's.
+func TestJoinerNeverTakesAUserByName(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		c := newClock()
+		_, err := importCSV(t, db, admin(t, db), importer.ModeCreate,
+			"User Name,Display Name,Employee ID,Office Phone\n"+
+				"mette.sorensen@contoso.com,Mette Sørensen,E2012,+45 1111\n"+
+				"no.id@contoso.com,No Id,,+45 2222\n")
+		must(t, err)
+		dir := t.TempDir()
+		f := hrFeed(t, db, dir)
+		path := filepath.Join(dir, "night1.csv")
+		must(t, os.WriteFile(path, []byte("WorkerID,FirstName,LastName,User Name,Office Phone,WorkerStatus,HireDate\n"+
+			"D0001,Mette,Sorensen,mette.sorensen@contoso.com,+45 9999,Active,\n"+
+			"D0002,No,Id,no.id@contoso.com,+45 9999,Active,\n"+
+			"D0003,New,Person,new.person@contoso.com,+45 9999,Active,\n"), 0o644))
+		rep, err := importer.RunFeed(ctx, db, db, feedRun(t, f, path, c, nil))
+		if !isRowsFailedErr(err) {
+			t.Fatalf("run: %v, want two rows failed", err)
+		}
+		if s := rep.Summary; s.Created != 1 || s.Updated != 0 || s.Failed != 2 {
+			t.Errorf("summary: %d created, %d updated, %d failed; want 1, 0, 2", s.Created, s.Updated, s.Failed)
+		}
+		res := sheetRows(t, rep.ResultsPath, "Results")
+		for i, want := range []string{"Employee ID: E2012", "Employee ID: none"} {
+			m := res[i]["Message"]
+			if res[i]["Outcome"] != "Failed" || !strings.Contains(m, "User Name") || !strings.Contains(m, "already taken by another user ("+want+")") ||
+				!strings.Contains(m, "never by name") {
+				t.Errorf("row %d: %s %q, want Failed naming the column, the value and the rule", i+2, res[i]["Outcome"], m)
+			}
+		}
+		for upn, want := range map[string]string{"mette.sorensen@contoso.com": "E2012", "no.id@contoso.com": ""} {
+			u := byUPN(t, db, upn)
+			if u.Source == f.Source() || u.EmployeeID != want || u.OfficePhone == "+45 9999" {
+				t.Errorf("%s was taken by the feed: source %s, Employee ID %q, phone %s", upn, u.Source, u.EmployeeID, u.OfficePhone)
+			}
+		}
+		if u := byUPN(t, db, "new.person@contoso.com"); u.Source != f.Source() || u.EmployeeID != "D0003" {
+			t.Errorf("the joiner: %+v", u)
+		}
+	})
+}
+
 // TestThreeNights is issue 14's story. Night 1 creates 1,000 employees;
 // night 2 has 20 leavers (18 gone from the file, 2 terminated in it), 30
 // movers (department; 10 also a new last name, user name kept), 25

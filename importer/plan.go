@@ -108,7 +108,7 @@ func (p *planner) plan(r *Row, upnKey string, dupUPN, dupEmp int, existing *User
 	}
 	in := inputOf(r)
 	c := p.base
-	upsertExisting := existing != nil && p.opts.Mode == ModeUpsert && !existing.Deleted
+	upsertExisting := existing != nil && p.opts.Mode == ModeUpsert && !r.Joiner && !existing.Deleted
 	if upsertExisting {
 		held := make([]string, 0, len(existing.Licenses))
 		for _, l := range existing.Licenses {
@@ -134,6 +134,14 @@ func (p *planner) plan(r *Row, upnKey string, dupUPN, dupEmp int, existing *User
 		// that may not create users, say) were about creating it.
 		problems = append(problems[:0:0], validate.Problem{Column: ColUserName.String(), Value: existing.UserPrincipalName,
 			Rule: "already exists (use --mode upsert to update existing users)"})
+	case existing != nil && r.Joiner:
+		id := "none"
+		if existing.EmployeeID != "" {
+			id = existing.EmployeeID
+		}
+		problems = append(problems[:0:0], validate.Problem{Column: ColUserName.String(), Value: existing.UserPrincipalName,
+			Rule: "already taken by another user (Employee ID: " + id + "); a sync feed matches people by Employee ID, never by name: " +
+				"give this row another User Name (or leave it blank for --upn), or give that user this row's Employee ID if it is this person"})
 	}
 	if vu.EmployeeID != "" && empOwner != "" && empOwner != upnKey && dupEmp == 0 {
 		problems = append(problems, validate.Problem{Column: ColEmployeeID.String(), Value: vu.EmployeeID,
