@@ -1029,10 +1029,17 @@ func (s *syncSource) makeNames(ctx context.Context, rows []*Row) error {
 	var keys []string
 	asked := map[string]bool{}
 	for i, r := range rows {
-		alias, err := validate.AliasFromPattern(s.f.UPN, r.Cells[ColFirstName], r.Cells[ColLastName], s.f.Fold)
+		alias, fromID, err := validate.AliasOrEmployeeID(s.f.UPN, r.Cells[ColFirstName], r.Cells[ColLastName], r.Cells[ColEmployeeID], s.f.Fold)
 		if err != nil {
 			r.Problem = "User Name: blank, and " + err.Error()
 			continue
+		}
+		if fromID {
+			note := "User Name: made from the Employee ID: no letter of the name is one a user name allows"
+			if r.Sync == nil {
+				r.Sync = &SyncNote{}
+			}
+			r.Sync.Message = joinMessage(note, r.Sync.Message)
 		}
 		bases[i] = alias
 		for n := 1; n <= candidates; n++ {

@@ -199,7 +199,8 @@ func hrFeed(t *testing.T, db *sqldb.DB, dir string) importer.Feed {
 // TestJoinerNeverTakesAUserByName: a sync feed matches people by Employee
 // ID only. A joiner whose User Name belongs to a user made by hand (with
 // another Employee ID, or none) fails alone, saying so; that user is left
-// as it was, and is not the feed's.
+// as it was, and is not the feed's. A joiner whose name --upn can make
+// nothing of gets the Employee ID as user name.
 func TestJoinerNeverTakesAUserByName(t *testing.T) {
 	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
@@ -215,13 +216,14 @@ func TestJoinerNeverTakesAUserByName(t *testing.T) {
 		must(t, os.WriteFile(path, []byte("WorkerID,FirstName,LastName,User Name,Office Phone,WorkerStatus,HireDate\n"+
 			"D0001,Mette,Sorensen,mette.sorensen@contoso.com,+45 9999,Active,\n"+
 			"D0002,No,Id,no.id@contoso.com,+45 9999,Active,\n"+
-			"D0003,New,Person,new.person@contoso.com,+45 9999,Active,\n"), 0o644))
+			"D0003,New,Person,new.person@contoso.com,+45 9999,Active,\n"+
+			"D0004,敏,张,,+86 9999,Active,\n"), 0o644))
 		rep, err := importer.RunFeed(ctx, db, db, feedRun(t, f, path, c, nil))
 		if !isRowsFailedErr(err) {
 			t.Fatalf("run: %v, want two rows failed", err)
 		}
-		if s := rep.Summary; s.Created != 1 || s.Updated != 0 || s.Failed != 2 {
-			t.Errorf("summary: %d created, %d updated, %d failed; want 1, 0, 2", s.Created, s.Updated, s.Failed)
+		if s := rep.Summary; s.Created != 2 || s.Updated != 0 || s.Failed != 2 {
+			t.Errorf("summary: %d created, %d updated, %d failed; want 2, 0, 2", s.Created, s.Updated, s.Failed)
 		}
 		res := sheetRows(t, rep.ResultsPath, "Results")
 		for i, want := range []string{"Employee ID: E2012", "Employee ID: none"} {
@@ -239,6 +241,10 @@ func TestJoinerNeverTakesAUserByName(t *testing.T) {
 		}
 		if u := byUPN(t, db, "new.person@contoso.com"); u.Source != f.Source() || u.EmployeeID != "D0003" {
 			t.Errorf("the joiner: %+v", u)
+		}
+		// A name of which --upn can use no letter: the Employee ID.
+		if res[3]["User Name"] != "d0004@contoso.com" || !strings.Contains(res[3]["Message"], "made from the Employee ID") {
+			t.Errorf("the joiner named in Chinese: %s, %q; want d0004@contoso.com, saying why", res[3]["User Name"], res[3]["Message"])
 		}
 	})
 }

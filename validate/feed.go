@@ -95,6 +95,21 @@ func AliasFromPattern(pattern, first, last, fold string) (string, error) {
 	return alias, nil
 }
 
+// AliasOrEmployeeID is AliasFromPattern, except for a name that gives no
+// alias (written in a script the alias rules do not allow, Chinese say):
+// then the alias is the employee ID, lower case, when that is one, and
+// fromID says so. A bad pattern, or a name and an ID that give none, fail.
+func AliasOrEmployeeID(pattern, first, last, employeeID, fold string) (alias string, fromID bool, err error) {
+	alias, err = AliasFromPattern(pattern, first, last, fold)
+	if err == nil || UPNPattern(pattern) != nil {
+		return alias, false, err
+	}
+	if id := strings.ToLower(strings.TrimSpace(employeeID)); id != "" && Alias(id) == nil {
+		return id, true, nil
+	}
+	return "", false, err
+}
+
 // germanFolds are the transliterations of --fold de.
 var germanFolds = map[rune]string{'ä': "ae", 'ö': "oe", 'ü': "ue", 'ß': "ss", 'Ä': "ae", 'Ö': "oe", 'Ü': "ue", 'ẞ': "ss"}
 

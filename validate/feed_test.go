@@ -119,3 +119,29 @@ func TestLeaverValues(t *testing.T) {
 		}
 	}
 }
+
+// TestAliasOrEmployeeID: a name the alias rules allow nothing of gives the
+// employee ID (lower case) when that is an alias; a bad pattern, or a bad
+// ID, still fail.
+func TestAliasOrEmployeeID(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, first, last, id string
+		want                     string // "" means an error
+		fromID                   bool
+	}{
+		{"{first}.{last}", "John", "Smith", "E1", "john.smith", false},
+		{"{first}.{last}", "敏", "张", "E0126135", "e0126135", true},
+		{"{first}.{last}", "李", "Wang", "E1", "wang", false}, // the last name gives one
+		{"{first}.{last}", "敏", "张", "", "", false},
+		{"{first}.{last}", "敏", "张", "E 01/26", "", false}, // not an alias
+		{"{nick}", "敏", "张", "E1", "", false},              // a bad pattern is not saved by the ID
+	} {
+		got, fromID, err := AliasOrEmployeeID(tc.pattern, tc.first, tc.last, tc.id, "")
+		switch {
+		case tc.want == "" && err == nil:
+			t.Errorf("AliasOrEmployeeID(%q, %q, %q, %q) = %q, want an error", tc.pattern, tc.first, tc.last, tc.id, got)
+		case tc.want != "" && (err != nil || got != tc.want || fromID != tc.fromID):
+			t.Errorf("AliasOrEmployeeID(%q, %q, %q, %q) = %q, %t, %v; want %q, %t", tc.pattern, tc.first, tc.last, tc.id, got, fromID, err, tc.want, tc.fromID)
+		}
+	}
+}

@@ -56,7 +56,9 @@ func NextNight(w io.Writer, format, from string, c Changes) error {
 		return err
 	}
 	defer r.Close()
-	g := newGenerator(c.Domain, c.Seed)
+	// The joiners are new people: not the generator's first ones, whom
+	// the first night (made by generate with the same seed) holds already.
+	g := newGenerator(c.Domain, c.Seed^int64(maxID)<<20^0x101e1)
 	if c.Domain == "" {
 		g.domain = "contoso.com"
 	}
