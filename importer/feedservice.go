@@ -293,7 +293,7 @@ func (s *FeedService) housekeeping(ctx context.Context, now time.Time) error {
 		return err
 	}
 	s.Log.Info("housekeeping done", zap.Int("leaversDeleted", c.Deleted), zap.Int("startersEnabled", c.Enabled),
-		zap.Int("usersPurged", c.Purged), zap.Int("sessionsEnded", c.Sessions), zap.Int("passwordsExpired", c.Unsealed))
+		zap.Int("usersPurged", c.Purged), zap.Int("sessionsEnded", c.Sessions), zap.Int("sealsForgotten", c.Unsealed))
 	return nil
 }
 

@@ -122,8 +122,8 @@ func newFeedCmd(g *globals) *cobra.Command {
 				if err := importer.AddFeed(cmd.Context(), db, actor, f); err != nil {
 					return err
 				}
-				fmt.Fprintf(g.stdout, "feed %s added: files dropped in %s are imported by `userimport serve`, or now by `userimport feed run %s FILE`\n",
-					f.Name, f.Dir, f.Name)
+				fmt.Fprintf(g.stdout, "feed %s added: files dropped in %s are imported by `userimport serve`, or now by `userimport feed run %s` (or `feed run %s FILE` for a file elsewhere)\n",
+					f.Name, f.Dir, f.Name, f.Name)
 				return nil
 			})
 		},

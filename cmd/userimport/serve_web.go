@@ -77,5 +77,5 @@ func (g *globals) sayWhereToSignIn(url string, first *firstAdmin) {
 		fmt.Fprintf(g.stdout, "user name: %s\npassword: %s\n(this password is shown once; you must change it at first sign-in)\n", first.upn, first.password)
 		return
 	}
-	fmt.Fprintln(g.stdout, "The first Global admin's password is the one `userimport init` printed; `userimport user set-password UPN` gives a new one.")
+	fmt.Fprintln(g.stdout, "The first Global admin's password is the one `userimport init` printed; if none was (the directory was made by `import`), or it is lost, `userimport user set-password UPN` gives a new one.")
 }
