@@ -187,9 +187,18 @@ func Supersede(f Feed, d Drop, log *zap.Logger) error {
 // rejected one to DIR/failed/ with a note of why, a held one to
 // DIR/held/. When the directory fails, the file stays where it is and is
 // taken again later. The report is nil when the file was skipped. While
-// the feed runs another file (in this or another process) it is ECONFLICT,
-// and the file waits: the feed's later files must wait for it too.
+// the feed runs another file (in this or another process), or an older
+// file of the feed waits in its folder, the error is one IsFeedBusy tells,
+// and the file waits: it is taken after them. A dry run only shows what
+// the file would do (its preview in fr.OutDir; processed/ when unset): no
+// claim, no move, the file stays.
 func TakeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Drop) (*FeedReport, error) {
+	return takeDrop(ctx, dir, st, fr, d)
+}
+
+// takeDrop is TakeDrop; with fr.leased, the caller holds the feed's lease
+// (and ctx is its context).
+func takeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Drop) (*FeedReport, error) {
 	f := &fr.Feed
 	log := fr.Log
 	if log == nil {
@@ -199,6 +208,19 @@ func TakeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Dr
 	if fr.Now != nil {
 		now = fr.Now
 	}
+	name := filepath.Base(d.Path)
+	processed := filepath.Join(f.Dir, ProcessedDir)
+	if fr.DryRun {
+		if fr.OutDir == "" || filepath.Clean(fr.OutDir) == filepath.Clean(f.Dir) {
+			fr.OutDir = processed // never the folder itself, where the preview would be taken for a drop
+		}
+		if err := os.MkdirAll(fr.OutDir, 0o700); err != nil {
+			return nil, fmt.Errorf("feed %s: %w", f.Name, err)
+		}
+		fr.Path, fr.FileName = d.Path, name
+		rep, err := RunFeed(ctx, dir, st, fr)
+		return &rep, err
+	}
 	sum, err := fileSHA256(d.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil // another process took it meanwhile
@@ -206,40 +228,49 @@ func TakeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Dr
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", d.Path, err)
 	}
-	name := filepath.Base(d.Path)
-	// The feed's lease first: one file of a feed at a time, in every
-	// process, in the order of the folder. A claim still "taking" that
-	// the lease's holder finds was left by a run that died (none runs
-	// now): the file is taken over at once, before the feed's later files.
-	ctx, release, err := leaseFeed(ctx, st, f.Name, now, log)
-	if err != nil {
-		return nil, err
+	if !fr.leased {
+		// The feed's lease first: one file of a feed at a time, in every
+		// process, in the order of the folder.
+		var release func()
+		if ctx, release, err = leaseFeed(ctx, st, f.Name, now, log); err != nil {
+			return nil, err
+		}
+		defer release()
+		fr.leased = true
 	}
-	defer release()
-	fr.leased = true
-	ok, state, err := st.ClaimFeedFile(ctx, f.Name, sum, name, now(), now())
+	if older, err := olderDrop(f, d); err != nil {
+		return nil, err
+	} else if older != "" {
+		return nil, &feedBusyError{Errorf(ECONFLICT, "feed %s: %s arrived before %s and waits to be taken: it goes first", f.Name, older, name)}
+	}
+	// A claim still "taking" since before staleAfter was left by a run
+	// that died or stopped: it held the feed's lease, which this run holds
+	// now. The file is taken over, before the feed's later files.
+	ok, state, err := st.ClaimFeedFile(ctx, f.Name, sum, name, now(), now().Add(-staleAfter))
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		if state == FileTaking {
-			return nil, nil // another process is on it, or this one: it moves the file when done
+			return nil, &feedBusyError{Errorf(ECONFLICT, "feed %s: %s is being taken by a run that stopped a moment ago; it is taken over at a later poll", f.Name, name)}
 		}
-		_, err := moveInto(d.Path, filepath.Join(f.Dir, ProcessedDir))
+		_, err := moveInto(d.Path, processed)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil // the process that took it moved it meanwhile
 		}
 		log.Info("file skipped: the feed took a file with the same SHA-256 before", zap.String("file", name), zap.String("sha256", sum))
 		return nil, err
 	}
-	processed := filepath.Join(f.Dir, ProcessedDir)
 	if err := os.MkdirAll(processed, 0o700); err != nil {
 		return nil, fmt.Errorf("feed %s: %w", f.Name, err)
 	}
 	fr.Path, fr.FileName, fr.OutDir = d.Path, name, processed
 	rep, err := RunFeed(ctx, dir, st, fr)
+	err = leaseLost(ctx, err)
 	wctx := context.WithoutCancel(ctx)
 	switch {
+	case errors.Is(err, errLostLease):
+		return &rep, err // the file's claim is the next holder's to take over
 	case err == nil || isRowsFailed(err):
 		if rep.Held != nil {
 			os.Remove(d.Path) // hold kept a copy in held/
@@ -268,6 +299,24 @@ func TakeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Dr
 		}
 		return &rep, err
 	}
+}
+
+// olderDrop returns the name of a file in the feed's folder that arrived
+// before d (listDrops' order), or "" when none did.
+func olderDrop(f *Feed, d Drop) (string, error) {
+	ds, err := listDrops(f)
+	if err != nil {
+		return "", err
+	}
+	for _, o := range ds {
+		if o.Path == d.Path {
+			return "", nil
+		}
+		if o.ModTime.Before(d.ModTime) || (o.ModTime.Equal(d.ModTime) && o.Path < d.Path) {
+			return filepath.Base(o.Path), nil
+		}
+	}
+	return "", nil
 }
 
 // fail moves the file at path into feed folder dir's failed/, under the

@@ -256,6 +256,69 @@ func TestFeedRunsOneFileAtATime(t *testing.T) {
 	})
 }
 
+// TestFilesTakenInOrder: a feed's files are applied in the order they
+// arrived. A dry run of a waiting file changes nothing and leaves it
+// waiting (no claim, no move); a file pushed while an older one waits in
+// the folder waits too, and the next poll applies the older one first.
+func TestFilesTakenInOrder(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		c := &clock{time.Now()}
+		dir := t.TempDir()
+		f := hrFeed(t, db, dir)
+		older := filepath.Join(dir, "night1.csv")
+		must(t, os.WriteFile(older, []byte(nightCSV(people(1, 10))), 0o644))
+		then := c.now().Add(-10 * time.Minute)
+		must(t, os.Chtimes(older, then, then))
+
+		dry := feedRun(t, f, "", c, nil)
+		dry.DryRun, dry.OutDir = true, t.TempDir()
+		rep, err := importer.TakeDrop(ctx, db, db, dry, importer.Drop{Path: older, ModTime: then})
+		must(t, err)
+		if rep == nil || !rep.Summary.DryRun || rep.Summary.Created != 10 {
+			t.Fatalf("dry run of the waiting file: %+v", rep)
+		}
+		if _, err := os.Stat(older); err != nil || feedUsers(t, db) != 0 {
+			t.Fatalf("the dry run moved the file (%v) or wrote users (%d)", err, feedUsers(t, db))
+		}
+
+		tok, err := importer.NewFeedToken(ctx, db, admin(t, db), "hr")
+		must(t, err)
+		svc := feedService(t, db, c)
+		pushed, err := svc.Push(ctx, "hr", tok.Reveal(), strings.NewReader(nightCSV(people(1, 20))))
+		must(t, err)
+		svc.Wait()
+		if n := feedUsers(t, db); n != 0 {
+			t.Fatalf("the pushed file was applied before the older one: %d users", n)
+		}
+		if got := strings.Join(names(t, dir), " "); got != "night1.csv "+pushed.Name {
+			t.Fatalf("the folder holds %s, want both files waiting", got)
+		}
+
+		c.add(time.Hour) // both are complete
+		must(t, svc.Poll(ctx))
+		bs, err := db.Batches(ctx, true)
+		must(t, err)
+		var applied []importer.BatchInfo
+		for _, b := range bs {
+			if b.Source == f.Source() && !b.DryRun && b.FinishedAt != nil {
+				applied = append(applied, b)
+			}
+		}
+		slices.SortFunc(applied, func(a, b importer.BatchInfo) int { return a.FinishedAt.Compare(*b.FinishedAt) })
+		var order []string
+		for _, b := range applied {
+			order = append(order, b.File+" "+b.State)
+		}
+		if got, want := strings.Join(order, ", "), "night1.csv done, "+pushed.Name+" done"; got != want {
+			t.Errorf("applied: %s; want %s", got, want)
+		}
+		if n := feedUsers(t, db); n != 20 {
+			t.Errorf("%d users after both nights, want 20", n)
+		}
+	})
+}
+
 // TestPush: an HR system pushes its file with the feed's token: 202 and
 // where to follow it; a wrong or revoked token 401; a file over the limit
 // 413.

@@ -362,6 +362,7 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 	}
 	started := fr.Now()
 	rep.Report, err = Run(ctx, dir, o)
+	err = leaseLost(ctx, err)
 	rep.Report.Summary.Feed = true
 	rep.Report.Summary.Disabled, rep.Report.Summary.Deleted, rep.Report.Summary.Restored = counts.disabled, counts.deleted, counts.restored
 	if fr.DryRun || (err != nil && !isRowsFailed(err)) {
@@ -551,7 +552,7 @@ func ApproveHeld(ctx context.Context, dir Directory, st SyncStore, actor User, b
 		}
 	}
 	rep, err := RunFeed(ctx, dir, st, fr)
-	if err != nil && !isRowsFailed(err) {
+	if err = leaseLost(ctx, err); err != nil && !isRowsFailed(err) {
 		return rep, err
 	}
 	applied = true
@@ -568,9 +569,10 @@ func ApproveHeld(ctx context.Context, dir Directory, st SyncStore, actor User, b
 // leaseFeed takes the feed's run lease, in every process on the
 // directory: a feed runs one file at a time, so that two snapshots of it
 // are never applied at once, nor out of order. The lease is renewed while
-// the returned context lasts; should another run take it over (this one
-// could not renew it for staleAfter), that context ends. release gives it
-// up. It is ECONFLICT while another run holds the lease.
+// the returned context lasts; once it could not be (see keepLease), that
+// context ends with errLostLease as its cause (leaseLost). release gives it
+// up. While another run holds the lease, the error is one IsFeedBusy
+// tells.
 func leaseFeed(ctx context.Context, st SyncStore, feed string, now func() time.Time, log *zap.Logger) (context.Context, func(), error) {
 	run := newRunID()
 	ok, err := st.ClaimFeedRun(ctx, feed, run, now(), now().Add(-staleAfter))
@@ -578,25 +580,50 @@ func leaseFeed(ctx context.Context, st SyncStore, feed string, now func() time.T
 		return ctx, nil, err
 	}
 	if !ok {
-		return ctx, nil, Errorf(ECONFLICT, "feed %s is running a file right now (in this or another process): a feed runs one file at a time; try again once it is done", feed)
+		return ctx, nil, &feedBusyError{Errorf(ECONFLICT, "feed %s is running a file right now (in this or another process): a feed runs one file at a time; try again once it is done", feed)}
 	}
 	ctx, stop := context.WithCancelCause(ctx)
 	done := make(chan struct{})
 	go func() {
 		renew := func(ctx context.Context) (bool, error) { return st.RenewFeedRun(ctx, feed, run, now()) }
-		lost := fmt.Errorf("feed %s's run lease was taken over by another run after this one could not renew it for %s; this run stopped: %w",
-			feed, staleAfter, errLostLease)
-		if err := keepLease(ctx, renew, lost, log, done); err != nil {
+		lost := fmt.Errorf("feed %s: this run lost the feed's lease (it could not renew it for %s, or another run took it over) and stopped: %w",
+			feed, staleAfter-heartbeatEvery, errLostLease)
+		if err := keepLease(ctx, renew, lost, log.With(zap.String("lease", "feed "+feed)), done); err != nil {
 			stop(err)
 		}
 	}()
 	return ctx, func() {
 		close(done)
 		stop(nil)
-		if err := st.ReleaseFeedRun(context.WithoutCancel(ctx), feed, run); err != nil {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := st.ReleaseFeedRun(rctx, feed, run); err != nil {
 			log.Warn("cannot release the feed's run lease", zap.String("feed", feed), zap.Error(err))
 		}
 	}, nil
+}
+
+// feedBusyError is the ECONFLICT of a feed whose lease another run holds,
+// or whose older file waits to be taken first.
+type feedBusyError struct{ e *Error }
+
+func (b *feedBusyError) Error() string { return b.e.Message }
+func (b *feedBusyError) Unwrap() error { return b.e }
+
+// IsFeedBusy says whether err says that the feed runs a file elsewhere (or
+// an older file of it comes first): its files wait for a later poll.
+func IsFeedBusy(err error) bool {
+	var b *feedBusyError
+	return errors.As(err, &b)
+}
+
+// leaseLost returns the lease's loss when it is what ended ctx, else err:
+// a run stopped by it says why rather than "context canceled".
+func leaseLost(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); err != nil && errors.Is(cause, errLostLease) {
+		return cause
+	}
+	return err
 }
 
 // Housekeep runs the daily chores (see SyncStore.Housekeep) at now.
@@ -808,7 +835,12 @@ func (s *syncSource) Next() (Row, error) {
 		}
 		c, ok := <-s.chunks
 		if !ok {
-			return Row{}, io.EOF
+			// The read-ahead ended before the file's last chunk: the run
+			// is cancelled (or its lease lost), which is not the end.
+			if err := context.Cause(s.ctx); err != nil {
+				return Row{}, err
+			}
+			return Row{}, errors.New("feed file: reading stopped before its end")
 		}
 		s.cur, s.pos = c, 0
 	}
@@ -842,7 +874,7 @@ func (s *syncSource) readAhead(ctx context.Context) {
 	defer stop() // first: the reader stops reading
 	go func() {
 		defer close(looked)
-		for {
+		for ctx.Err() == nil {
 			c := s.read()
 			res := make(chan lookedUp, 1)
 			select {
@@ -861,6 +893,9 @@ func (s *syncSource) readAhead(ctx context.Context) {
 		c := l.chunk
 		if c.err == nil {
 			c.err = s.decideAll(ctx, &c, l.users)
+		}
+		if c.err != nil {
+			c.rows = nil // undecided: none of them may reach the planner
 		}
 		select {
 		case s.chunks <- c:

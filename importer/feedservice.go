@@ -139,41 +139,74 @@ func (s *FeedService) Poll(ctx context.Context) error {
 			s.Log.Warn("feeds: cannot read a feed's folder", zap.String("feed", f.Name), zap.Error(err))
 			continue
 		}
-		for _, d := range ready {
-			err := s.take(ctx, f, d, now)
-			if ErrorCode(err) == ECONFLICT {
-				// Another process runs the feed: it takes the files in
-				// order, and this one does not take a later one first.
-				s.Log.Info("feeds: the feed runs a file in another process; its files wait", zap.String("feed", f.Name))
-				break
-			}
-			if err != nil && ErrorCode(err) != EINVALID && !isRowsFailed(err) {
-				errs = append(errs, err)
-				break // the directory failed: the rest wait for the next poll
-			}
+		if len(ready) == 0 && len(superseded) == 0 {
+			continue
 		}
-		for _, d := range superseded {
-			if err := Supersede(f, d, s.Log); err != nil {
-				s.Log.Warn("feeds: cannot move a superseded file", zap.String("feed", f.Name), zap.Error(err))
-			}
+		if err := s.takeAll(ctx, f, ready, superseded); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// take runs the feed on one drop, alone among the feed's runs in this
-// process.
-func (s *FeedService) take(ctx context.Context, f Feed, d Drop, now time.Time) error {
+// takeAll takes a feed's ready files in order, holding the feed's lease
+// (and, in this process, its lock) throughout; the superseded ones (older
+// complete files at a scheduled feed's tick) move to processed/ unrun
+// first. While the feed runs a file elsewhere, its files wait: none is
+// taken, none superseded. It stops at a failure of the directory, so that
+// no later file is applied before the one that failed.
+func (s *FeedService) takeAll(ctx context.Context, f Feed, ready, superseded []Drop) error {
 	m := s.feedLock(f.Name)
 	m.Lock()
 	defer m.Unlock()
+	log := s.Log.With(zap.String("feed", f.Name))
+	ctx, release, err := leaseFeed(ctx, s.Store, f.Name, s.Now, log)
+	if IsFeedBusy(err) {
+		log.Info("feeds: the feed runs a file in another process; its files wait")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer release()
+	for _, d := range superseded {
+		if err := Supersede(f, d, s.Log); err != nil {
+			log.Warn("feeds: cannot move a superseded file", zap.Error(err))
+		}
+	}
+	for _, d := range ready {
+		err := s.takeOne(ctx, f, d, true)
+		if IsFeedBusy(err) {
+			log.Info("feeds: a file waits", zap.String("file", filepath.Base(d.Path)), zap.String("why", ErrorMessage(err)))
+			return nil
+		}
+		if err != nil && ErrorCode(err) != EINVALID && !isRowsFailed(err) {
+			return err // the directory failed: the rest wait for the next poll
+		}
+	}
+	return nil
+}
+
+// take runs the feed on one drop (a pushed file), alone among the feed's
+// runs in this process, under the feed's lease.
+func (s *FeedService) take(ctx context.Context, f Feed, d Drop) error {
+	m := s.feedLock(f.Name)
+	m.Lock()
+	defer m.Unlock()
+	return s.takeOne(ctx, f, d, false)
+}
+
+// takeOne runs TakeDrop with the wiring of the feed's runs; leased says
+// that the caller holds the feed's lease, ctx being its context.
+func (s *FeedService) takeOne(ctx context.Context, f Feed, d Drop, leased bool) error {
 	fr := s.Run(f)
 	fr.Feed = f
 	fr.Now = s.Now
+	fr.leased = leased
 	if fr.Log == nil {
 		fr.Log = s.Log.With(zap.String("feed", f.Name))
 	}
-	rep, err := TakeDrop(ctx, s.Dir, s.Store, fr, d)
+	rep, err := takeDrop(ctx, s.Dir, s.Store, fr, d)
 	if rep != nil && s.Done != nil {
 		s.Done(ctx, f, *rep)
 	}
@@ -354,10 +387,10 @@ func (s *FeedService) Push(ctx context.Context, name, token string, body io.Read
 	go func() {
 		defer s.pushes.Done()
 		ctx := context.WithoutCancel(ctx)
-		err := s.take(ctx, f, Drop{Path: path, Size: info.Size(), ModTime: info.ModTime()}, now)
-		if ErrorCode(err) == ECONFLICT {
-			s.Log.Info("feeds: the feed runs a file in another process; the pushed file waits for the next poll", zap.String("feed", name),
-				zap.String("file", filepath.Base(path)))
+		err := s.take(ctx, f, Drop{Path: path, Size: info.Size(), ModTime: info.ModTime()})
+		if IsFeedBusy(err) {
+			s.Log.Info("feeds: the pushed file waits for a later poll", zap.String("feed", name),
+				zap.String("file", filepath.Base(path)), zap.String("why", ErrorMessage(err)))
 			return
 		}
 		if err != nil {

@@ -112,11 +112,14 @@ func (r *run) heartbeat(ctx context.Context, done <-chan struct{}) error {
 
 // keepLease renews a lease every heartbeatEvery until done closes or ctx
 // ends; renew reports whether the run still holds it. A lease taken over
-// by another run is the error, lost (its holder must stop); a renewal that
-// fails (the database is away) is logged and tried again at the next tick.
+// by another run is the error, lost (its holder must stop); so is one that
+// could not be renewed for staleAfter-heartbeatEvery (the database is
+// away), before another run may take it over: a failed renewal is logged
+// and tried again at the next tick until then.
 func keepLease(ctx context.Context, renew func(context.Context) (bool, error), lost error, log *zap.Logger, done <-chan struct{}) error {
 	t := time.NewTicker(heartbeatEvery)
 	defer t.Stop()
+	renewed := time.Now() // the lease was just taken
 	for {
 		select {
 		case <-ctx.Done():
@@ -128,8 +131,13 @@ func keepLease(ctx context.Context, renew func(context.Context) (bool, error), l
 			switch {
 			case err != nil && ctx.Err() == nil:
 				log.Warn("lease renewal failed", zap.Error(err))
+				if time.Since(renewed) >= staleAfter-heartbeatEvery {
+					return lost
+				}
 			case err == nil && !ok:
 				return lost
+			case err == nil:
+				renewed = time.Now()
 			}
 		}
 	}

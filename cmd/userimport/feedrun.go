@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -81,7 +82,7 @@ results workbook beside it, and a file whose SHA-256 was taken before is skipped
 			}
 			log := g.log.With(zap.String("feed", f.Name))
 			if len(args) == 1 {
-				fr, m, err := g.feedRun(f, "", "", dryRun, log)
+				fr, m, err := g.feedRun(f, "", out, dryRun, log) // out: a dry run's previews
 				if err != nil {
 					return err
 				}
@@ -102,7 +103,7 @@ results workbook beside it, and a file whose SHA-256 was taken before is skipped
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what the run would do; change nothing")
-	cmd.Flags().StringVar(&out, "out", ".", "folder for the results (with FILE)")
+	cmd.Flags().StringVar(&out, "out", ".", "folder for the results (with FILE), and for the previews of --dry-run")
 	return cmd
 }
 
@@ -127,8 +128,8 @@ func runDrops(ctx context.Context, g *globals, db *sqldb.DB, fr importer.FeedRun
 			fmt.Fprintf(g.stderr, "%s: %s\n", filepath.Base(d.Path), importer.ErrorMessage(err))
 			last = err
 		}
-		if importer.ErrorCode(err) == importer.ECONFLICT {
-			break // the feed runs elsewhere: its later files wait too
+		if err != nil && importer.ErrorCode(err) != importer.EINVALID && !errors.As(err, new(*importer.RowsFailedError)) {
+			break // the feed runs elsewhere, or the directory failed: the later files wait, to be taken in order
 		}
 	}
 	return last
