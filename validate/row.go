@@ -219,7 +219,7 @@ func (in *Input) cell(col int) string {
 //
 // Duplicates within a file are the caller's to find.
 func Row(in Input, c Context) (User, []Problem) {
-	r := rowRules{in: &in, c: &c, isNew: c.Existing == nil}
+	r := rowRules{in: in, c: c, isNew: c.Existing == nil}
 	r.run()
 	slices.SortStableFunc(r.problems, func(a, b colProblem) int { return cmp.Compare(a.col, b.col) })
 	var ps []Problem
@@ -236,8 +236,8 @@ type colProblem struct {
 
 // rowRules holds one row's state while Row applies the rules.
 type rowRules struct {
-	in       *Input
-	c        *Context
+	in       Input // by value, as c: a pointer to Row's arguments would move them to the heap, every row
+	c        Context
 	isNew    bool
 	bad      [numColumns]bool // the cell is not valid UTF-8: no other rule looks at it
 	u        User
@@ -252,7 +252,7 @@ func (r *rowRules) add(col int, value, rule string) {
 }
 
 func (r *rowRules) run() {
-	in, c, u := r.in, r.c, &r.u
+	in, c, u := &r.in, &r.c, &r.u
 	for col := range numColumns {
 		if v := in.cell(col); !utf8.ValidString(v) {
 			r.add(col, v, errNotUTF8.Error()+" (save the file as UTF-8)")
