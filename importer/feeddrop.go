@@ -55,6 +55,7 @@ type DropStore interface {
 
 // States of a feed's file.
 const (
+	FileWaiting  = "waiting" // a pushed file in the feed's folder, not taken yet (Status only)
 	FileTaking   = "taking"
 	FileDone     = "done"
 	FileHeld     = "held"
@@ -65,7 +66,7 @@ const (
 type FeedFile struct {
 	Name    string    `json:"file"`
 	SHA256  string    `json:"sha256"`
-	State   string    `json:"state"` // FileTaking, FileDone, FileHeld, FileRejected
+	State   string    `json:"state"` // FileWaiting, FileTaking, FileDone, FileHeld, FileRejected
 	BatchID string    `json:"batch"`
 	Message string    `json:"message"`
 	TakenAt time.Time `json:"takenAt"`
@@ -112,6 +113,9 @@ func WaitingDrops(ctx context.Context, st FeedStore, f Feed, now time.Time, _ ti
 // concurrent use.
 type Watcher struct {
 	seen map[string]watched
+	// tickDue: a scheduled feed's tick came, and its file waits (the feed
+	// ran elsewhere, or the directory failed): the next poll takes it.
+	tickDue bool
 }
 
 type watched struct {
@@ -210,8 +214,30 @@ func takeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Dr
 	}
 	name := filepath.Base(d.Path)
 	processed := filepath.Join(f.Dir, ProcessedDir)
+	sum, err := fileSHA256(d.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // another process took it meanwhile
+	}
+	if errors.Is(err, fs.ErrPermission) && !fr.DryRun {
+		// Not the directory's failure, nor one that passes: the file is
+		// rejected, so that the feed's later files are not held up by it.
+		why := fmt.Sprintf("%s: cannot read it (%v): give userimport's account read access to the feed's files, and drop it again", name, err)
+		if merr := fail(d.Path, f.Dir, name, why); merr != nil {
+			return nil, merr
+		}
+		log.Warn("file rejected", zap.String("file", name), zap.String("reason", why))
+		return nil, Errorf(EINVALID, "%s", why)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", d.Path, err)
+	}
 	if fr.DryRun {
-		if fr.OutDir == "" || filepath.Clean(fr.OutDir) == filepath.Clean(f.Dir) {
+		if ff, err := st.FeedFile(ctx, f.Name, sum); err == nil && ff.State != FileTaking {
+			log.Info("dry run: the feed took a file with the same SHA-256 before: this one would be skipped",
+				zap.String("file", name), zap.String("sha256", sum), zap.String("batch", ff.BatchID))
+			return nil, nil
+		}
+		if fr.OutDir == "" || sameDir(fr.OutDir, f.Dir) {
 			fr.OutDir = processed // never the folder itself, where the preview would be taken for a drop
 		}
 		if err := os.MkdirAll(fr.OutDir, 0o700); err != nil {
@@ -220,13 +246,6 @@ func takeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Dr
 		fr.Path, fr.FileName = d.Path, name
 		rep, err := RunFeed(ctx, dir, st, fr)
 		return &rep, err
-	}
-	sum, err := fileSHA256(d.Path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil // another process took it meanwhile
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", d.Path, err)
 	}
 	if !fr.leased {
 		// The feed's lease first: one file of a feed at a time, in every
@@ -272,26 +291,32 @@ func takeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Dr
 	case errors.Is(err, errLostLease):
 		return &rep, err // the file's claim is the next holder's to take over
 	case err == nil || isRowsFailed(err):
+		// The file's fate is recorded first, then it moves: should the move
+		// fail, the file left in the folder is one the feed took (skipped),
+		// never one to apply again.
 		if rep.Held != nil {
+			if serr := st.FinishFeedFile(wctx, f.Name, sum, FileHeld, rep.Held.BatchID, rep.Held.Reason); serr != nil {
+				return &rep, serr
+			}
 			os.Remove(d.Path) // hold kept a copy in held/
-			return &rep, st.FinishFeedFile(wctx, f.Name, sum, FileHeld, rep.Held.BatchID, rep.Held.Reason)
-		}
-		if _, merr := moveInto(d.Path, processed); merr != nil {
-			return &rep, merr
+			return &rep, nil
 		}
 		if serr := st.FinishFeedFile(wctx, f.Name, sum, FileDone, rep.Summary.BatchID, ""); serr != nil {
 			return &rep, serr
 		}
+		if _, merr := moveInto(d.Path, processed); merr != nil {
+			return &rep, merr
+		}
 		log.Info("file processed", zap.String("file", name), zap.String("batch", rep.Summary.BatchID))
 		return &rep, err
 	case ErrorCode(err) == EINVALID:
+		if serr := st.FinishFeedFile(wctx, f.Name, sum, FileRejected, "", ErrorMessage(err)); serr != nil {
+			return &rep, serr
+		}
 		if merr := fail(d.Path, f.Dir, name, ErrorMessage(err)); merr != nil {
 			return &rep, merr
 		}
 		log.Warn("file rejected", zap.String("file", name), zap.String("reason", ErrorMessage(err)))
-		if serr := st.FinishFeedFile(wctx, f.Name, sum, FileRejected, "", ErrorMessage(err)); serr != nil {
-			return &rep, serr
-		}
 		return &rep, err
 	default:
 		if rerr := st.ReleaseFeedFile(wctx, f.Name, sum); rerr != nil {
@@ -299,6 +324,16 @@ func takeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Dr
 		}
 		return &rep, err
 	}
+}
+
+// sameDir says whether a and b are the same folder.
+func sameDir(a, b string) bool {
+	ia, err := os.Stat(a)
+	if err != nil {
+		return filepath.Clean(a) == filepath.Clean(b)
+	}
+	ib, err := os.Stat(b)
+	return err == nil && os.SameFile(ia, ib)
 }
 
 // olderDrop returns the name of a file in the feed's folder that arrived

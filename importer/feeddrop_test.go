@@ -291,6 +291,9 @@ func TestFilesTakenInOrder(t *testing.T) {
 		if n := feedUsers(t, db); n != 0 {
 			t.Fatalf("the pushed file was applied before the older one: %d users", n)
 		}
+		if st, err := svc.Status(ctx, "hr", tok.Reveal(), pushed.SHA256); err != nil || st.State != importer.FileWaiting || st.Name != pushed.Name {
+			t.Errorf("status of the waiting pushed file: %+v, %v; want waiting", st, err)
+		}
 		if got := strings.Join(names(t, dir), " "); got != "night1.csv "+pushed.Name {
 			t.Fatalf("the folder holds %s, want both files waiting", got)
 		}
@@ -315,6 +318,32 @@ func TestFilesTakenInOrder(t *testing.T) {
 		}
 		if n := feedUsers(t, db); n != 20 {
 			t.Errorf("%d users after both nights, want 20", n)
+		}
+		if st, err := svc.Status(ctx, "hr", tok.Reveal(), pushed.SHA256); err != nil || st.State != importer.FileDone {
+			t.Errorf("status of the pushed file once applied: %+v, %v", st, err)
+		}
+
+		// A dry run whose --out is the feed's folder (here by a link to
+		// it, as "." is when run inside it) writes its preview in
+		// processed/, never where it would be taken for a drop; the same
+		// bytes as a file taken before are not previewed: they would be
+		// skipped.
+		link := filepath.Join(t.TempDir(), "hr-link")
+		must(t, os.Symlink(dir, link))
+		again := filepath.Join(dir, "night3.csv")
+		must(t, os.WriteFile(again, []byte(nightCSV(people(1, 21))), 0o644))
+		dry.OutDir = link
+		if _, err := importer.TakeDrop(ctx, db, db, dry, importer.Drop{Path: again}); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(names(t, dir), " "); got != "night3.csv "+importer.ProcessedDir {
+			t.Errorf("after a dry run with --out the feed's folder, the folder holds %s", got)
+		}
+		must(t, os.Remove(again))
+		same := filepath.Join(dir, "night1-again.csv")
+		must(t, os.WriteFile(same, []byte(nightCSV(people(1, 10))), 0o644))
+		if rep, err := importer.TakeDrop(ctx, db, db, dry, importer.Drop{Path: same}); err != nil || rep != nil {
+			t.Errorf("dry run of a file taken before: %+v, %v; want it skipped", rep, err)
 		}
 	})
 }
@@ -435,6 +464,27 @@ func TestDropsOnSchedule(t *testing.T) {
 		}
 		if got := strings.Join(names(t, filepath.Join(dir, importer.ProcessedDir)), " "); got != "monday.csv tuesday.csv tuesday.results.xlsx" {
 			t.Errorf("processed/ holds %s; want the superseded monday.csv unrun beside tuesday's", got)
+		}
+
+		// The next day's tick comes while the feed runs a file elsewhere:
+		// the file waits, and the first poll after is still the tick's.
+		wednesday := filepath.Join(dir, "wednesday.csv")
+		must(t, os.WriteFile(wednesday, []byte(nightCSV(people(1, 7))), 0o644))
+		must(t, os.Chtimes(wednesday, c.now().Add(time.Hour), c.now().Add(time.Hour)))
+		c.add(24 * time.Hour)
+		ok, err := db.ClaimFeedRun(ctx, "hr", "other", c.now(), c.now().Add(-30*time.Second))
+		if err != nil || !ok {
+			t.Fatalf("claim the feed's lease as another process: %v, %v", ok, err)
+		}
+		must(t, svc.Poll(ctx))
+		if n := feedUsers(t, db); n != 5 {
+			t.Fatalf("%d users while the feed ran elsewhere at the tick, want 5", n)
+		}
+		must(t, db.ReleaseFeedRun(ctx, "hr", "other"))
+		c.add(time.Minute)
+		must(t, svc.Poll(ctx))
+		if n := feedUsers(t, db); n != 7 {
+			t.Errorf("after the busy tick: %d users, want wednesday's 7 (the tick was lost)", n)
 		}
 	})
 }

@@ -587,7 +587,7 @@ func leaseFeed(ctx context.Context, st SyncStore, feed string, now func() time.T
 	go func() {
 		renew := func(ctx context.Context) (bool, error) { return st.RenewFeedRun(ctx, feed, run, now()) }
 		lost := fmt.Errorf("feed %s: this run lost the feed's lease (it could not renew it for %s, or another run took it over) and stopped: %w",
-			feed, staleAfter-heartbeatEvery, errLostLease)
+			feed, selfStopAfter, errLostLease)
 		if err := keepLease(ctx, renew, lost, log.With(zap.String("lease", "feed "+feed)), done); err != nil {
 			stop(err)
 		}
@@ -617,10 +617,12 @@ func IsFeedBusy(err error) bool {
 	return errors.As(err, &b)
 }
 
-// leaseLost returns the lease's loss when it is what ended ctx, else err:
-// a run stopped by it says why rather than "context canceled".
+// leaseLost returns the lease's loss when it is what cancelled the run
+// that returned err, else err: a run stopped by it says why rather than
+// "context canceled". A run that ended (nil, or some rows failed) ended,
+// whatever became of the lease after.
 func leaseLost(ctx context.Context, err error) error {
-	if cause := context.Cause(ctx); err != nil && errors.Is(cause, errLostLease) {
+	if cause := context.Cause(ctx); errors.Is(err, context.Canceled) && errors.Is(cause, errLostLease) {
 		return cause
 	}
 	return err

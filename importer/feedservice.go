@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -128,23 +129,29 @@ func (s *FeedService) Poll(ctx context.Context) error {
 			s.watchers[f.Name] = w
 		}
 		s.mu.Unlock()
-		tick := false
+		// A tick whose file had to wait (the feed busy elsewhere, the
+		// directory away) is still due at the next poll.
+		tick := w.tickDue
 		if f.Schedule != "" && !last.IsZero() {
 			if next := f.NextRun(last); next != nil && !next.After(now) {
 				tick = true
 			}
 		}
+		w.tickDue = false
 		ready, superseded, err := w.Ready(f, now, tick)
 		if err != nil {
+			w.tickDue = tick
 			s.Log.Warn("feeds: cannot read a feed's folder", zap.String("feed", f.Name), zap.Error(err))
 			continue
 		}
 		if len(ready) == 0 && len(superseded) == 0 {
 			continue
 		}
-		if err := s.takeAll(ctx, f, ready, superseded); err != nil {
+		waiting, err := s.takeAll(ctx, f, ready, superseded)
+		if err != nil {
 			errs = append(errs, err)
 		}
+		w.tickDue = tick && (waiting || err != nil)
 	}
 	return errors.Join(errs...)
 }
@@ -155,7 +162,7 @@ func (s *FeedService) Poll(ctx context.Context) error {
 // first. While the feed runs a file elsewhere, its files wait: none is
 // taken, none superseded. It stops at a failure of the directory, so that
 // no later file is applied before the one that failed.
-func (s *FeedService) takeAll(ctx context.Context, f Feed, ready, superseded []Drop) error {
+func (s *FeedService) takeAll(ctx context.Context, f Feed, ready, superseded []Drop) (waiting bool, err error) {
 	m := s.feedLock(f.Name)
 	m.Lock()
 	defer m.Unlock()
@@ -163,10 +170,10 @@ func (s *FeedService) takeAll(ctx context.Context, f Feed, ready, superseded []D
 	ctx, release, err := leaseFeed(ctx, s.Store, f.Name, s.Now, log)
 	if IsFeedBusy(err) {
 		log.Info("feeds: the feed runs a file in another process; its files wait")
-		return nil
+		return true, nil
 	}
 	if err != nil {
-		return err
+		return true, err
 	}
 	defer release()
 	for _, d := range superseded {
@@ -178,13 +185,13 @@ func (s *FeedService) takeAll(ctx context.Context, f Feed, ready, superseded []D
 		err := s.takeOne(ctx, f, d, true)
 		if IsFeedBusy(err) {
 			log.Info("feeds: a file waits", zap.String("file", filepath.Base(d.Path)), zap.String("why", ErrorMessage(err)))
-			return nil
+			return true, nil
 		}
 		if err != nil && ErrorCode(err) != EINVALID && !isRowsFailed(err) {
-			return err // the directory failed: the rest wait for the next poll
+			return true, err // the directory failed: the rest wait for the next poll
 		}
 	}
-	return nil
+	return false, nil
 }
 
 // take runs the feed on one drop (a pushed file), alone among the feed's
@@ -208,7 +215,7 @@ func (s *FeedService) takeOne(ctx context.Context, f Feed, d Drop, leased bool) 
 	}
 	rep, err := takeDrop(ctx, s.Dir, s.Store, fr, d)
 	if rep != nil && s.Done != nil {
-		s.Done(ctx, f, *rep)
+		s.Done(context.WithoutCancel(ctx), f, *rep) // its notice is mailed even when the lease's context ended
 	}
 	return err
 }
@@ -409,7 +416,26 @@ func (s *FeedService) Status(ctx context.Context, name, token, sha string) (Feed
 	if err := FeedForToken(ctx, s.Store, name, token); err != nil {
 		return FeedFile{}, err
 	}
-	return s.Store.FeedFile(ctx, name, sha)
+	ff, err := s.Store.FeedFile(ctx, name, sha)
+	if ErrorCode(err) != ENOTFOUND || len(sha) != 64 {
+		return ff, err
+	}
+	// Not taken yet: a pushed file that waits in the folder (the feed ran
+	// another file, or an older one goes first) is taken at a later poll.
+	f, ferr := s.Store.Feed(ctx, name)
+	if ferr != nil {
+		return ff, err
+	}
+	ds, lerr := listDrops(&f)
+	if lerr != nil {
+		return ff, err
+	}
+	for _, d := range ds {
+		if b := filepath.Base(d.Path); strings.HasPrefix(b, "push-") && strings.Contains(b, "-"+sha[:12]+".") {
+			return FeedFile{Name: b, SHA256: sha, State: FileWaiting, TakenAt: d.ModTime}, nil
+		}
+	}
+	return ff, err
 }
 
 // limitedBuffer keeps the first n bytes written to it.

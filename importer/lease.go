@@ -112,13 +112,22 @@ func (r *run) heartbeat(ctx context.Context, done <-chan struct{}) error {
 
 // keepLease renews a lease every heartbeatEvery until done closes or ctx
 // ends; renew reports whether the run still holds it. A lease taken over
-// by another run is the error, lost (its holder must stop); so is one that
-// could not be renewed for staleAfter-heartbeatEvery (the database is
-// away), before another run may take it over: a failed renewal is logged
-// and tried again at the next tick until then.
+// by another run is the error, lost (its holder must stop); so is one not
+// renewed for selfStopAfter (the database is away, or a renewal hangs), so
+// that the run stops before another may take the lease over (staleAfter
+// after its last renewal): a failed renewal is logged and tried again at
+// the next tick until then. Each renewal may take heartbeatEvery at most.
 func keepLease(ctx context.Context, renew func(context.Context) (bool, error), lost error, log *zap.Logger, done <-chan struct{}) error {
-	t := time.NewTicker(heartbeatEvery)
+	return keepLeaseEvery(ctx, heartbeatEvery, selfStopAfter, renew, lost, log, done)
+}
+
+// keepLeaseEvery is keepLease renewing every every, stopping after
+// selfStop without a renewal.
+func keepLeaseEvery(ctx context.Context, every, selfStop time.Duration, renew func(context.Context) (bool, error), lost error, log *zap.Logger, done <-chan struct{}) error {
+	t := time.NewTicker(every)
 	defer t.Stop()
+	deadline := time.NewTimer(selfStop)
+	defer deadline.Stop()
 	renewed := time.Now() // the lease was just taken
 	for {
 		select {
@@ -126,19 +135,31 @@ func keepLease(ctx context.Context, renew func(context.Context) (bool, error), l
 			return nil
 		case <-done:
 			return nil
+		case <-deadline.C:
+			return lost
 		case <-t.C:
-			ok, err := renew(ctx)
+			attempt := time.Now() // the time the store records is no later than this
+			rctx, cancel := context.WithTimeout(ctx, every)
+			ok, err := renew(rctx)
+			cancel()
 			switch {
 			case err != nil && ctx.Err() == nil:
 				log.Warn("lease renewal failed", zap.Error(err))
-				if time.Since(renewed) >= staleAfter-heartbeatEvery {
-					return lost
-				}
 			case err == nil && !ok:
 				return lost
 			case err == nil:
-				renewed = time.Now()
+				renewed = attempt
+				deadline.Reset(selfStop - time.Since(renewed))
+			}
+			if time.Since(renewed) >= selfStop {
+				return lost
 			}
 		}
 	}
 }
+
+// selfStopAfter is how long a run goes on without renewing its lease: a
+// renewal is tried every heartbeatEvery and may take as long, so the run
+// notices by selfStopAfter+heartbeatEvery at the latest, before another
+// run may take the lease (staleAfter).
+const selfStopAfter = staleAfter - 2*heartbeatEvery
