@@ -141,3 +141,44 @@ func FuzzRow(f *testing.F) {
 		checkRow(t, in, c)
 	})
 }
+
+// FuzzAliasOrEmployeeID: whatever the names and the Employee ID, the
+// alias --upn makes is one the alias rules accept (plain ASCII, at most 64
+// characters), or there is a one-line error; an alias from the Employee ID
+// is that ID, lower case.
+func FuzzAliasOrEmployeeID(f *testing.F) {
+	for _, seed := range []struct{ pattern, first, last, id, fold string }{
+		{"{first}.{last}", "John", "Smith", "E1", ""},
+		{"{first}.{last}", "Jörg", "Groß", "E2", "de"},
+		{"{f}{last}", "Élodie", "Durand", "", ""},
+		{"{first}.{last}", "敏", "张", "E0126135", ""},
+		{"{first}.{last}", "敏", "张", "E 01/26", ""},
+		{"{first}.{last}", "\u202eevil", "\u200bname", "E3", ""},
+		{"{first}.{last}", strings.Repeat("a", 70), strings.Repeat("b", 70), "E4", ""},
+		{"{first}..{last}", ".", ".", "..", ""},
+		{"{nick}", "a", "b", "E5", ""},
+		{"{first}.{last}", "a\xffb", "c", "E6\xff", ""},
+	} {
+		f.Add(seed.pattern, seed.first, seed.last, seed.id, seed.fold)
+	}
+	f.Fuzz(func(t *testing.T, pattern, first, last, id, fold string) {
+		alias, fromID, err := AliasOrEmployeeID(pattern, first, last, id, fold)
+		if err != nil {
+			if alias != "" || fromID || !isOneLine(err.Error()) || err.Error() == "" {
+				t.Fatalf("AliasOrEmployeeID(%q, %q, %q, %q) = %q, %t, %q", pattern, first, last, id, alias, fromID, err)
+			}
+			return
+		}
+		if aerr := Alias(alias); aerr != nil || len(alias) > 64 {
+			t.Fatalf("AliasOrEmployeeID(%q, %q, %q, %q) = %q, which the alias rules refuse: %v", pattern, first, last, id, alias, aerr)
+		}
+		for i := 0; i < len(alias); i++ {
+			if c := alias[i]; c <= ' ' || c >= 0x7f {
+				t.Fatalf("AliasOrEmployeeID(%q, %q, %q, %q) = %q: byte %#x", pattern, first, last, id, alias, c)
+			}
+		}
+		if fromID && alias != strings.ToLower(strings.TrimSpace(id)) {
+			t.Fatalf("an alias from Employee ID %q: %q", id, alias)
+		}
+	})
+}
