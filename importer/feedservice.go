@@ -157,16 +157,22 @@ func (s *FeedService) Poll(ctx context.Context) error {
 }
 
 // takeAll takes a feed's ready files in order, holding the feed's lease
-// (and, in this process, its lock) throughout; the superseded ones (older
+// (and, in this process, its lock, or else it leaves them waiting)
+// throughout; the superseded ones (older
 // complete files at a scheduled feed's tick) move to processed/ unrun
 // first. While the feed runs a file elsewhere, its files wait: none is
 // taken, none superseded. It stops at a failure of the directory, so that
 // no later file is applied before the one that failed.
 func (s *FeedService) takeAll(ctx context.Context, f Feed, ready, superseded []Drop) (waiting bool, err error) {
-	m := s.feedLock(f.Name)
-	m.Lock()
-	defer m.Unlock()
 	log := s.Log.With(zap.String("feed", f.Name))
+	m := s.feedLock(f.Name)
+	if !m.TryLock() {
+		// A pushed file or an approval of this feed runs in this process:
+		// the feed's files wait, and the poll goes on to the other feeds.
+		log.Info("feeds: the feed runs a file in this process; its files wait")
+		return true, nil
+	}
+	defer m.Unlock()
 	ctx, release, err := leaseFeed(ctx, s.Store, f.Name, s.Now, log)
 	if IsFeedBusy(err) {
 		log.Info("feeds: the feed runs a file in another process; its files wait")
