@@ -195,14 +195,9 @@ func Supersede(f Feed, d Drop, log *zap.Logger) error {
 // file of the feed waits in its folder, the error is one IsFeedBusy tells,
 // and the file waits: it is taken after them. A dry run only shows what
 // the file would do (its preview in fr.OutDir; processed/ when unset): no
-// claim, no move, the file stays.
+// claim, no move, the file stays. With fr.leased (FeedService's polls),
+// the caller holds the feed's lease, ctx being its context.
 func TakeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Drop) (*FeedReport, error) {
-	return takeDrop(ctx, dir, st, fr, d)
-}
-
-// takeDrop is TakeDrop; with fr.leased, the caller holds the feed's lease
-// (and ctx is its context).
-func takeDrop(ctx context.Context, dir Directory, st DropStore, fr FeedRun, d Drop) (*FeedReport, error) {
 	f := &fr.Feed
 	log := fr.Log
 	if log == nil {

@@ -78,11 +78,10 @@ type ScanRow struct {
 // EmployeeUser is the user an employee ID belongs to, as a feed's rows
 // are matched to users.
 type EmployeeUser struct {
-	UPN, Source   string
-	Deleted, Left bool
 	// User is the whole user, roles and licenses too: the planner takes
 	// it rather than look the user up again.
-	User *User
+	*User
+	Left bool // a leaver of its feed (sign-in blocked by it)
 }
 
 // Hold is a held feed batch: what its run would have done, and the file
@@ -512,7 +511,7 @@ func ApproveHeld(ctx context.Context, dir Directory, st SyncStore, actor User, b
 	if fi, err := os.Lstat(h.Path); err != nil || !fi.Mode().IsRegular() {
 		return FeedReport{}, Errorf(EINVALID, "the file kept for held batch %s (%s) is gone or not a regular file: nothing was done; cancel the batch", batchID, h.Path)
 	}
-	run := uuid.NewString()
+	run := newRunID()
 	ok, err := st.ClaimHeld(ctx, batchID, run, fr.Now().Add(-staleAfter))
 	if err != nil {
 		return FeedReport{}, err
@@ -983,19 +982,19 @@ func (s *syncSource) decide(r *Row, users map[string]EmployeeUser) bool {
 	}
 	u, found := users[emp]
 	if found {
-		c[ColUserName] = u.UPN // the user name never changes because a name did
+		c[ColUserName] = u.UserPrincipalName // the user name never changes because a name did
 		r.Known = u.User
 		switch {
-		case leaver && u.Source == s.f.Source() && (u.Left || u.Deleted) && !s.leftNow[strings.ToLower(u.UPN)]:
-			r.Sync = &SyncNote{Decided: true, Outcome: Unchanged, UserName: u.UPN,
+		case leaver && u.Source == s.f.Source() && (u.Left || u.Deleted) && !s.leftNow[strings.ToLower(u.UserPrincipalName)]:
+			r.Sync = &SyncNote{Decided: true, Outcome: Unchanged, UserName: u.UserPrincipalName,
 				Message: fmt.Sprintf("%s: %q, a leaver value: left already", s.f.StatusColumn, status)}
 		case leaver && u.Source == s.f.Source():
-			r.Sync = &SyncNote{Decided: true, Outcome: Disabled, UserName: u.UPN,
+			r.Sync = &SyncNote{Decided: true, Outcome: Disabled, UserName: u.UserPrincipalName,
 				Message: fmt.Sprintf("%s: %q, a leaver value: sign-in blocked", s.f.StatusColumn, status)}
 		case leaver:
-			r.Sync = &SyncNote{Decided: true, Outcome: Unchanged, UserName: u.UPN,
+			r.Sync = &SyncNote{Decided: true, Outcome: Unchanged, UserName: u.UserPrincipalName,
 				Message: fmt.Sprintf("%s: %q, a leaver value, but %s is not a user of feed %s (%s): a feed never disables it",
-					s.f.StatusColumn, status, u.UPN, s.f.Name, sourceName(u.Source))}
+					s.f.StatusColumn, status, u.UserPrincipalName, s.f.Name, sourceName(u.Source))}
 		case s.restored[emp]:
 			r.Sync = &SyncNote{Outcome: Restored, Message: "rehired: back from leaving, sign-in allowed"}
 			if u.Deleted {

@@ -219,7 +219,7 @@ func (s *FeedService) takeOne(ctx context.Context, f Feed, d Drop, leased bool) 
 	if fr.Log == nil {
 		fr.Log = s.Log.With(zap.String("feed", f.Name))
 	}
-	rep, err := takeDrop(ctx, s.Dir, s.Store, fr, d)
+	rep, err := TakeDrop(ctx, s.Dir, s.Store, fr, d)
 	if rep != nil && s.Done != nil {
 		s.Done(context.WithoutCancel(ctx), f, *rep) // its notice is mailed even when the lease's context ended
 	}

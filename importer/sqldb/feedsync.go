@@ -366,7 +366,7 @@ func (d *DB) ByEmployeeID(ctx context.Context, keys []string) (map[string]import
 			return nil, fmt.Errorf("look up employee IDs: %w", err)
 		}
 		byID[u.ID] = u
-		out[strings.ToLower(u.EmployeeID)] = importer.EmployeeUser{UPN: u.UserPrincipalName, Source: u.Source, Deleted: u.Deleted, Left: left, User: u}
+		out[strings.ToLower(u.EmployeeID)] = importer.EmployeeUser{User: u, Left: left}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("look up employee IDs: %w", err)

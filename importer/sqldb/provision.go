@@ -69,16 +69,12 @@ func (d *DB) checkRights(ctx context.Context, tx *sqlx.Tx, actor string, work []
 		a.ID, a.Deleted = "", true
 	case err != nil:
 		return fmt.Errorf("read the acting admin: %w", err)
-	default:
-		var rs []string
-		if err := tx.SelectContext(ctx, &rs, tx.Rebind(`SELECT role FROM user_roles WHERE user_id = ?`), a.ID); err != nil {
-			return fmt.Errorf("read the acting admin's roles: %w", err)
-		}
-		for _, r := range rs {
-			a.Roles = append(a.Roles, importer.Role(r))
-		}
 	}
+	// The roles of the acting admin and of the users updated, in one query.
 	var ids []string
+	if a.ID != "" {
+		ids = append(ids, a.ID)
+	}
 	for _, w := range work {
 		if w.Plan.Action == importer.ActionUpdate && w.Plan.User.ID != "" {
 			ids = append(ids, w.Plan.User.ID)
@@ -86,27 +82,11 @@ func (d *DB) checkRights(ctx context.Context, tx *sqlx.Tx, actor string, work []
 	}
 	roles := map[string][]importer.Role{}
 	if len(ids) > 0 {
-		q, args, err := d.inList(`SELECT user_id, role FROM user_roles WHERE user_id IN (?)`, ids)
-		if err != nil {
+		if roles, err = d.roles(ctx, tx, d.byKeys("user_id"), ids); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return fmt.Errorf("read roles: %w", err)
-		}
-		for rows.Next() {
-			var id, role string
-			if err := rows.Scan(&id, &role); err != nil {
-				rows.Close()
-				return fmt.Errorf("read roles: %w", err)
-			}
-			roles[id] = append(roles[id], importer.Role(role))
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("read roles: %w", err)
-		}
 	}
+	a.Roles = roles[a.ID]
 	for _, w := range work {
 		var target *importer.User
 		if w.Plan.Action == importer.ActionUpdate {

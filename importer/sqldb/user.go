@@ -176,29 +176,16 @@ func (d *DB) user(ctx context.Context, q sqlx.QueryerContext, upn string) (impor
 // attach loads the roles and licenses of the users in byID, from the rows
 // that from selects (with args).
 func (d *DB) attach(ctx context.Context, q sqlx.QueryerContext, byID map[string]*importer.User, from rowsOf, args ...any) error {
-	query, qargs, err := d.inList(`SELECT r.user_id, r.role FROM `+from("user_roles", "r")+` ORDER BY r.role`, args...)
+	roles, err := d.roles(ctx, q, from, args...)
 	if err != nil {
 		return err
 	}
-	roles, err := q.QueryxContext(ctx, query, qargs...)
-	if err != nil {
-		return fmt.Errorf("read roles: %w", err)
-	}
-	for roles.Next() {
-		var id, role string
-		if err := roles.Scan(&id, &role); err != nil {
-			roles.Close()
-			return fmt.Errorf("read roles: %w", err)
-		}
+	for id, rs := range roles {
 		if u := byID[id]; u != nil {
-			u.Roles = append(u.Roles, importer.Role(role))
+			u.Roles = append(u.Roles, rs...)
 		}
 	}
-	roles.Close()
-	if err := roles.Err(); err != nil {
-		return fmt.Errorf("read roles: %w", err)
-	}
-	query, qargs, err = d.inList(`SELECT a.user_id, p.sku, a.status, a.disabled_plans, a.requested_at
+	query, qargs, err := d.inList(`SELECT a.user_id, p.sku, a.status, a.disabled_plans, a.requested_at
 		FROM `+from("license_assignments", "a")+` JOIN products p ON p.id = a.product_id ORDER BY p.sku`, args...)
 	if err != nil {
 		return err
@@ -222,6 +209,32 @@ func (d *DB) attach(ctx context.Context, q sqlx.QueryerContext, byID map[string]
 		}
 	}
 	return lic.Err()
+}
+
+// roles returns the roles, by user ID in role order, of the user_roles
+// rows that from selects (with args).
+func (d *DB) roles(ctx context.Context, q sqlx.QueryerContext, from rowsOf, args ...any) (map[string][]importer.Role, error) {
+	query, qargs, err := d.inList(`SELECT r.user_id, r.role FROM `+from("user_roles", "r")+` ORDER BY r.role`, args...)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryxContext(ctx, query, qargs...)
+	if err != nil {
+		return nil, fmt.Errorf("read roles: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]importer.Role{}
+	for rows.Next() {
+		var id, role string
+		if err := rows.Scan(&id, &role); err != nil {
+			return nil, fmt.Errorf("read roles: %w", err)
+		}
+		out[id] = append(out[id], importer.Role(role))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read roles: %w", err)
+	}
+	return out, nil
 }
 
 // rowsOf gives the FROM item for the rows of table that a query reads,
