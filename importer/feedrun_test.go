@@ -120,6 +120,17 @@ func feedRun(t testing.TB, f importer.Feed, path string, c *clock, mb *mailbox) 
 	return fr
 }
 
+// applyNight runs feed f on a night of people written in dir as name, and
+// returns the feed as the directory then holds it (its last run and rows).
+func applyNight(t *testing.T, db *sqldb.DB, f importer.Feed, c *clock, dir, name string, ps []person) importer.Feed {
+	t.Helper()
+	_, err := importer.RunFeed(context.Background(), db, db, feedRun(t, f, writeNight(t, dir, name, ps), c, nil))
+	must(t, err)
+	f, err = db.Feed(context.Background(), f.Name)
+	must(t, err)
+	return f
+}
+
 // person is one employee of a night's file.
 type person struct {
 	id, first, last, dept, license, status, start string
@@ -564,10 +575,7 @@ func TestFeedSafeguards(t *testing.T) {
 		ctx := context.Background()
 		c := newClock()
 		dir := t.TempDir()
-		f := hrFeed(t, db, dir)
-		_, err := importer.RunFeed(ctx, db, db, feedRun(t, f, writeNight(t, dir, "n1.csv", people(1, 50)), c, nil))
-		must(t, err)
-		f, _ = db.Feed(ctx, "hr")
+		f := applyNight(t, db, hrFeed(t, db, dir), c, dir, "n1.csv", people(1, 50))
 
 		dry := feedRun(t, f, writeNight(t, dir, "n2.csv", people(1, 45)), c, nil)
 		dry.DryRun = true
