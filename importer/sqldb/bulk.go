@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 
@@ -21,7 +22,7 @@ func (d *DB) insertRows(ctx context.Context, tx *sqlx.Tx, table string, cols []s
 		return nil
 	}
 	if d.dialect == Postgres {
-		return copyRows(ctx, tx, table, cols, rows)
+		return copyRows(ctx, tx, d.conns.get(tx), table, cols, rows)
 	}
 	per := maxParams / len(cols)
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
@@ -80,9 +81,20 @@ func (d *DB) expandIn(q string, args ...any) (string, []any, error) {
 }
 
 // copyRows sends rows through COPY … FROM STDIN (lib/pq buffers them and
-// sends them in a few large messages).
-func copyRows(ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows [][]any) error {
-	stmt, err := tx.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(cols, ", ")+") FROM STDIN")
+// sends them in a few large messages). Given the transaction's connection,
+// it hands the rows to lib/pq's COPY statement itself: through database/sql,
+// each row is one Exec, whose per-call conversions cost more than the row's
+// encoding.
+func copyRows(ctx context.Context, tx *sqlx.Tx, conn *sqlx.Conn, table string, cols []string, rows [][]any) error {
+	q := "COPY " + table + " (" + strings.Join(cols, ", ") + ") FROM STDIN"
+	if conn != nil {
+		err := conn.Raw(func(dc any) error { return copyDriver(ctx, dc, q, rows) })
+		if err != nil {
+			return mapErr(fmt.Errorf("copy into %s: %w", table, err))
+		}
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, q)
 	if err != nil {
 		return fmt.Errorf("copy into %s: %w", table, err)
 	}
@@ -96,6 +108,37 @@ func copyRows(ctx context.Context, tx *sqlx.Tx, table string, cols []string, row
 		return mapErr(fmt.Errorf("copy into %s: %w", table, err))
 	}
 	return nil
+}
+
+// copyDriver runs the COPY statement q on the driver's connection dc,
+// within the transaction open on it. The values are those lib/pq encodes
+// (string, int64, bool, nil), and int, which becomes int64.
+func copyDriver(ctx context.Context, dc any, q string, rows [][]any) error {
+	pc, ok := dc.(driver.ConnPrepareContext)
+	if !ok {
+		return fmt.Errorf("the driver's connection (%T) cannot prepare a statement", dc)
+	}
+	st, err := pc.PrepareContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	vals := make([]driver.Value, 0, 16)
+	for _, r := range rows {
+		vals = vals[:0]
+		for _, v := range r {
+			if n, ok := v.(int); ok {
+				v = int64(n)
+			}
+			vals = append(vals, v)
+		}
+		//lint:ignore SA1019 lib/pq's COPY statement has no ExecContext
+		if _, err := st.Exec(vals); err != nil {
+			return err
+		}
+	}
+	_, err = st.Exec(nil) // ends the COPY, with the errors of any row
+	return err
 }
 
 // column is one column of the rows that updateFrom reads, with its

@@ -30,6 +30,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing/fstest"
 	"time"
 
@@ -60,6 +61,31 @@ type DB struct {
 	clock func() time.Time // time.Now unless At says
 
 	queue ChunkQueue // the job engine's, once SetQueue was called
+
+	conns *txConns // PostgreSQL: the connection of each transaction inTx runs, for copyRows
+}
+
+// txConns maps the transactions inTx runs on PostgreSQL to their
+// connections: copyRows sends COPY data on the connection itself.
+type txConns struct {
+	mu sync.Mutex
+	m  map[*sqlx.Tx]*sqlx.Conn
+}
+
+func (c *txConns) set(tx *sqlx.Tx, conn *sqlx.Conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if conn == nil {
+		delete(c.m, tx)
+		return
+	}
+	c.m[tx] = conn
+}
+
+func (c *txConns) get(tx *sqlx.Tx) *sqlx.Conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[tx]
 }
 
 // ParseURL splits a --db value into dialect and driver data source name.
@@ -154,7 +180,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		db.Close()
 		return nil, unreachable(dialect, rawURL, err)
 	}
-	d := &DB{db: db, dialect: dialect, url: rawURL, clock: time.Now}
+	d := &DB{db: db, dialect: dialect, url: rawURL, clock: time.Now, conns: &txConns{m: map[*sqlx.Tx]*sqlx.Conn{}}}
 	if err := d.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -272,10 +298,24 @@ func (d *DB) begin(ctx context.Context) (*sqlx.Tx, error) {
 	return tx, nil
 }
 
-// inTx runs fn in a transaction, committing when it returns nil.
+// inTx runs fn in a transaction, committing when it returns nil. On
+// PostgreSQL the transaction runs on a connection of its own, which
+// copyRows uses.
 func (d *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := d.begin(ctx)
-	if err != nil {
+	var tx *sqlx.Tx
+	var err error
+	if d.dialect == Postgres {
+		conn, cerr := d.db.Connx(ctx)
+		if cerr != nil {
+			return fmt.Errorf("begin: %w", cerr)
+		}
+		defer conn.Close()
+		if tx, err = conn.BeginTxx(ctx, nil); err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		d.conns.set(tx, conn)
+		defer d.conns.set(tx, nil)
+	} else if tx, err = d.begin(ctx); err != nil {
 		return err
 	}
 	defer tx.Rollback()
