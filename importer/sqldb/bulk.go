@@ -66,7 +66,7 @@ func (d *DB) expandIn(q string, args ...any) (string, []any, error) {
 	for i, a := range args {
 		switch v := a.(type) {
 		case []string:
-			out[i] = pq.Array(v)
+			out[i] = textArray(v)
 		case []int:
 			ints := make([]int64, len(v))
 			for j, n := range v {
@@ -235,4 +235,41 @@ func arrayOf[T any](c column, rows [][]any, i int) (any, error) {
 		a[j] = v
 	}
 	return pq.Array(a), nil
+}
+
+// textArray is a list of strings as a PostgreSQL text[] parameter. It
+// writes the array literal as lib/pq's StringArray does, each element
+// quoted, at a fraction of the cost for the thousands of plain keys of a
+// chunk's lookups.
+type textArray []string
+
+// Value returns the array literal: {"a","b"}, with " and \ escaped.
+func (a textArray) Value() (driver.Value, error) {
+	if a == nil {
+		return nil, nil
+	}
+	n := 2
+	for _, s := range a {
+		n += len(s) + 3
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for i, s := range a {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		if strings.ContainsAny(s, `"\`) {
+			for j := 0; j < len(s); j++ {
+				if s[j] == '"' || s[j] == '\\' {
+					b = append(b, '\\')
+				}
+				b = append(b, s[j])
+			}
+		} else {
+			b = append(b, s...)
+		}
+		b = append(b, '"')
+	}
+	return string(append(b, '}')), nil
 }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
 	"userimport/importer"
+	"userimport/internal/corpustest"
 	"userimport/internal/pgtest"
 )
 
@@ -62,4 +65,77 @@ func TestUpdateUsersInBulk(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNaughtyTextRoundTrip: every naughty string a database holds (valid
+// UTF-8 without NUL: the readers repair or reject the rest before any
+// cell reaches the directory) is written by insertRows (COPY on
+// PostgreSQL) and read back unchanged, and a lookup of the whole list (one
+// text[] parameter on PostgreSQL) finds each.
+func TestNaughtyTextRoundTrip(t *testing.T) {
+	var want []string
+	seen := map[string]bool{}
+	for _, s := range corpustest.NaughtyStrings(t, "../../../shared/corpora/blns/blns.json") {
+		if utf8.ValidString(s) && !strings.ContainsRune(s, 0) && !seen[s] {
+			want, seen[s] = append(want, s), true
+		}
+	}
+	want = append(want, `"quoted" and \back\slashed`, `{"a","b"}`, "NULL", `\N`, "", "tab\there", "line\nbreak\r\n")
+	for _, backend := range []string{SQLite, Postgres} {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			url := "sqlite:" + filepath.Join(t.TempDir(), "userimport.db")
+			if backend == Postgres {
+				url = pgtest.URL(t)
+			}
+			d, err := Open(ctx, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			rows := make([][]any, len(want))
+			for i, s := range want {
+				rows[i] = []any{i, "tester", "naughty", "t", s, "b"}
+			}
+			err = d.inTx(ctx, func(tx *sqlx.Tx) error {
+				return d.insertRows(ctx, tx, "audit_log", []string{"at", "actor", "action", "target", "detail", "batch_id"}, rows)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []struct {
+				At     int
+				Detail string
+			}
+			if err := d.db.SelectContext(ctx, &got, `SELECT at, detail FROM audit_log WHERE action = 'naughty' ORDER BY at`); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d rows read back, %d written", len(got), len(want))
+			}
+			for i, g := range got {
+				if g.At != i || g.Detail != want[i] {
+					t.Errorf("row %d: read back %q, written %q", i, short(g.Detail), short(want[i]))
+				}
+			}
+			q, args, err := d.inList(`SELECT detail FROM audit_log WHERE action = 'naughty' AND detail IN (?)`, want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var found []string
+			if err := d.db.SelectContext(ctx, &found, q, args...); err != nil {
+				t.Fatal(err)
+			}
+			if len(found) != len(want) {
+				t.Fatalf("the lookup of %d strings found %d", len(want), len(found))
+			}
+		})
+	}
+}
+
+func short(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "…"
+	}
+	return s
 }

@@ -354,14 +354,16 @@ func (d *DB) Adopt(ctx context.Context, actor, source, scanID, batchID string, d
 }
 
 // ByEmployeeID returns the users (deleted ones too) whose lower-cased
-// employee IDs are keys, by that key: one query.
+// employee IDs are keys, by that key, with their roles and licenses: one
+// query for the users, one for their licenses, and one for the roles of
+// those that have any (the first query tells which: few users have roles).
 func (d *DB) ByEmployeeID(ctx context.Context, keys []string) (map[string]importer.EmployeeUser, error) {
 	out := make(map[string]importer.EmployeeUser, len(keys))
 	if len(keys) == 0 {
 		return out, nil
 	}
-	q, args, err := d.inList(`SELECT u.feed_left_at IS NOT NULL, `+userColumns()+` FROM `+
-		d.byKeys("employee_id_key")("users", "u"), keys)
+	q, args, err := d.inList(`SELECT u.feed_left_at IS NOT NULL, EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id), `+
+		userColumns()+` FROM `+d.byKeys("employee_id_key")("users", "u"), keys)
 	if err != nil {
 		return nil, err
 	}
@@ -371,21 +373,36 @@ func (d *DB) ByEmployeeID(ctx context.Context, keys []string) (map[string]import
 	}
 	defer rows.Close()
 	byID := make(map[string]*importer.User, len(keys))
+	ids := make([]string, 0, len(keys))
+	roled := map[string]*importer.User{}
 	for rows.Next() {
-		var left bool
+		var left, hasRoles bool
 		u := new(importer.User)
-		if err := scanUserInto(rows, u, &left); err != nil {
+		if err := scanUserInto(rows, u, &left, &hasRoles); err != nil {
 			return nil, fmt.Errorf("look up employee IDs: %w", err)
 		}
 		byID[u.ID] = u
+		ids = append(ids, u.ID)
+		if hasRoles {
+			roled[u.ID] = u
+		}
 		out[strings.ToLower(u.EmployeeID)] = importer.EmployeeUser{User: u, Left: left}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("look up employee IDs: %w", err)
 	}
 	rows.Close()
-	if len(byID) > 0 {
-		if err := d.attachIDs(ctx, byID); err != nil {
+	if len(roled) > 0 {
+		rids := make([]string, 0, len(roled))
+		for id := range roled {
+			rids = append(rids, id)
+		}
+		if err := d.attachRoles(ctx, d.db, roled, d.byKeys("user_id"), rids); err != nil {
+			return nil, err
+		}
+	}
+	if len(ids) > 0 {
+		if err := d.attachLicenses(ctx, d.db, byID, d.byKeys("user_id"), ids); err != nil {
 			return nil, err
 		}
 	}

@@ -176,6 +176,15 @@ func (d *DB) user(ctx context.Context, q sqlx.QueryerContext, upn string) (impor
 // attach loads the roles and licenses of the users in byID, from the rows
 // that from selects (with args).
 func (d *DB) attach(ctx context.Context, q sqlx.QueryerContext, byID map[string]*importer.User, from rowsOf, args ...any) error {
+	if err := d.attachRoles(ctx, q, byID, from, args...); err != nil {
+		return err
+	}
+	return d.attachLicenses(ctx, q, byID, from, args...)
+}
+
+// attachRoles loads the roles of the users in byID, from the user_roles
+// rows that from selects (with args).
+func (d *DB) attachRoles(ctx context.Context, q sqlx.QueryerContext, byID map[string]*importer.User, from rowsOf, args ...any) error {
 	roles, err := d.roles(ctx, q, from, args...)
 	if err != nil {
 		return err
@@ -185,6 +194,12 @@ func (d *DB) attach(ctx context.Context, q sqlx.QueryerContext, byID map[string]
 			u.Roles = append(u.Roles, rs...)
 		}
 	}
+	return nil
+}
+
+// attachLicenses loads the licenses of the users in byID, from the
+// license_assignments rows that from selects (with args).
+func (d *DB) attachLicenses(ctx context.Context, q sqlx.QueryerContext, byID map[string]*importer.User, from rowsOf, args ...any) error {
 	query, qargs, err := d.inList(`SELECT a.user_id, p.sku, a.status, a.disabled_plans, a.requested_at
 		FROM `+from("license_assignments", "a")+` JOIN products p ON p.id = a.product_id ORDER BY p.sku`, args...)
 	if err != nil {
