@@ -16,7 +16,7 @@ type input struct {
 	f    *os.File
 	size int64
 
-	h      hash.Hash // the SHA-256 of the bytes [0, off)
+	h      hash.Hash // the SHA-256 of the bytes [0, off), until digest is known
 	off    int64     // how far the file has been read in order
 	digest string    // the hex SHA-256, once computed
 }
@@ -35,7 +35,9 @@ func (in *input) Read(p []byte) (int, error) {
 		p = p[:left]
 	}
 	n, err := in.f.ReadAt(p, in.off)
-	in.h.Write(p[:n])
+	if in.digest == "" { // else sum has hashed the whole file already
+		in.h.Write(p[:n])
+	}
 	in.off += int64(n)
 	if err == io.EOF && in.off < in.size {
 		// The file shrank while it was read.
