@@ -173,7 +173,10 @@ type Directory interface {
 	// each PlannedLicense's Status.
 	Stage(ctx context.Context, batchID string, rows []JournalRow) error
 	// StageAndProvision is Stage and Provision in one transaction, for
-	// rows that need no password hashing (they are journaled as done).
+	// rows that need no password hashing (they are journaled as done). It
+	// returns the rows' results as journaled, in row order, or none when a
+	// conflict made it fall back to Stage and Provision (Results reads
+	// them then).
 	StageAndProvision(ctx context.Context, batchID, actor string, rows []JournalRow) ([]Result, error)
 	// Provision writes each work item whole (user, licenses, roles, journal)
 	// and returns each one's result. A row that cannot be written (its user

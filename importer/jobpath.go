@@ -125,7 +125,7 @@ func (r *run) openKey(ctx context.Context, cd ChunkDirectory, b *Batch, resumed 
 // read the file.
 func (r *run) writeJobs(ctx context.Context, cd ChunkDirectory, in <-chan planned) error {
 	for p := range in {
-		whole, err := r.writeWhole(ctx, &p)
+		whole, _, err := r.writeWhole(ctx, &p) // the jobs' results are followed in the journal
 		if err != nil {
 			return err
 		}

@@ -531,3 +531,79 @@ func TestUpsertShowsHeldLicenses(t *testing.T) {
 		}
 	}
 }
+
+// TestResultsOfMixedChunks: in a batch whose chunks alternate between rows
+// with passwords to hash (their results read from the journal once the
+// workers wrote them) and rows written whole (their results handed on as
+// the chunk was written), the Results sheet has every row once, in row
+// order, as the journal has it.
+func TestResultsOfMixedChunks(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		const rows, chunk = 90, 5
+		name := func(i int) string {
+			if (i-1)/chunk%3 == 0 {
+				return fmt.Sprintf("new%03d@contoso.com", i) // a chunk of joiners: passwords
+			}
+			return fmt.Sprintf("old%03d@contoso.com", i) // a chunk of users there already
+		}
+		dir := t.TempDir()
+		first := writeCSV(t, dir, "first.csv", header, rows, func(i int) string {
+			if strings.HasPrefix(name(i), "new") {
+				return fmt.Sprintf("someone%03d@contoso.com,Some,One%d,,US,Clerk", i, i)
+			}
+			return fmt.Sprintf("%s,User,N%d,,US,Clerk", name(i), i)
+		})
+		o := options(t, db, first)
+		o.NoPasswords = true
+		if _, err := importer.Run(ctx, db, o); err != nil {
+			t.Fatalf("first import: %v", err)
+		}
+		path := writeCSV(t, dir, "second.csv", header, rows, func(i int) string {
+			switch {
+			case i == 33:
+				return "not a user name,Bad,Row,,US,Clerk"
+			case i%7 == 0 && strings.HasPrefix(name(i), "old"):
+				return fmt.Sprintf("%s,User,N%d,,US,Manager", name(i), i) // updated
+			}
+			return fmt.Sprintf("%s,User,N%d,,US,Clerk", name(i), i)
+		})
+		o = options(t, db, path)
+		o.Mode, o.ChunkSize = importer.ModeUpsert, chunk
+		rep, err := importer.Run(ctx, db, o)
+		if !isRowsFailedErr(err) {
+			t.Fatalf("second import: %v, want one failed row", err)
+		}
+		var journal []importer.Result
+		if err := db.Results(ctx, rep.Summary.BatchID, 1, 0, func(r importer.Result) error {
+			journal = append(journal, r)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		sheet := results(t, rep.ResultsPath)
+		if len(sheet) != rows || len(journal) != rows {
+			t.Fatalf("the Results sheet has %d rows and the journal %d, want %d", len(sheet), len(journal), rows)
+		}
+		outcomes := map[string]int{}
+		for i, got := range sheet {
+			j := journal[i]
+			want := map[string]string{"Row": fmt.Sprint(i + 2), "User Name": j.UserName, "Display Name": j.DisplayName,
+				"Outcome": string(j.Outcome), "License Status": j.LicenseStatus, "Message": j.Message, "User ID": j.UserID}
+			if j.Row != i+2 {
+				t.Fatalf("journal result %d is row %d", i, j.Row)
+			}
+			for col, w := range want {
+				if got[col] != w {
+					t.Errorf("row %d: %s %q, the journal has %q", i+2, col, got[col], w)
+				}
+			}
+			outcomes[got["Outcome"]]++
+		}
+		// Six chunks of joiners, one of whose rows (33) is bad; eight
+		// users there already get a new job title.
+		if outcomes["Created"] != 29 || outcomes["Failed"] != 1 || outcomes["Updated"] != 8 || outcomes["Unchanged"] != 52 {
+			t.Errorf("outcomes %v, want 29 created, 8 updated, 52 unchanged, 1 failed", outcomes)
+		}
+	})
+}

@@ -117,6 +117,7 @@ type planned struct {
 	chunk   int          // index of the read chunk, from 0
 	lastRow int          // its last row number
 	rows    []JournalRow // rows planned now
+	all     bool         // rows holds every row of the chunk (none was journaled before)
 	fresh   []Work       // the planned rows' work, with passwords from the file
 	resumed []Work       // rows a crashed run staged but did not write
 }
@@ -132,7 +133,7 @@ func (r *run) planAll(ctx context.Context, chunks <-chan []Row, out chan<- plann
 		if err != nil {
 			return err
 		}
-		p := planned{chunk: index, lastRow: rows[len(rows)-1].Number, rows: jrs}
+		p := planned{chunk: index, lastRow: rows[len(rows)-1].Number, rows: jrs, all: len(jrs) == len(rows)}
 		index++
 		byNumber := make(map[int]*Row, len(rows))
 		for i := range rows {
@@ -171,7 +172,7 @@ func (r *run) write(ctx context.Context, in <-chan planned, work chan<- []Work) 
 		size = hashingChunk
 	}
 	for p := range in {
-		whole, err := r.writeWhole(ctx, &p)
+		whole, results, err := r.writeWhole(ctx, &p)
 		if err != nil {
 			return err
 		}
@@ -180,8 +181,11 @@ func (r *run) write(ctx context.Context, in <-chan planned, work chan<- []Work) 
 				return err
 			}
 		}
+		if !p.all {
+			results = nil // the rows journaled before are the journal's to tell
+		}
 		items := append(p.fresh, p.resumed...)
-		r.follow.register(p.chunk, p.lastRow, len(items))
+		r.follow.register(p.chunk, p.lastRow, len(items), results)
 		for len(items) > 0 {
 			n := min(size, len(items))
 			select {
@@ -198,8 +202,9 @@ func (r *run) write(ctx context.Context, in <-chan planned, work chan<- []Work) 
 // writeWhole counts the rows of a planned chunk that are decided (failed,
 // unchanged: journaled as done) in the progress, and, when none of its
 // rows has a password to hash, writes the chunk whole in its staging
-// transaction and counts its rows too. It reports whether it wrote it.
-func (r *run) writeWhole(ctx context.Context, p *planned) (bool, error) {
+// transaction and counts its rows too. It reports whether it wrote it, and
+// then the rows' results, when the directory gave them.
+func (r *run) writeWhole(ctx context.Context, p *planned) (bool, []Result, error) {
 	decided := 0 // rows done by an earlier run were counted on resume
 	for _, jr := range p.rows {
 		if jr.Plan == nil {
@@ -207,15 +212,17 @@ func (r *run) writeWhole(ctx context.Context, p *planned) (bool, error) {
 		}
 	}
 	whole := len(p.rows) == 0 || !needsHashing(p.rows)
+	var results []Result
 	if whole && len(p.rows) > 0 {
-		if _, err := r.dir.StageAndProvision(context.WithoutCancel(ctx), r.batchID, r.o.Actor.UserPrincipalName, p.rows); err != nil {
-			return false, err
+		var err error
+		if results, err = r.dir.StageAndProvision(context.WithoutCancel(ctx), r.batchID, r.o.Actor.UserPrincipalName, p.rows); err != nil {
+			return false, nil, err
 		}
 		decided += len(p.fresh)
 		p.fresh = nil
 	}
 	r.o.Progress.add(decided)
-	return whole, nil
+	return whole, results, nil
 }
 
 func needsHashing(jrs []JournalRow) bool {

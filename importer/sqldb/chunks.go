@@ -33,7 +33,7 @@ func (d *DB) StageChunks(ctx context.Context, batchID string, rows []importer.Jo
 		return fmt.Errorf("stage chunks: no job queue")
 	}
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := d.stage(ctx, tx, batchID, rows, false); err != nil {
+		if _, err := d.stage(ctx, tx, batchID, rows, false); err != nil {
 			return err
 		}
 		seals := make([][]any, 0, len(sealed))
