@@ -323,6 +323,9 @@ func (s *csvSource) headerRead(width int) {
 // Windows-1252 keeps the row (and says so in a warning) rather than failing
 // it or turning its letters into U+FFFD.
 func (s *csvSource) fixUTF8(rec []string) {
+	if s.rr.validUTF8() {
+		return // one pass over the record instead of one per cell
+	}
 	fixed := false
 	for i, f := range rec {
 		if !utf8.ValidString(f) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 )
 
 // recordReader reads CSV records as Excel opens a CSV file, not as RFC 4180
@@ -150,6 +151,22 @@ func (r *recordReader) read() ([]string, error) {
 		start = end
 	}
 	return r.record, nil
+}
+
+// validUTF8 reports whether every cell of the record read last is valid
+// UTF-8: its bytes are, and no cell starts inside a character.
+func (r *recordReader) validUTF8() bool {
+	if !utf8.Valid(r.buf) {
+		return false
+	}
+	start := 0
+	for _, end := range r.ends {
+		if start < end && !utf8.RuneStart(r.buf[start]) {
+			return false
+		}
+		start = end
+	}
+	return true
 }
 
 // rowLike reports whether a line that a quoted cell takes in looks like a

@@ -292,6 +292,9 @@ func columnLetters(i int) string {
 // trimCell removes the white space around a cell, including no-break
 // spaces, zero-width spaces and stray byte-order marks.
 func trimCell(s string) string {
+	if n := len(s); n == 0 || (s[0] > ' ' && s[0] < utf8.RuneSelf && s[n-1] > ' ' && s[n-1] < utf8.RuneSelf) {
+		return s // most cells: nothing to trim
+	}
 	return strings.TrimFunc(s, func(r rune) bool {
 		return unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' || r == '\u2060'
 	})

@@ -522,6 +522,21 @@ func TestOpen_Encodings(t *testing.T) {
 			t.Errorf("warnings = %q", w)
 		}
 	})
+	t.Run("SplitCharacter", func(t *testing.T) {
+		// Cells whose bytes together would be UTF-8 (Ã©: C3 A9) but are
+		// not one by one: each is read as Windows-1252.
+		data := "User Name,Display Name,Job Title\na@contoso.com,Zo\xC3,\xA9b\nb@contoso.com,Zoë,Chef\n"
+		r, rows := readAll(t, writeFile(t, "split.csv", []byte(data)), Options{})
+		if got := rows[0].Get(importer.ColDisplayName) + "|" + rows[0].Get(importer.ColJobTitle); got != "ZoÃ|©b" {
+			t.Errorf("row 2 = %q, want %q", got, "ZoÃ|©b")
+		}
+		if got := rows[1].Get(importer.ColDisplayName); got != "Zoë" {
+			t.Errorf("row 3 = %q, want Zoë", got)
+		}
+		if w := strings.Join(r.Warnings(), "|"); w != "row 2 is not valid UTF-8; its odd characters were read as Windows-1252" {
+			t.Errorf("warnings = %q", w)
+		}
+	})
 	t.Run("Windows1252AfterSniff", func(t *testing.T) {
 		// Valid UTF-8 for longer than the sniffed part, then one row in
 		// Windows-1252: that row's odd bytes are read as Windows-1252.
