@@ -196,6 +196,8 @@ type Directory interface {
 	// BatchCounts returns the outcome counts of the batch's done rows.
 	BatchCounts(ctx context.Context, batchID string) (Counts, error)
 	// FinishBatch records the end state (BatchDone or BatchInterrupted),
-	// with its counts, of a batch whose lease run holds, and frees the lease.
-	FinishBatch(ctx context.Context, batchID, run, state string) (Counts, error)
+	// with its counts, of a batch whose lease run holds, and frees the
+	// lease. The counts are counted unless the caller did a moment ago
+	// (counted, not nil: those its results workbook shows).
+	FinishBatch(ctx context.Context, batchID, run, state string, counted *Counts) (Counts, error)
 }

@@ -243,7 +243,7 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 	if n := int(r.counted.Load()); r.rep.Total < 0 && n > 0 {
 		r.rep.Total = n
 	}
-	counts, err := r.dir.FinishBatch(ctx, r.batchID, r.runID, state)
+	counts, err := r.dir.FinishBatch(ctx, r.batchID, r.runID, state, r.shown)
 	if err == nil {
 		r.rep.Summary.Rows = counts.Rows
 	}
@@ -291,6 +291,7 @@ func (r *run) wrapUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.shown = &counts
 	s := &r.rep.Summary
 	s.Rows, s.Created, s.Updated, s.Unchanged, s.Failed = counts.Rows, counts.Created, counts.Updated, counts.Unchanged, counts.Failed
 	s.LicensesAssigned, s.LicensesPending = counts.LicensesAssigned, counts.LicensesPending

@@ -256,6 +256,7 @@ type run struct {
 	written int // results are written for rows up to this one
 
 	counted atomic.Int64 // data rows countRows found; 0 until it has
+	shown   *Counts      // the counts the results workbook shows, once wrapUp read them: the batch's record
 
 	// The job path (jobpath.go).
 	recipient     string                              // the batch's key's recipient

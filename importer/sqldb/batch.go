@@ -268,12 +268,17 @@ func (d *DB) BatchCounts(ctx context.Context, batchID string) (importer.Counts, 
 // FinishBatch records the end state (importer.BatchDone or
 // BatchInterrupted), with its counts, of a batch whose lease run holds,
 // and frees the lease.
-func (d *DB) FinishBatch(ctx context.Context, batchID, run, state string) (importer.Counts, error) {
-	c, err := d.BatchCounts(ctx, batchID)
-	if err != nil {
-		return c, err
+func (d *DB) FinishBatch(ctx context.Context, batchID, run, state string, counted *importer.Counts) (importer.Counts, error) {
+	var c importer.Counts
+	if counted != nil {
+		c = *counted
+	} else {
+		var err error
+		if c, err = d.BatchCounts(ctx, batchID); err != nil {
+			return c, err
+		}
 	}
-	err = d.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE batches SET state = ?, finished_at = ?, rows_total = ?,
 			created = ?, updated = ?, unchanged = ?, failed = ?, licenses_assigned = ?, licenses_pending = ?, owner = ''
 			WHERE id = ? AND owner = ?`),

@@ -144,7 +144,7 @@ func Provision(ctx context.Context, db *sqldb.DB, actor string, plans ...*import
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.FinishBatch(ctx, b.ID, b.Owner, importer.BatchDone); err != nil {
+	if _, err := db.FinishBatch(ctx, b.ID, b.Owner, importer.BatchDone, nil); err != nil {
 		return nil, err
 	}
 	return rs, nil
