@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -70,6 +71,16 @@ func peakRSS() float64 {
 		}
 	}
 	return -1
+}
+
+// processCPU returns the CPU time, user and system, this process has used
+// so far, in seconds.
+func processCPU() float64 {
+	var r syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &r); err != nil {
+		return -1
+	}
+	return time.Duration(r.Utime.Nano() + r.Stime.Nano()).Seconds()
 }
 
 // resetPeakRSS makes VmHWM start again from the current RSS (Linux).

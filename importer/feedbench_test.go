@@ -21,7 +21,8 @@ import (
 // Issue 14's targets: at 100,000, ≥ 30,000 rows/s with 1% movers and 0.5%
 // leavers, ≥ 50,000 rows/s unchanged; at 1,000,000, under 300 MB (the
 // peak RSS of the timed run: the first night's memory is given back to
-// the system before it).
+// the system before it). The CPU that the timed run took, Go's and
+// PostgreSQL's, tells where its time went.
 func benchFeed(b *testing.B, rows int, next *sheet.Changes) {
 	ctx := context.Background()
 	first := roster(b, rows)
@@ -59,9 +60,11 @@ func benchFeed(b *testing.B, rows int, next *sheet.Changes) {
 		debug.FreeOSMemory()
 		resetPeakRSS()
 		b.StartTimer()
+		goCPU, pgCPU := processCPU(), pgtest.CPUSeconds()
 		start := time.Now()
 		rep, err := importer.RunFeed(ctx, db, db, fr(second))
 		elapsed := time.Since(start)
+		goCPU, pgCPU = processCPU()-goCPU, pgtest.CPUSeconds()-pgCPU
 		if err != nil && !isRowsFailedErr(err) {
 			b.Fatal(err)
 		}
@@ -72,6 +75,10 @@ func benchFeed(b *testing.B, rows int, next *sheet.Changes) {
 		b.ReportMetric(float64(rep.Summary.Updated), "movers")
 		b.ReportMetric(float64(rep.Summary.Disabled), "leavers")
 		b.ReportMetric(peakRSS(), "peakRSS-MB")
+		// Where the time went: this process's CPU and PostgreSQL's, in
+		// seconds (on 2 cores, their sum is at most twice the run's time).
+		b.ReportMetric(goCPU, "goCPU-s")
+		b.ReportMetric(pgCPU, "pgCPU-s")
 	}
 }
 

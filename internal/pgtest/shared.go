@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -102,4 +105,57 @@ func Main(m *testing.M) int {
 		}
 	}
 	return code
+}
+
+// CPUSeconds returns the CPU time, user and system, that the shared
+// server's processes have used so far: the postmaster's, its children's
+// that it has reaped, and those of its live children (the backends), read
+// from /proc. It returns -1 when no shared server runs or /proc does not
+// tell. A benchmark takes the difference of two calls.
+func CPUSeconds() float64 {
+	shared.mu.Lock()
+	srv := shared.srv
+	shared.mu.Unlock()
+	if srv == nil || srv.cmd == nil || srv.cmd.Process == nil {
+		return -1
+	}
+	pm := srv.cmd.Process.Pid
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil || len(stats) == 0 {
+		return -1
+	}
+	ticks := 0.0
+	found := false
+	for _, path := range stats {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue // it exited meanwhile: the postmaster counts it once reaped
+		}
+		// pid (comm) state ppid ... utime(14) stime(15) cutime(16) cstime(17)
+		s := string(b)
+		close := strings.LastIndexByte(s, ')')
+		if close < 0 {
+			continue
+		}
+		pid, _ := strconv.Atoi(strings.TrimSpace(s[:strings.IndexByte(s, '(')]))
+		f := strings.Fields(s[close+1:])
+		if len(f) < 15 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		n := 2 // utime and stime
+		if pid == pm {
+			n, found = 4, true // and the reaped children's
+		} else if ppid != pm {
+			continue
+		}
+		for _, v := range f[11 : 11+n] {
+			t, _ := strconv.ParseFloat(v, 64)
+			ticks += t
+		}
+	}
+	if !found {
+		return -1
+	}
+	return ticks / 100 // USER_HZ, 100 on Linux
 }
