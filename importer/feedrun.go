@@ -660,18 +660,21 @@ func scanFeedFile(ctx context.Context, st SyncStore, fr *FeedRun, scanID string,
 	if err != nil {
 		return 0, "", Errorf(EINVALID, "cannot read %s: %v", fr.FileName, err)
 	}
-	// The rows are recorded by a second goroutine while the file is read.
+	// The rows are recorded while the file is read, by two goroutines:
+	// PostgreSQL takes a batch longer to record than this one to read.
 	const per = 10_000
 	batches := make(chan []ScanRow, 2)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		for b := range batches {
-			if err := st.ScanRows(gctx, scanID, b); err != nil {
-				return err
+	for range 2 {
+		g.Go(func() error {
+			for b := range batches {
+				if err := st.ScanRows(gctx, scanID, b); err != nil {
+					return err
+				}
 			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	n := 0
 	read := func() error {
 		defer close(batches)
