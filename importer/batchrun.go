@@ -162,6 +162,9 @@ func (r *run) runJobs(ctx context.Context, cd ChunkDirectory, done map[int]bool,
 func (r *run) newBatch() *Batch {
 	id := r.o.BatchID
 	if id == "" {
+		id = r.o.NewBatchID
+	}
+	if id == "" {
 		id = uuid.NewString()
 	}
 	return &Batch{

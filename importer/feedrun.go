@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
@@ -259,7 +258,9 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 		}
 	}
 	now := fr.Now()
-	scanID := uuid.NewString()
+	// The scan's rows, and the audit entries of the leavers, rehires and
+	// adoptions, carry the ID of the batch the import makes.
+	scanID := newUserID() // a version 7 UUID, as batches get
 	defer st.DropScan(context.WithoutCancel(ctx), scanID)
 	rows, sha, err := scanFeedFile(ctx, st, &fr, scanID, loc)
 	if err != nil {
@@ -276,6 +277,7 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 		Source: f.Source(), Domain: f.Domain, Licenses: f.Licenses, DisabledApps: f.DisabledApps,
 		UsageLocation: f.UsageLocation, RequirePasswordChange: true, NoPasswords: f.NoPasswords,
 		Actor: actor, Hasher: fr.Hasher, Sealer: fr.Sealer, Progress: fr.Progress, Log: fr.Log, Now: fr.Now,
+		NewBatchID: scanID,
 	}
 	products, err := dir.Products(ctx)
 	if err != nil {

@@ -174,6 +174,24 @@ func sheetRows(t *testing.T, path, name string) []map[string]string {
 	return out
 }
 
+// auditedIn checks that the audit log has an entry of action naming
+// target under the batch: what a feed's run did before its import (its
+// leavers, rehires, adoptions) is the batch's, as the import's rows are.
+func auditedIn(t *testing.T, db *sqldb.DB, action, target, batchID string) {
+	t.Helper()
+	es, err := db.Audit(context.Background())
+	must(t, err)
+	for _, e := range es {
+		if e.Action == action && strings.Contains(e.Target, target) {
+			if e.BatchID != batchID {
+				t.Errorf("audit %q of %s: batch %q, want the run's batch %q", action, target, e.BatchID, batchID)
+			}
+			return
+		}
+	}
+	t.Errorf("no audit entry %q of %s", action, target)
+}
+
 func summaryOf(t *testing.T, path string) map[string]string {
 	out := map[string]string{}
 	for _, r := range sheetRows(t, path, "Summary") {
@@ -308,6 +326,7 @@ func TestThreeNights(t *testing.T) {
 		if pre.Source != "feed:hr" {
 			t.Errorf("pre.existing's source = %q, want feed:hr", pre.Source)
 		}
+		auditedIn(t, db, "feed adopt", "pre.existing@contoso.com", rep.Summary.BatchID)
 		res1 := sheetRows(t, rep.ResultsPath, "Results")
 		if m := res1[998]["Message"]; !strings.Contains(m, "now a user of feed hr (before: created by hand)") {
 			t.Errorf("row of E0999: %v", res1[998])
@@ -369,6 +388,7 @@ func TestThreeNights(t *testing.T) {
 		if u := byUPN(t, db, "hand.made@contoso.com"); !u.AccountEnabled {
 			t.Error("a user made by hand was disabled by the feed")
 		}
+		auditedIn(t, db, "feed disable", "emp.n0001@contoso.com", rep.Summary.BatchID)
 		leavers := sheetRows(t, rep.ResultsPath, "Leavers")
 		if len(leavers) != 20 || leavers[0]["User Name"] != "emp.n0001@contoso.com" || leavers[0]["Outcome"] != "Disabled" ||
 			leavers[0]["Employee ID"] != "E0001" || leavers[0]["Display Name"] != "Emp N0001" {
@@ -413,6 +433,7 @@ func TestThreeNights(t *testing.T) {
 		if u := byUPN(t, db, "emp.n0001@contoso.com"); !u.AccountEnabled {
 			t.Error("the rehire is still blocked")
 		}
+		auditedIn(t, db, "feed rehire", "emp.n0001@contoso.com", rep.Summary.BatchID)
 		if u := byUPN(t, db, "eva.mueller@contoso.com"); u.EmployeeID != "J026" {
 			t.Errorf("eva.mueller: %+v", u)
 		}

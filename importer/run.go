@@ -36,6 +36,10 @@ type Options struct {
 	// options change); a real run starts that preview batch instead of a
 	// new one.
 	BatchID string
+	// NewBatchID, when set, is the ID a new batch gets: a feed's run
+	// disables its leavers before the import starts, under the ID its
+	// batch will have. A resumed batch keeps its own.
+	NewBatchID string
 
 	// Defaults for blank cells (new users only).
 	Domain                string
