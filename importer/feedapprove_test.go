@@ -118,7 +118,7 @@ func TestApproveGuards(t *testing.T) {
 
 // TestAdoptedLeaverComesBack: people another feed disabled as leavers,
 // whom a second feed's file lists, become that feed's users and come back
-// in the same run (Restored), as its own rehires do.
+// in the same run (Restored), as its own rehires do; a dry run shows it.
 func TestAdoptedLeaverComesBack(t *testing.T) {
 	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
@@ -136,7 +136,18 @@ func TestAdoptedLeaverComesBack(t *testing.T) {
 		must(t, importer.AddFeed(ctx, db, admin(t, db), other))
 		other, _ = db.Feed(ctx, "contractors")
 		c.add(time.Hour)
-		rep, err := importer.RunFeed(ctx, db, db, feedRun(t, other, writeNight(t, other.Dir, "b1.csv", people(19, 20)), c, nil))
+		b1 := writeNight(t, other.Dir, "b1.csv", people(19, 20))
+		dry := feedRun(t, other, b1, c, nil)
+		dry.DryRun, dry.OutDir = true, t.TempDir()
+		rep, err := importer.RunFeed(ctx, db, db, dry)
+		must(t, err)
+		if rep.Summary.Restored != 2 {
+			t.Errorf("contractors' dry run: %+v, want the 2 people hr had disabled shown restored", rep.Summary)
+		}
+		if u := byUPN(t, db, "drop.p0020@contoso.com"); u.AccountEnabled || u.Source != "feed:hr" {
+			t.Fatalf("the dry run changed drop.p0020: enabled %v, source %s", u.AccountEnabled, u.Source)
+		}
+		rep, err = importer.RunFeed(ctx, db, db, feedRun(t, other, b1, c, nil))
 		must(t, err)
 		if rep.Summary.Restored != 2 {
 			t.Errorf("contractors' first night: %+v, want the 2 people hr had disabled restored", rep.Summary)
