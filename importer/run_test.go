@@ -474,9 +474,15 @@ func TestResumeWithoutNotice(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	o := options(t, db, path)
+	o.Progress = &importer.Progress{}
 	var hashes atomic.Int32
 	o.Hasher = importer.HashFunc(func(_ context.Context, pw string) (string, error) {
 		if hashes.Add(1) == 10 {
+			// The interrupt comes once some users are created, and their
+			// passwords in the notice, however fast the hashers ran ahead.
+			for deadline := time.Now().Add(30 * time.Second); o.Progress.Done() < 4 && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
 			cancel()
 		}
 		return argon2id.Hash(pw, argon2id.InsecureTestParams())
