@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -88,7 +89,21 @@ func (d *DB) expandIn(q string, args ...any) (string, []any, error) {
 func copyRows(ctx context.Context, tx *sqlx.Tx, conn *sqlx.Conn, table string, cols []string, rows [][]any) error {
 	q := "COPY " + table + " (" + strings.Join(cols, ", ") + ") FROM STDIN"
 	if conn != nil {
-		err := conn.Raw(func(dc any) error { return copyDriver(ctx, dc, q, rows) })
+		err := conn.Raw(func(dc any) (err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					err = fmt.Errorf("the COPY failed: %v", p)
+				}
+			}()
+			err = copyDriver(ctx, dc, q, rows)
+			if errors.Is(err, driver.ErrBadConn) {
+				// Not ErrBadConn itself, nor a panic: Raw would close the
+				// connection, which waits for the transaction open on it,
+				// for ever. The transaction's Rollback discards it.
+				return fmt.Errorf("the connection to the database broke: %v", err)
+			}
+			return err
+		})
 		if err != nil {
 			return mapErr(fmt.Errorf("copy into %s: %w", table, err))
 		}

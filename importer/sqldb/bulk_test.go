@@ -3,9 +3,14 @@ package sqldb
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
+	neturl "net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
@@ -138,4 +143,98 @@ func short(s string) string {
 		return s[:60] + "…"
 	}
 	return s
+}
+
+// TestCopyOnABrokenConnection: a COPY whose connection broke (the network
+// or the server went away) fails, and its transaction ends, instead of
+// hanging; the pool goes on with other connections. The test's connections
+// go through a proxy of its own, which it cuts in mid-transaction.
+func TestCopyOnABrokenConnection(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	p := newCutProxy(t, url)
+	d, err := Open(ctx, p.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	done := make(chan error, 1)
+	go func() {
+		done <- d.inTx(ctx, func(tx *sqlx.Tx) error {
+			var one int
+			if err := tx.GetContext(ctx, &one, `SELECT 1`); err != nil {
+				return err
+			}
+			p.cut()
+			return d.insertRows(ctx, tx, "audit_log", []string{"at", "actor", "action", "target", "detail", "batch_id"},
+				[][]any{{1, "tester", "broken", "t", "d", "b"}})
+		})
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "copy into audit_log") {
+			t.Errorf("inTx = %v, want the COPY's failure", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("a COPY on a broken connection hangs")
+	}
+	if n := len(d.conns.m); n != 0 {
+		t.Errorf("%d transactions' connections still known", n)
+	}
+	var n int
+	if err := d.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM audit_log WHERE action = 'broken'`); err != nil || n != 0 {
+		t.Errorf("after the broken COPY: %d rows, %v; want 0 and a working pool", n, err)
+	}
+}
+
+// cutProxy forwards TCP connections to a PostgreSQL server; cut closes
+// those open so far, as a network failure would.
+type cutProxy struct {
+	url   string // the server's URL, through the proxy
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func newCutProxy(t *testing.T, serverURL string) *cutProxy {
+	t.Helper()
+	u, err := neturl.Parse(serverURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	target := u.Host
+	u.Host = l.Addr().String()
+	p := &cutProxy{url: u.String()}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, s)
+			p.mu.Unlock()
+			go func() { io.Copy(s, c); s.Close() }()
+			go func() { io.Copy(c, s); c.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *cutProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
 }

@@ -11,8 +11,8 @@ import (
 
 // TestByEmployeeID: a sync feed's lookup gives each matched user its roles
 // (which the rights checks need: a feed may not change a Global admin
-// unless its acting admin is one) and its licenses, and none to the users
-// that have none.
+// unless its acting admin is one) and its licenses, each once, and none to
+// the users that have none.
 func TestByEmployeeID(t *testing.T) {
 	dirtest.EachDB(t, func(t *testing.T, url string, db *sqldb.DB) {
 		ctx := context.Background()
@@ -29,7 +29,8 @@ func TestByEmployeeID(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		got, err := db.ByEmployeeID(ctx, []string{"e1", "e2", "e3", "e4"})
+		// e1 twice: a file may list an employee twice in one chunk.
+		got, err := db.ByEmployeeID(ctx, []string{"e1", "e2", "e3", "e4", "e1"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -381,6 +381,9 @@ func (d *DB) ByEmployeeID(ctx context.Context, keys []string) (map[string]import
 		if err := scanUserInto(rows, u, &left, &hasRoles); err != nil {
 			return nil, fmt.Errorf("look up employee IDs: %w", err)
 		}
+		if byID[u.ID] != nil {
+			continue // a key given twice
+		}
 		byID[u.ID] = u
 		ids = append(ids, u.ID)
 		if hasRoles {
