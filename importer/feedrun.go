@@ -258,8 +258,8 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 		}
 	}
 	now := fr.Now()
-	// The scan's rows, and the audit entries of the leavers, rehires and
-	// adoptions, carry the ID of the batch the import makes.
+	// The scan's rows carry the ID that the import's batch gets when it
+	// is a new one.
 	scanID := newUserID() // a version 7 UUID, as batches get
 	defer st.DropScan(context.WithoutCancel(ctx), scanID)
 	rows, sha, err := scanFeedFile(ctx, st, &fr, scanID, loc)
@@ -298,19 +298,32 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 		rep.Held = h
 		return rep, err
 	}
+	// What this run does before its import is audited under the import's
+	// batch: a new one (scanID), or the unfinished batch of this file that
+	// the import will resume.
+	auditID := scanID
+	if !fr.DryRun {
+		b, err := dir.ResumableBatch(ctx, sha, o.Mode)
+		if err != nil {
+			return rep, err
+		}
+		if b != nil {
+			auditID = b.ID
+		}
+	}
 	restored, adopted := map[string]bool{}, map[string]string{}
 	// Adopted first: a user another feed had disabled, whom this file
 	// lists, is this feed's now, and so comes back as a rehire does.
-	if adopted, err = st.Adopt(ctx, actor.UserPrincipalName, f.Source(), scanID, scanID, fr.DryRun); err != nil {
+	if adopted, err = st.Adopt(ctx, actor.UserPrincipalName, f.Source(), scanID, auditID, fr.DryRun); err != nil {
 		return rep, err
 	}
 	if sync {
-		if restored, err = st.Rehire(ctx, actor.UserPrincipalName, f.Source(), scanID, scanID, now, fr.DryRun); err != nil {
+		if restored, err = st.Rehire(ctx, actor.UserPrincipalName, f.Source(), scanID, auditID, now, fr.DryRun); err != nil {
 			return rep, err
 		}
 	}
 	if sync && !fr.DryRun && len(leavers) > 0 { // none found a moment ago: no need to look again
-		if leavers, err = st.DisableLeavers(ctx, actor.UserPrincipalName, f.Source(), scanID, scanID, now, f.DeleteAfter == 0); err != nil {
+		if leavers, err = st.DisableLeavers(ctx, actor.UserPrincipalName, f.Source(), scanID, auditID, now, f.DeleteAfter == 0); err != nil {
 			return rep, err
 		}
 	}

@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -632,3 +633,43 @@ func TestFeedSafeguards(t *testing.T) {
 
 // date is the day n days after the clock's, as a Start Date cell.
 func (c *clock) date(n int) string { return c.days(n).Format(time.DateOnly) }
+
+// TestResumedFeedRunAudit: a feed's run that resumes the unfinished batch
+// of its file (the run before was interrupted) audits what it does before
+// the import (here, adopting a user made by hand meanwhile) under that
+// batch, the one its Results show.
+func TestResumedFeedRunAudit(t *testing.T) {
+	dirtest.EachDemo(t, func(t *testing.T, url string, db *sqldb.DB) {
+		ctx := context.Background()
+		c := newClock()
+		dir := t.TempDir()
+		f := applyNight(t, db, hrFeed(t, db, dir), c, dir, "n1.csv", people(1, 2))
+		f, err := importer.SetFeed(ctx, db, admin(t, db), "hr", func(f *importer.Feed) { f.NoPasswords = false })
+		must(t, err)
+		c.add(time.Hour)
+		night := append(people(1, 2), person{id: "J001", first: "Jo", last: "Iner", dept: "Ops"},
+			person{id: "J002", first: "Jay", last: "Iner", dept: "Ops"})
+		path := writeNight(t, dir, "n2.csv", night)
+		interrupted, cancel := context.WithCancel(ctx)
+		fr := feedRun(t, f, path, c, nil)
+		fr.Hasher = importer.HashFunc(func(ctx context.Context, pw string) (string, error) {
+			cancel() // interrupted at its first password
+			return cheap.Hash(ctx, pw)
+		})
+		first, err := importer.RunFeed(interrupted, db, db, fr)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("interrupted run: %v", err)
+		}
+		// Meanwhile, by hand: a user with a joiner's Employee ID.
+		_, err = importCSV(t, db, admin(t, db), importer.ModeCreate, "User Name,Display Name,Employee ID\nby.hand@contoso.com,By Hand,J002\n")
+		must(t, err)
+		rep, err := importer.RunFeed(ctx, db, db, feedRun(t, f, path, c, nil))
+		if err != nil && !isRowsFailedErr(err) {
+			t.Fatal(err)
+		}
+		if !rep.Report.Resumed || rep.Summary.BatchID != first.Summary.BatchID {
+			t.Fatalf("second run: resumed %v, batch %s; want batch %s resumed", rep.Report.Resumed, rep.Summary.BatchID, first.Summary.BatchID)
+		}
+		auditedIn(t, db, "feed adopt", "by.hand@contoso.com", rep.Summary.BatchID)
+	})
+}
