@@ -371,7 +371,7 @@ func RunFeed(ctx context.Context, dir Directory, st SyncStore, fr FeedRun) (Feed
 			return src, err
 		}
 		opened = true
-		return &syncSource{ctx: ctx, src: src, st: st, f: f, sync: sync, dryRun: fr.DryRun, now: now, loc: loc,
+		return &syncSource{ctx: ctx, src: src, st: st, f: f, sync: sync, now: now, loc: loc,
 			restored: restored, adopted: adopted, joiners: map[string]bool{}, leftNow: leftNow}, nil
 	}
 	started := fr.Now()
@@ -794,7 +794,6 @@ type syncSource struct {
 	st       SyncStore
 	f        *Feed
 	sync     bool
-	dryRun   bool // Adopt and Rehire only found their users
 	now      time.Time
 	loc      *time.Location
 	restored map[string]bool   // employee IDs of rehires
@@ -1014,10 +1013,7 @@ func (s *syncSource) decide(r *Row, users map[string]EmployeeUser) bool {
 			r.Sync = &SyncNote{Decided: true, Outcome: Unchanged, UserName: u.UserPrincipalName,
 				Message: fmt.Sprintf("%s: %q, a leaver value, but %s is not a user of feed %s (%s): a feed never disables it",
 					s.f.StatusColumn, status, u.UserPrincipalName, s.f.Name, sourceName(u.Source))}
-		case s.restored[emp] || (s.dryRun && s.sync && s.adopted[emp] != "" && u.Left):
-			// A leaver of another feed whom this run adopts comes back as
-			// a rehire does (Rehire finds it once Adopt made it the
-			// feed's, which a dry run does not).
+		case s.restored[emp]:
 			r.Sync = &SyncNote{Outcome: Restored, Message: "rehired: back from leaving, sign-in allowed"}
 			if u.Deleted {
 				r.Sync.Message = "rehired: restored with its licenses, as seats allow"

@@ -222,14 +222,16 @@ func (d *DB) deleteUsers(ctx context.Context, tx *sqlx.Tx, ids []string, t int64
 // scan that are no leavers and who left (blocked by the feed, or deleted):
 // sign-in allowed again, and a deleted one restored with its licenses,
 // assigned where a seat is free, else pending. It returns the lower-cased
-// employee IDs of those it brought back. With dryRun it only finds them.
+// employee IDs of those it brought back. With dryRun it only finds them:
+// among them the leavers of elsewhere that Adopt, for real, would have
+// made the feed's users first (those not deleted).
 func (d *DB) Rehire(ctx context.Context, actor, source, scanID, batchID string, now time.Time, dryRun bool) (map[string]bool, error) {
 	out := map[string]bool{}
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 		rows, err := tx.QueryContext(ctx, tx.Rebind(`SELECT u.id, u.upn, u.employee_id_key, u.deleted_at IS NOT NULL FROM users u
-			WHERE u.source = ? AND (u.feed_left_at IS NOT NULL OR u.deleted_at IS NOT NULL)
+			WHERE (u.source = ? OR (? AND u.deleted_at IS NULL)) AND (u.feed_left_at IS NOT NULL OR u.deleted_at IS NOT NULL)
 			AND EXISTS (SELECT 1 FROM feed_rows r WHERE r.scan_id = ? AND r.emp_key = u.employee_id_key AND r.leaver = FALSE)
-			ORDER BY u.upn_key`), source, scanID)
+			ORDER BY u.upn_key`), source, dryRun, scanID)
 		if err != nil {
 			return fmt.Errorf("find rehires: %w", err)
 		}
