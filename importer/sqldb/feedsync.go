@@ -376,7 +376,7 @@ func (d *DB) ByEmployeeID(ctx context.Context, keys []string) (map[string]import
 	defer rows.Close()
 	byID := make(map[string]*importer.User, len(keys))
 	ids := make([]string, 0, len(keys))
-	roled := map[string]*importer.User{}
+	var roled []string // the IDs of those that have roles
 	for rows.Next() {
 		var left, hasRoles bool
 		u := new(importer.User)
@@ -389,7 +389,7 @@ func (d *DB) ByEmployeeID(ctx context.Context, keys []string) (map[string]import
 		byID[u.ID] = u
 		ids = append(ids, u.ID)
 		if hasRoles {
-			roled[u.ID] = u
+			roled = append(roled, u.ID)
 		}
 		out[strings.ToLower(u.EmployeeID)] = importer.EmployeeUser{User: u, Left: left}
 	}
@@ -398,11 +398,7 @@ func (d *DB) ByEmployeeID(ctx context.Context, keys []string) (map[string]import
 	}
 	rows.Close()
 	if len(roled) > 0 {
-		rids := make([]string, 0, len(roled))
-		for id := range roled {
-			rids = append(rids, id)
-		}
-		if err := d.attachRoles(ctx, d.db, roled, d.byKeys("user_id"), rids); err != nil {
+		if err := d.attachRoles(ctx, d.db, byID, d.byKeys("user_id"), roled); err != nil {
 			return nil, err
 		}
 	}
