@@ -387,7 +387,7 @@ func (s *FeedService) Push(ctx context.Context, name, token string, body io.Read
 		ext = ".xlsx"
 	}
 	now := s.Now()
-	path := filepath.Join(f.Dir, "push-"+now.UTC().Format("20060102T150405Z")+"-"+sum[:12]+ext)
+	path := filepath.Join(f.Dir, pushName(now, sum, ext))
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
 		return FeedFile{}, fmt.Errorf("feed %s: store the pushed file: %w", name, err)
@@ -437,11 +437,22 @@ func (s *FeedService) Status(ctx context.Context, name, token, sha string) (Feed
 		return ff, err
 	}
 	for _, d := range ds {
-		if b := filepath.Base(d.Path); strings.HasPrefix(b, "push-") && strings.Contains(b, "-"+sha[:12]+".") {
+		if b := filepath.Base(d.Path); isPushOf(b, sha) {
 			return FeedFile{Name: b, SHA256: sha, State: FileWaiting, TakenAt: d.ModTime}, nil
 		}
 	}
 	return ff, err
+}
+
+// pushName is the name a pushed file gets in the feed's folder: when it
+// came, and the start of its SHA-256 (isPushOf).
+func pushName(at time.Time, sha, ext string) string {
+	return "push-" + at.UTC().Format("20060102T150405Z") + "-" + sha[:12] + ext
+}
+
+// isPushOf says whether name is one pushName gave a file of SHA-256 sha.
+func isPushOf(name, sha string) bool {
+	return strings.HasPrefix(name, "push-") && strings.Contains(name, "-"+sha[:12]+".")
 }
 
 // limitedBuffer keeps the first n bytes written to it.
