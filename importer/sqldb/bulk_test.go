@@ -20,56 +20,64 @@ import (
 	"userimport/internal/pgtest"
 )
 
-// TestUpdateUsersInBulk: updateUsers writes every row of a chunk larger
-// than one SQLite statement may bind in one call, without falling back
-// (Provision would retry row by row on a short count, and hide it).
-func TestUpdateUsersInBulk(t *testing.T) {
+// eachBackend runs fn on a fresh directory of each backend, SQLite and
+// PostgreSQL (dirtest.EachDB's, for the package's own tests).
+func eachBackend(t *testing.T, fn func(t *testing.T, d *DB)) {
 	for _, backend := range []string{SQLite, Postgres} {
 		t.Run(backend, func(t *testing.T) {
-			ctx := context.Background()
 			url := "sqlite:" + filepath.Join(t.TempDir(), "userimport.db")
 			if backend == Postgres {
 				url = pgtest.URL(t)
 			}
-			d, err := Open(ctx, url)
+			d, err := Open(context.Background(), url)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer d.Close()
-			const n = 3000
-			var rows [][]any
-			var plans []*importer.Planned
-			for i := range n {
-				u := importer.User{ID: fmt.Sprintf("id%d", i), UserPrincipalName: fmt.Sprintf("u%d@contoso.com", i), Source: "cli"}
-				rows = append(rows, insertValues(&u, false, "", u.Source, 1))
-				u.JobTitle, u.EmployeeID = "T", fmt.Sprintf("E%d", i)
-				p := &importer.Planned{Action: importer.ActionUpdate, User: u, Blocked: true,
-					Changed: []string{importer.ColJobTitle.Key(), importer.ColEmployeeID.Key(), importer.ColBlockSignIn.Key()}}
-				for _, c := range profile {
-					*c.field(&p.User) = "x"
-					p.Changed = append(p.Changed, c.col.Key())
-				}
-				plans = append(plans, p)
-			}
-			err = d.inTx(ctx, func(tx *sqlx.Tx) error {
-				if err := d.insertRows(ctx, tx, "users", insertColumns(), rows); err != nil {
-					return err
-				}
-				return d.updateUsers(ctx, tx, plans, newChangeKeys(), 2)
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var changed int
-			if err := d.db.GetContext(ctx, &changed, `SELECT COUNT(*) FROM users
-				WHERE blocked AND job_title = 'x' AND employee_id_key LIKE 'e%' AND updated_at = 2`); err != nil {
-				t.Fatal(err)
-			}
-			if changed != n {
-				t.Fatalf("%d of %d users updated", changed, n)
-			}
+			fn(t, d)
 		})
 	}
+}
+
+// TestUpdateUsersInBulk: updateUsers writes every row of a chunk larger
+// than one SQLite statement may bind in one call, without falling back
+// (Provision would retry row by row on a short count, and hide it).
+func TestUpdateUsersInBulk(t *testing.T) {
+	eachBackend(t, func(t *testing.T, d *DB) {
+		ctx := context.Background()
+		const n = 3000
+		var rows [][]any
+		var plans []*importer.Planned
+		for i := range n {
+			u := importer.User{ID: fmt.Sprintf("id%d", i), UserPrincipalName: fmt.Sprintf("u%d@contoso.com", i), Source: "cli"}
+			rows = append(rows, insertValues(&u, false, "", u.Source, 1))
+			u.JobTitle, u.EmployeeID = "T", fmt.Sprintf("E%d", i)
+			p := &importer.Planned{Action: importer.ActionUpdate, User: u, Blocked: true,
+				Changed: []string{importer.ColJobTitle.Key(), importer.ColEmployeeID.Key(), importer.ColBlockSignIn.Key()}}
+			for _, c := range profile {
+				*c.field(&p.User) = "x"
+				p.Changed = append(p.Changed, c.col.Key())
+			}
+			plans = append(plans, p)
+		}
+		err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+			if err := d.insertRows(ctx, tx, "users", insertColumns(), rows); err != nil {
+				return err
+			}
+			return d.updateUsers(ctx, tx, plans, newChangeKeys(), 2)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var changed int
+		if err := d.db.GetContext(ctx, &changed, `SELECT COUNT(*) FROM users
+				WHERE blocked AND job_title = 'x' AND employee_id_key LIKE 'e%' AND updated_at = 2`); err != nil {
+			t.Fatal(err)
+		}
+		if changed != n {
+			t.Fatalf("%d of %d users updated", changed, n)
+		}
+	})
 }
 
 // TestNaughtyTextRoundTrip: every naughty string a database holds (valid
@@ -86,56 +94,45 @@ func TestNaughtyTextRoundTrip(t *testing.T) {
 		}
 	}
 	want = append(want, `"quoted" and \back\slashed`, `{"a","b"}`, "NULL", `\N`, "", "tab\there", "line\nbreak\r\n")
-	for _, backend := range []string{SQLite, Postgres} {
-		t.Run(backend, func(t *testing.T) {
-			ctx := context.Background()
-			url := "sqlite:" + filepath.Join(t.TempDir(), "userimport.db")
-			if backend == Postgres {
-				url = pgtest.URL(t)
-			}
-			d, err := Open(ctx, url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer d.Close()
-			rows := make([][]any, len(want))
-			for i, s := range want {
-				rows[i] = []any{i, "tester", "naughty", "t", s, "b"}
-			}
-			err = d.inTx(ctx, func(tx *sqlx.Tx) error {
-				return d.insertRows(ctx, tx, "audit_log", []string{"at", "actor", "action", "target", "detail", "batch_id"}, rows)
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []struct {
-				At     int
-				Detail string
-			}
-			if err := d.db.SelectContext(ctx, &got, `SELECT at, detail FROM audit_log WHERE action = 'naughty' ORDER BY at`); err != nil {
-				t.Fatal(err)
-			}
-			if len(got) != len(want) {
-				t.Fatalf("%d rows read back, %d written", len(got), len(want))
-			}
-			for i, g := range got {
-				if g.At != i || g.Detail != want[i] {
-					t.Errorf("row %d: read back %q, written %q", i, short(g.Detail), short(want[i]))
-				}
-			}
-			q, args, err := d.inList(`SELECT detail FROM audit_log WHERE action = 'naughty' AND detail IN (?)`, want)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var found []string
-			if err := d.db.SelectContext(ctx, &found, q, args...); err != nil {
-				t.Fatal(err)
-			}
-			if len(found) != len(want) {
-				t.Fatalf("the lookup of %d strings found %d", len(want), len(found))
-			}
+	eachBackend(t, func(t *testing.T, d *DB) {
+		ctx := context.Background()
+		rows := make([][]any, len(want))
+		for i, s := range want {
+			rows[i] = []any{i, "tester", "naughty", "t", s, "b"}
+		}
+		err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+			return d.insertRows(ctx, tx, "audit_log", []string{"at", "actor", "action", "target", "detail", "batch_id"}, rows)
 		})
-	}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []struct {
+			At     int
+			Detail string
+		}
+		if err := d.db.SelectContext(ctx, &got, `SELECT at, detail FROM audit_log WHERE action = 'naughty' ORDER BY at`); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d rows read back, %d written", len(got), len(want))
+		}
+		for i, g := range got {
+			if g.At != i || g.Detail != want[i] {
+				t.Errorf("row %d: read back %q, written %q", i, short(g.Detail), short(want[i]))
+			}
+		}
+		q, args, err := d.inList(`SELECT detail FROM audit_log WHERE action = 'naughty' AND detail IN (?)`, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found []string
+		if err := d.db.SelectContext(ctx, &found, q, args...); err != nil {
+			t.Fatal(err)
+		}
+		if len(found) != len(want) {
+			t.Fatalf("the lookup of %d strings found %d", len(want), len(found))
+		}
+	})
 }
 
 func short(s string) string {
